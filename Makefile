@@ -1,0 +1,21 @@
+# Two commands do everything on a fresh machine:
+#   make demo   set up .venv, then run the demo (the seed's sine, estimated)
+#   make test   set up .venv, then run the whole test suite
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test bench lint
+setup:
+	bash scripts/setup.sh
+
+demo: setup
+	bash scripts/demo.sh
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python benchmarks/run_all.py
+
+lint: setup
+	$(BIN)/python -m ruff check .

@@ -1,0 +1,17 @@
+"""sigfit: periods, phases and amplitudes from sampled data.
+
+Public names only; estimation code never imports torch or matplotlib.
+"""
+
+from .errors import InputError, SigfitError, SigfitWarning
+from .results import Component, EstimateResult, Periodogram
+
+__all__ = [
+    "Component",
+    "EstimateResult",
+    "InputError",
+    "Periodogram",
+    "SigfitError",
+    "SigfitWarning",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,73 @@
+"""The ``sigfit`` command line. A thin layer: parse, call the library, print.
+
+Subcommands live in their own modules and are imported only when invoked (``LazyGroup``), so
+``sigfit estimate`` never pays for torch or matplotlib. Every :class:`sigfit.errors.SigfitError`
+becomes one line on stderr and exit status 1; bad flags exit 2 (click's usage errors).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import warnings
+
+import click
+
+from ..errors import SigfitError, SigfitWarning
+
+# name -> "module:attribute". One line per command; each module imports heavy things lazily.
+COMMANDS: dict[str, str] = {
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use (the pattern from click's docs)."""
+
+    def list_commands(self, ctx):
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name):
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        return getattr(importlib.import_module(module, __name__), attr)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    # one line per warning, no source echo: users see "warning: ...", not a traceback-ish dump
+    click.echo(f"warning: {message}", err=True)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="sigfit")
+def cli():
+    """Find periods, phases and amplitudes in sampled data."""
+    warnings.showwarning = _show_warning
+
+
+def main(argv=None):
+    """Console entry point: SigfitError -> one line on stderr, exit 1; Ctrl-C -> exit 130."""
+    try:
+        cli.main(args=argv, prog_name="sigfit", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except SigfitError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    except (OSError, MemoryError) as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    sys.exit(0)
+
+
+__all__ = ["cli", "main", "COMMANDS", "SigfitWarning"]

@@ -1,0 +1,175 @@
+"""Result dataclasses. Plain data with ``to_dict()``; no computation beyond what they derive.
+
+Model convention (the whole package uses it)::
+
+    y(t) = offset + trend(t) + sum_k sum_h amplitude_kh * sin(h * angular_frequency_k * t + phase_kh)
+
+``phase`` is in radians and referenced at t = 0 of the caller's time axis (not the centred one).
+``frequency`` is cycles per unit of t; ``angular_frequency`` = 2*pi*frequency.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+TWO_PI = 2.0 * math.pi
+
+
+def _float(x: Any) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None  # JSON has no NaN/inf: write null
+
+
+@dataclass(frozen=True)
+class Component:
+    """One periodic tone: its fundamental and, for non-sinusoidal shapes, its harmonics.
+
+    ``amplitude``/``phase`` are those of the fundamental (harmonic 1).
+    ``harmonic_amplitudes``/``harmonic_phases`` hold harmonics 1..n_harmonics (first entry = fundamental);
+    empty means a pure sinusoid.
+    """
+
+    frequency: float
+    frequency_err: float
+    phase: float
+    phase_err: float
+    amplitude: float
+    amplitude_err: float
+    power: float
+    false_alarm_probability: float
+    significant: bool = True
+    n_harmonics: int = 1
+    harmonic_amplitudes: tuple[float, ...] = ()
+    harmonic_phases: tuple[float, ...] = ()
+
+    @property
+    def angular_frequency(self) -> float:
+        return TWO_PI * self.frequency
+
+    @property
+    def angular_frequency_err(self) -> float:
+        return TWO_PI * self.frequency_err
+
+    @property
+    def period(self) -> float:
+        return 1.0 / self.frequency if self.frequency != 0 else math.inf
+
+    @property
+    def period_err(self) -> float:
+        # first-order propagation: dP = df / f^2
+        return self.frequency_err / self.frequency**2 if self.frequency != 0 else math.inf
+
+    def evaluate(self, t: np.ndarray) -> np.ndarray:
+        """This component's contribution at times ``t`` (float64; phase referenced at t = 0)."""
+        t = np.asarray(t, dtype=np.float64)
+        amps = self.harmonic_amplitudes or (self.amplitude,)
+        phases = self.harmonic_phases or (self.phase,)
+        out = np.zeros_like(t)
+        for h, (a, p) in enumerate(zip(amps, phases), start=1):
+            # reduce h*f*t to [0, 1) cycles in float64 before multiplying by 2*pi: keeps digits at t ~ 4e9
+            cycles = np.mod(h * self.frequency * t, 1.0)
+            out += a * np.sin(TWO_PI * cycles + p)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {
+            "frequency": _float(self.frequency),
+            "angular_frequency": _float(self.angular_frequency),
+            "period": _float(self.period),
+            "phase": _float(self.phase),
+            "amplitude": _float(self.amplitude),
+            "frequency_err": _float(self.frequency_err),
+            "angular_frequency_err": _float(self.angular_frequency_err),
+            "period_err": _float(self.period_err),
+            "phase_err": _float(self.phase_err),
+            "amplitude_err": _float(self.amplitude_err),
+            "power": _float(self.power),
+            "false_alarm_probability": _float(self.false_alarm_probability),
+            "significant": bool(self.significant),
+            "n_harmonics": int(self.n_harmonics),
+        }
+        if self.harmonic_amplitudes:
+            d["harmonic_amplitudes"] = [_float(a) for a in self.harmonic_amplitudes]
+            d["harmonic_phases"] = [_float(p) for p in self.harmonic_phases]
+        return d
+
+
+@dataclass(frozen=True)
+class Periodogram:
+    """The power spectrum an estimate was read from. ``frequency`` need not be uniform
+    (coarse-to-fine searches zoom); ``normalization`` follows astropy's names."""
+
+    frequency: np.ndarray
+    power: np.ndarray
+    normalization: str = "standard"
+    method: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "frequency": np.asarray(self.frequency, dtype=float).tolist(),
+            "power": np.asarray(self.power, dtype=float).tolist(),
+            "normalization": self.normalization,
+            "method": self.method,
+        }
+
+
+@dataclass
+class EstimateResult:
+    """What :func:`sigfit.estimate` returns.
+
+    ``components`` are strongest first. ``trend`` holds polynomial coefficients (highest degree
+    first, numpy.polyval order) in the variable ``(t - t_ref) / t_scale``; empty when no trend.
+    """
+
+    components: list[Component]
+    offset: float
+    offset_err: float
+    residual_std: float
+    n_samples: int
+    method: str
+    periodogram: Periodogram | None = None
+    t_ref: float = 0.0
+    t_scale: float = 1.0
+    trend: tuple[float, ...] = ()
+    detrend: str = "none"
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def significant(self) -> bool:
+        """True when at least one component is a significant period."""
+        return any(c.significant for c in self.components)
+
+    def predict(self, t: np.ndarray) -> np.ndarray:
+        """The fitted model at times ``t`` (same units and origin as the input times)."""
+        t = np.asarray(t, dtype=np.float64)
+        out = np.full_like(t, self.offset)
+        if self.trend:
+            out += np.polyval(np.asarray(self.trend), (t - self.t_ref) / self.t_scale)
+        for c in self.components:
+            out += c.evaluate(t)
+        return out
+
+    def to_dict(self, include_periodogram: bool = False) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "n_samples": int(self.n_samples),
+            "method": self.method,
+            "offset": _float(self.offset),
+            "offset_err": _float(self.offset_err),
+            "residual_std": _float(self.residual_std),
+            "significant": self.significant,
+            "detrend": self.detrend,
+            "trend": [_float(c) for c in self.trend],
+            "t_ref": _float(self.t_ref),
+            "t_scale": _float(self.t_scale),
+            "components": [c.to_dict() for c in self.components],
+            "warnings": list(self.warnings),
+        }
+        if include_periodogram and self.periodogram is not None:
+            d["periodogram"] = self.periodogram.to_dict()
+        return d
