@@ -33,3 +33,150 @@ def save_figure(fig, path) -> None:
         raise
     finally:
         pyplot().close(fig)
+
+
+# ---------------------------------------------------------------------------------------------
+# sigfit estimate --plot
+
+
+def _envelope(x, y, max_points: int = 20000):
+    """Sort by ``x`` and keep the largest ``y`` of each of ``max_points`` consecutive bins: a
+    million-bin periodogram draws fast and no peak disappears (plain striding would drop them)."""
+    import numpy as np
+
+    order = np.argsort(x, kind="stable")
+    x, y = np.asarray(x, dtype=float)[order], np.asarray(y, dtype=float)[order]
+    if x.size <= max_points:
+        return x, y
+    edges = np.linspace(0, x.size, max_points + 1).astype(int)
+    idx = np.array(
+        [a + int(np.argmax(y[a:b])) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
+    )
+    return x[idx], y[idx]
+
+
+def _time_scale(span_seconds: float, is_datetime: bool):
+    """(divide t by, axis unit) so date-time axes read in h or d instead of 1e6 s."""
+    if not is_datetime:
+        return 1.0, None
+    from .io import duration_unit
+
+    return duration_unit(span_seconds)
+
+
+def estimate_figure(panels, *, time_unit: str | None = None, epoch: str | None = None):
+    """One row per signal: data with the fitted model, the data folded at the strongest period,
+    and the periodogram with the chosen peaks marked.
+
+    Parameters
+    ----------
+    panels : sequence of (name, t, y, result)
+        ``t``, ``y`` the samples the estimate used; ``result`` a :class:`sigfit.EstimateResult`.
+    time_unit, epoch : str, optional
+        For date-time input: ``"s"`` and the ISO date-time of t = 0; axes then read in a human
+        unit (h, d, ...).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Pass it to :func:`save_figure`.
+    """
+    import numpy as np
+
+    plt = pyplot()
+    n = len(panels)
+    fig, axes = plt.subplots(
+        n, 3, figsize=(16, 3.8 * n), squeeze=False, gridspec_kw={"width_ratios": [1.5, 1, 1.3]}
+    )
+    is_dt = epoch is not None
+    for row, (name, t, y, result) in enumerate(panels):
+        t = np.asarray(t, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        order = np.argsort(t, kind="stable")
+        t, y = t[order], y[order]
+        span = float(t[-1] - t[0]) if t.size else 0.0
+        scale, unit = _time_scale(span, is_dt)
+        t_label = f"time since {epoch} [{unit}]" if is_dt else "t"
+        f_label = f"frequency [cycles/{unit}]" if is_dt else "frequency [cycles per unit of t]"
+        many = t.size > 5000
+        point = {"s": 2 if many else 8, "alpha": 0.3 if many else 0.8, "rasterized": many, "lw": 0}
+        comps = list(result.components)
+        best = comps[0] if comps else None
+
+        # 1. data and model. A dense model curve only where it can be seen; over thousands of
+        # cycles it would be a solid band, so the model is then shown at the sample times.
+        ax = axes[row, 0]
+        ax.scatter(t / scale, y, color="C0", label="data", **point)
+        n_cycles = span * max((c.frequency * max(c.n_harmonics, 1) for c in comps), default=0.0)
+        if span > 0 and n_cycles <= 300:
+            grid = np.linspace(t[0], t[-1], int(min(20000, max(500, 40 * n_cycles))))
+            ax.plot(grid / scale, result.predict(grid), color="C3", lw=1.0, label="model")
+        else:
+            ax.scatter(
+                t / scale,
+                result.predict(t),
+                color="C3",
+                marker="x",
+                label="model at samples",
+                **{**point, "lw": 0.6},
+            )
+        ax.set_xlabel(t_label)
+        ax.set_ylabel(name)
+        ax.set_title(f"{name}: {result.n_samples} samples, {result.method}", fontsize=10)
+        ax.legend(loc="upper right", fontsize=8)
+
+        # 2. folded at the strongest period: the other components and the trend are subtracted,
+        # so the points should sit on one cycle of this component (Stellingwerf 1978, phase folding)
+        ax = axes[row, 1]
+        if best is not None and best.frequency > 0:
+            own = best.evaluate(t)
+            rest = y - (result.predict(t) - own)
+            cycle = np.mod(best.frequency * t, 1.0)
+            ax.scatter(cycle, rest, color="C0", **point)
+            grid = np.linspace(0.0, 1.0, 400)
+            ax.plot(grid, result.offset + best.evaluate(grid / best.frequency), color="C3", lw=1.5)
+            label = _format_period(best.period, is_dt)
+            verdict = "" if best.significant else " (not significant)"
+            ax.set_title(f"folded at period {label}{verdict}", fontsize=10)
+            ax.set_xlabel("phase [cycles]")
+        else:
+            ax.text(0.5, 0.5, "no period", ha="center", va="center", transform=ax.transAxes)
+        ax.set_ylabel(f"{name} minus other terms")
+
+        # 3. periodogram with the chosen peaks
+        ax = axes[row, 2]
+        pg = result.periodogram
+        if pg is not None and np.size(pg.frequency):
+            fx, px = _envelope(pg.frequency, pg.power)
+            ax.plot(fx * scale, px, color="0.3", lw=0.7)
+            positive = fx[fx > 0]
+            if positive.size and positive.max() / positive.min() > 1e3:
+                ax.set_xscale("log")
+            ax.set_ylabel(f"power ({pg.normalization})")
+        else:
+            ax.text(0.5, 0.5, "no periodogram", ha="center", va="center", transform=ax.transAxes)
+        for k, c in enumerate(comps, start=1):
+            color = "C3" if c.significant else "0.6"
+            ax.axvline(
+                c.frequency * scale,
+                color=color,
+                ls="--",
+                lw=1.0,
+                label=f"{k}: FAP {_fap(c.false_alarm_probability)}",
+            )
+        if comps:
+            ax.legend(loc="upper right", fontsize=8)
+        ax.set_xlabel(f_label)
+        ax.set_title("periodogram", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def _format_period(period: float, is_datetime: bool) -> str:
+    from .io import format_duration
+
+    return format_duration(period, digits=4) if is_datetime else f"{period:.8g}"
+
+
+def _fap(p) -> str:
+    return "?" if p is None else f"{p:.2g}"

@@ -17,6 +17,7 @@ from ..errors import SigfitError, SigfitWarning
 
 # name -> "module:attribute". One line per command; each module imports heavy things lazily.
 COMMANDS: dict[str, str] = {
+    "sample": ".sample:sample",
 }
 
 

@@ -1,0 +1,125 @@
+"""Options several commands share, defined once (the click tools' habit: datasette, black).
+
+Use them as decorators: ``@output_option``, ``@seed_option``, ``@json_option``,
+``@plot_option``, ``@columns_options`` (-t/-y) and ``@estimation_options`` (the knobs of
+:func:`sigfit.estimate`; :func:`estimate_kwargs` turns the parsed values back into its keywords).
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+
+import click
+
+from ..io import OUTPUT_FORMATS
+
+PLOT_FORMATS = (".png", ".svg", ".pdf")
+
+
+def default_of(func, name: str):
+    """The default of parameter ``name`` of ``func``: CLI defaults come from the library's
+    signature, so they cannot drift from it (and no number is written twice)."""
+    return inspect.signature(func).parameters[name].default
+
+
+def compose(*decorators):
+    """Apply several option decorators as one (first listed = first in --help)."""
+
+    def apply(f):
+        for d in reversed(decorators):
+            f = d(f)
+        return f
+
+    return apply
+
+
+def _check_output(ctx, param, value):
+    if value is None or value == "-":
+        return value
+    suffix = os.path.splitext(value)[1].lower()
+    if suffix not in OUTPUT_FORMATS:
+        raise click.BadParameter(
+            f"unknown format {suffix or '(no suffix)'!r}; use {', '.join(OUTPUT_FORMATS)} or - for stdout"
+        )
+    return value
+
+
+def _check_plot(ctx, param, value):
+    if value is None:
+        return value
+    suffix = os.path.splitext(value)[1].lower()
+    if suffix not in PLOT_FORMATS:
+        raise click.BadParameter(
+            f"unknown figure format {suffix or '(no suffix)'!r}; use {', '.join(PLOT_FORMATS)}"
+        )
+    directory = os.path.dirname(os.path.abspath(value))
+    if not os.path.isdir(directory):
+        raise click.BadParameter(f"directory {directory} does not exist")
+    return value
+
+
+output_option = click.option(
+    "-o",
+    "--output",
+    required=True,
+    metavar="FILE",
+    callback=_check_output,
+    help=f"Where to write ({', '.join(OUTPUT_FORMATS)} by suffix; - for CSV on stdout). "
+    "Written whole or not at all.",
+)
+
+seed_option = click.option(
+    "--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same data)."
+)
+
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON document on stdout instead of a table."
+)
+
+plot_option = click.option(
+    "--plot",
+    metavar="FILE",
+    callback=_check_plot,
+    help=f"Also draw a figure ({', '.join(PLOT_FORMATS)} by suffix).",
+)
+
+columns_options = compose(
+    click.option(
+        "-t",
+        "--time",
+        "time_column",
+        metavar="COLUMN",
+        help="Time column: name or 0-based index (default: the first column). Numbers, or "
+        "ISO-8601 date-times (then seconds since the earliest).",
+    ),
+    click.option(
+        "-y",
+        "--value",
+        "value_columns",
+        metavar="COLUMN",
+        multiple=True,
+        help="Value column; repeat for several (default: every other numeric column). Each is "
+        "estimated on its own.",
+    ),
+)
+
+
+class Detrend(click.ParamType):
+    """``none``, ``linear`` or a polynomial degree N >= 0."""
+
+    name = "none|linear|N"
+
+    def convert(self, value, param, ctx):
+        if value is None or isinstance(value, int):
+            return value
+        text = str(value).strip().lower()
+        if text in ("none", "linear"):
+            return text
+        try:
+            degree = int(text)
+        except ValueError:
+            self.fail(f"{value!r} is not none, linear or a polynomial degree", param, ctx)
+        if degree < 0:
+            self.fail(f"degree must be >= 0, got {degree}", param, ctx)
+        return degree

@@ -1,0 +1,818 @@
+"""Tables in, results out: the file formats and text renderings the command line uses.
+
+In: CSV/TSV text with a header (delimiter sniffed), ``.npy`` (2-D, first column time, or a
+structured array), ``.npz`` (named 1-D arrays), or the same bytes on stdin. The format is taken
+from the content (NumPy and zip magic numbers), not trusted from the suffix. Times may be numbers
+or ISO-8601 date-times; date-times become seconds since the earliest one, computed from integer
+seconds plus integer nanoseconds so float64 loses nothing it could hold (never float32).
+
+Out: :func:`write_columns` (samples, written whole or not at all), :func:`format_result` (the
+human table) and :func:`signal_record` (the JSON record of one signal).
+
+Every problem with the input raises :class:`sigfit.errors.InputError` naming the file, line and
+column, so the CLI prints one line; dropped rows are reported as :class:`SigfitWarning`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io as _io
+import math
+import os
+import re
+import sys
+import tempfile
+import warnings
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import InputError, SigfitWarning
+
+__all__ = [
+    "DataSet",
+    "Series",
+    "TimeAxis",
+    "format_duration",
+    "format_result",
+    "format_value_error",
+    "load",
+    "read_table",
+    "signal_record",
+    "write_columns",
+]
+
+STDIN = "-"
+_NPY_MAGIC = b"\x93NUMPY"
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+# cells that mean "no value": dropped with the rest of their row, like NaN
+_MISSING = frozenset({"", "nan", "na", "n/a", "null", "none", "-nan", "+nan"})
+_DELIMITERS = (",", "\t", ";", "|")
+_INT_RE = re.compile(r"\s*[+-]?\d+\s*\Z")
+# ISO-8601 calendar date, optional time (hh:mm[:ss[.fff]]) and UTC offset. Basic (no dash) forms
+# are not accepted: "20240101" is a number.
+_ISO_RE = re.compile(
+    r"\s*(\d{4}-\d{2}-\d{2})"
+    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
+    r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?\s*\Z",
+    re.IGNORECASE,
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# reading
+
+
+@dataclass
+class Table:
+    """Columns as read, before interpretation: numpy arrays of str (text files) or numbers.
+
+    ``lines`` holds, for text files, the 1-based file line of each row (for error messages)."""
+
+    source: str
+    columns: dict[str, np.ndarray]
+    lines: np.ndarray | None = None
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.columns)
+
+    @property
+    def n_rows(self) -> int:
+        return len(next(iter(self.columns.values()))) if self.columns else 0
+
+    def where(self, row: int) -> str:
+        """'file, line 7' for text, 'file, row 6' for arrays: where a bad cell sits."""
+        if self.lines is not None:
+            return f"{self.source}, line {int(self.lines[row])}"
+        return f"{self.source}, row {row}"
+
+
+@dataclass(frozen=True)
+class TimeAxis:
+    """The time column, ready for :func:`sigfit.estimate`.
+
+    ``values`` are int64 (integer times, or whole-second date-times) or float64; ``valid`` marks
+    rows with a usable time. For ISO-8601 input ``unit`` is ``"s"`` and ``epoch`` the date-time of
+    t = 0 (the earliest one); for plain numbers both are None (the user's own unit)."""
+
+    name: str
+    values: np.ndarray
+    valid: np.ndarray
+    unit: str | None = None
+    epoch: str | None = None
+
+    @property
+    def is_datetime(self) -> bool:
+        return self.epoch is not None
+
+
+@dataclass(frozen=True)
+class Series:
+    """One signal: its finite rows only (rows with NaN/inf time or value are dropped)."""
+
+    name: str
+    t: np.ndarray
+    y: np.ndarray
+    n_dropped: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """What :func:`load` returns: the time axis and the value columns chosen from one file."""
+
+    source: str
+    time: TimeAxis
+    value_names: list[str]
+    _values: dict[str, np.ndarray]
+
+    def series(self, name: str) -> Series:
+        """The finite rows of value column ``name``; warns (SigfitWarning) when rows are dropped.
+
+        Raises InputError when no finite row is left."""
+        y = self._values[name]
+        keep = self.time.valid & np.isfinite(y)
+        n_bad = int(keep.size - np.count_nonzero(keep))
+        if not keep.any():
+            raise InputError(
+                f"{self.source}: column {name!r} has no finite values (all empty, NaN or inf)"
+            )
+        notes = []
+        if n_bad:
+            notes.append(
+                f"{self.source}: column {name!r}: dropped {n_bad} of {keep.size} rows with a "
+                "missing, NaN or inf time or value"
+            )
+            warnings.warn(notes[-1], SigfitWarning, stacklevel=2)
+        return Series(
+            name=name, t=self.time.values[keep], y=y[keep], n_dropped=n_bad, warnings=notes
+        )
+
+
+def _read_bytes(source: str | os.PathLike, stdin=None) -> tuple[str, bytes, str]:
+    """(display name, content, lower-case suffix). File-system errors become InputError."""
+    if isinstance(source, str) and source == STDIN:
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        data = stream.read()
+        if isinstance(data, str):
+            data = data.encode()
+        return "<stdin>", data, ""
+    path = os.fspath(source)
+    name = path
+    if os.path.isdir(path):
+        raise InputError(
+            f"{name} is a directory; give a data file (CSV/TSV, .npy, .npz) or - for stdin"
+        )
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file") from None
+    except PermissionError:
+        raise InputError(f"cannot read {name}: permission denied") from None
+    except IsADirectoryError:
+        raise InputError(f"{name} is a directory; give a data file") from None
+    except OSError as e:
+        raise InputError(f"cannot read {name}: {e.strerror or e}") from None
+    return name, data, os.path.splitext(path)[1].lower()
+
+
+def read_table(source: str | os.PathLike, *, stdin=None) -> Table:
+    """Read a table from a path, or from stdin when ``source`` is ``"-"``.
+
+    Parameters
+    ----------
+    source : str or path-like
+        CSV/TSV file, ``.npy``, ``.npz``, or ``"-"`` for stdin (any of those formats).
+    stdin : binary file-like, optional
+        Stream to read for ``"-"`` (default ``sys.stdin.buffer``).
+
+    Returns
+    -------
+    Table
+        Columns in file order, uninterpreted.
+
+    Raises
+    ------
+    InputError
+        Missing, unreadable, empty, binary or malformed input; the message says which.
+    """
+    name, data, suffix = _read_bytes(source, stdin)
+    if not data.strip():
+        raise InputError(f"{name} is empty: expected a header line and rows of data")
+    if data.startswith(_NPY_MAGIC):
+        return _read_npy(name, data)
+    if data.startswith(_ZIP_MAGICS):
+        return _read_npz(name, data)
+    if suffix in (".npy", ".npz"):
+        raise InputError(f"{name} is not a valid {suffix} file (no NumPy/zip header)")
+    return _read_text(name, _decode(name, data))
+
+
+def _decode(name: str, data: bytes) -> str:
+    for bom, codec in (
+        (b"\xef\xbb\xbf", "utf-8-sig"),
+        (b"\xff\xfe", "utf-16"),
+        (b"\xfe\xff", "utf-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                break
+    garbage = InputError(
+        f"{name} is not a text table, .npy or .npz file (it looks binary); give CSV/TSV with a "
+        "header, a .npy array or a .npz archive"
+    )
+    if b"\x00" in data[:65536]:
+        raise garbage
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    # legacy 8-bit text (a latin-1 degree sign in a header) is fine; mostly control bytes is not
+    head = data[:65536]
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
+    high = sum(1 for b in head if b >= 128)
+    if controls > 0.01 * len(head) or high > 0.3 * len(head):
+        raise garbage
+    return data.decode("latin-1")
+
+
+def _split_line(line: str, delimiter: str | None) -> list[str]:
+    if delimiter is None:
+        return line.split()
+    return next(csv.reader([line], delimiter=delimiter))
+
+
+def _sniff_delimiter(lines: Sequence[str]) -> str | None:
+    """The delimiter that splits the first lines into equal counts (>1 field); None means runs of
+    whitespace. Prefers , then tab ; |. A header alone is judged by its own split."""
+    sample = lines[:20]
+    best, best_fields = None, 1
+    for d in _DELIMITERS:
+        counts = {len(_split_line(s, d)) for s in sample}
+        if len(counts) == 1 and counts.pop() > 1:
+            return d
+        n = len(_split_line(sample[0], d))
+        if n > best_fields:
+            best, best_fields = d, n
+    if best is not None:
+        return best  # inconsistent counts: the ragged-row check below will name the line
+    if len(sample[0].split()) > 1:
+        return None
+    return ","  # one column
+
+
+def _is_number(cell: str) -> bool:
+    s = cell.strip()
+    if s.lower() in _MISSING:
+        return False
+    try:
+        float(s)
+    except ValueError:
+        return False
+    return True
+
+
+def _read_text(name: str, text: str) -> Table:
+    raw = text.splitlines()
+    content = [
+        (i + 1, s) for i, s in enumerate(raw) if s.strip() and not s.lstrip().startswith("#")
+    ]
+    comments = [(i + 1, s) for i, s in enumerate(raw) if s.lstrip().startswith("#")]
+    if not content:
+        raise InputError(f"{name} has no header and no data, only comments or blank lines")
+    delimiter = _sniff_delimiter([s for _, s in content])
+    first = [c.strip() for c in _split_line(content[0][1], delimiter)]
+    header_line = content[0][0]
+    if all(_is_number(c) for c in first):
+        # no header line: numpy.savetxt writes it as the last comment ("# t,y") above the data
+        above = [s for i, s in comments if i < header_line]
+        guess = [c.strip() for c in _split_line(above[-1].lstrip()[1:], delimiter)] if above else []
+        if len(guess) == len(first) and not any(_is_number(c) for c in guess):
+            names = guess
+        else:
+            names = [f"col{k}" for k in range(len(first))]
+        rows = content
+    else:
+        names = first
+        rows = content[1:]
+    names = [n if n else f"col{k}" for k, n in enumerate(names)]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise InputError(f"{name}: duplicate column names {dupes}; give every column its own name")
+    if not rows:
+        raise InputError(f"{name} has a header ({', '.join(names)}) but no data rows")
+    n_fields = len(names)
+    reader = (
+        csv.reader([s for _, s in rows], delimiter=delimiter)
+        if delimiter
+        else (s.split() for _, s in rows)
+    )
+    cells = []
+    for k, row in enumerate(reader):
+        if len(row) != n_fields:
+            raise InputError(
+                f"{name}, line {rows[k][0]}: {len(row)} fields, but the header has {n_fields} "
+                f"({', '.join(names)}); every row needs one value per column (empty for missing)"
+            )
+        cells.append(row)
+    columns = {
+        n: np.array(col, dtype=str) for n, col in zip(names, zip(*cells, strict=True), strict=True)
+    }
+    return Table(source=name, columns=columns, lines=np.array([i for i, _ in rows]))
+
+
+def _read_npy(name: str, data: bytes) -> Table:
+    try:
+        arr = np.load(_io.BytesIO(data), allow_pickle=False)
+    except (ValueError, OSError, EOFError) as e:
+        raise InputError(f"{name} is not a readable .npy file ({e})") from None
+    if arr.dtype.names:  # structured array: the fields are the columns
+        if arr.ndim != 1:
+            raise InputError(f"{name}: structured array must be 1-D, got shape {arr.shape}")
+        return _check_table(name, {f: np.asarray(arr[f]) for f in arr.dtype.names})
+    if arr.ndim != 2 or arr.shape[1] < 2:
+        raise InputError(
+            f"{name}: a .npy input must be a 2-D array with time in the first column and values "
+            f"in the others, got shape {arr.shape}; save np.column_stack([t, y])"
+        )
+    return _check_table(name, {f"col{k}": arr[:, k] for k in range(arr.shape[1])})
+
+
+def _read_npz(name: str, data: bytes) -> Table:
+    try:
+        with np.load(_io.BytesIO(data), allow_pickle=False) as npz:
+            columns = {k: np.asarray(npz[k]) for k in npz.files}
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
+        raise InputError(f"{name} is not a readable .npz file ({e})") from None
+    for k, a in columns.items():
+        if a.ndim == 2 and 1 in a.shape:
+            columns[k] = a.reshape(-1)
+        elif a.ndim != 1:
+            raise InputError(
+                f"{name}: array {k!r} has shape {a.shape}; store one 1-D array per column "
+                "(np.savez(file, t=t, y=y))"
+            )
+    return _check_table(name, columns)
+
+
+def _check_table(name: str, columns: dict[str, np.ndarray]) -> Table:
+    if not columns:
+        raise InputError(f"{name} holds no arrays")
+    lengths = {k: len(a) for k, a in columns.items()}
+    if len(set(lengths.values())) > 1:
+        raise InputError(
+            f"{name}: arrays have different lengths {lengths}; every column needs one value per row"
+        )
+    if next(iter(lengths.values())) == 0:
+        raise InputError(f"{name} has columns ({', '.join(columns)}) but no data rows")
+    for k, a in columns.items():
+        if a.dtype.kind == "c":
+            raise InputError(
+                f"{name}: column {k!r} is complex; give real values (e.g. .real and .imag as two columns)"
+            )
+    return Table(source=name, columns=columns)
+
+
+# ---------------------------------------------------------------------------------------------
+# interpreting columns
+
+
+def _numeric(
+    table: Table, name: str, *, keep_int: bool = False, role: str = ""
+) -> np.ndarray | None:
+    """Column ``name`` as numbers (missing cells -> NaN); None when it holds no numbers at all.
+
+    Raises InputError naming the first bad cell when numbers and text are mixed. With
+    ``keep_int`` an all-integer text column comes back int64 (exact beyond 2**53)."""
+    col = table.columns[name]
+    if col.dtype.kind in "iub":
+        return col.astype(np.int64) if keep_int else col.astype(np.float64)
+    if col.dtype.kind == "f":
+        # keep float32 as it is: the estimator's precision audit needs to see it
+        return col if col.dtype in (np.float32, np.float64) else col.astype(np.float64)
+    if col.dtype.kind not in "US":
+        return None
+    if keep_int and all(_INT_RE.match(c) for c in col):
+        try:
+            return col.astype(np.int64)
+        except (ValueError, OverflowError):
+            pass  # beyond int64: float64 below
+    try:
+        return col.astype(np.float64)
+    except ValueError:
+        pass
+    out = np.empty(col.size, dtype=np.float64)
+    first_bad = None
+    n_numbers = 0
+    for k, cell in enumerate(col):
+        s = cell.strip()
+        if s.lower() in _MISSING:
+            out[k] = np.nan
+            continue
+        try:
+            out[k] = float(s)
+            n_numbers += 1
+        except ValueError:
+            out[k] = np.nan
+            if first_bad is None:
+                first_bad = k
+    if first_bad is None:
+        return out
+    if n_numbers == 0:
+        return None
+    raise InputError(
+        f"{table.where(first_bad)}: {role}column {name!r} holds {col[first_bad].strip()!r}, which is "
+        "not a number; fix it or leave the cell empty to drop the row"
+    )
+
+
+def _datetime_column(table: Table, name: str) -> TimeAxis:
+    """ISO-8601 date-times -> seconds since the earliest.
+
+    Seconds and nanoseconds are kept as separate int64 so nothing is rounded before the final
+    float64 (and whole-second stamps stay int64, which tells the estimator their resolution)."""
+    col = table.columns[name]
+    if col.dtype.kind == "M":
+        valid = ~np.isnat(col)
+        ns = np.where(valid, col.astype("datetime64[ns]").astype(np.int64), 0)
+        sec, frac = np.divmod(ns, 1_000_000_000)
+        return _seconds_axis(name, sec, frac, valid, aware=False)
+    n = col.size
+    dates = ["NaT"] * n
+    hms = np.zeros(n, dtype=np.int64)
+    frac = np.zeros(n, dtype=np.int64)
+    valid = np.ones(n, dtype=bool)
+    aware = set()
+    for k, cell in enumerate(col):
+        if cell.strip().lower() in _MISSING:
+            valid[k] = False
+            continue
+        m = _ISO_RE.match(cell)
+        if m is None:
+            raise InputError(
+                f"{table.where(k)}: time column {name!r} holds {cell.strip()!r}, which is not an "
+                "ISO-8601 date-time like the rows above (YYYY-MM-DD[Thh:mm[:ss[.f]]][Z|+hh:mm])"
+            )
+        date, hh, mm, ss, ff, tz = m.groups()
+        dates[k] = date
+        h, mi, s = int(hh or 0), int(mm or 0), int(ss or 0)
+        if h > 24 or mi > 59 or s > 60:
+            raise InputError(f"{table.where(k)}: {cell.strip()!r} is not a valid time of day")
+        off = 0
+        aware.add(bool(tz))
+        if tz and tz.upper() != "Z":
+            digits = tz[1:].replace(":", "")
+            off = int(digits[:2]) * 3600 + (int(digits[2:4]) * 60 if len(digits) > 2 else 0)
+            off = off if tz[0] == "+" else -off
+        hms[k] = h * 3600 + mi * 60 + s - off  # UTC
+        if ff:
+            if len(ff) > 9:
+                raise InputError(f"{table.where(k)}: {cell.strip()!r} is finer than nanoseconds")
+            frac[k] = int(ff.ljust(9, "0"))
+    if len(aware) > 1:
+        raise InputError(
+            f"{table.source}: time column {name!r} mixes date-times with and without a UTC offset; "
+            "give an offset (or Z) on all of them or on none"
+        )
+    try:
+        days = np.array(dates, dtype="datetime64[D]")
+    except ValueError:
+        for k, d in enumerate(dates):
+            try:
+                np.datetime64(d, "D")
+            except ValueError:
+                raise InputError(
+                    f"{table.where(k)}: {col[k].strip()!r} is not a valid date"
+                ) from None
+        raise
+    sec = np.where(valid, days.astype(np.int64), 0) * 86400 + hms
+    return _seconds_axis(name, sec, frac, valid, aware=aware == {True})
+
+
+def _seconds_axis(name, sec, frac, valid, *, aware) -> TimeAxis:
+    # earliest instant: smallest (seconds, nanoseconds) pair among the valid rows
+    idx = np.flatnonzero(valid)
+    i0 = idx[np.lexsort((frac[idx], sec[idx]))[0]]
+    s0, f0 = int(sec[i0]), int(frac[i0])
+    epoch = np.datetime64(s0, "s") + np.timedelta64(f0, "ns")
+    text = str(epoch.astype("datetime64[s]" if f0 == 0 else "datetime64[ns]"))
+    if aware:
+        text += "Z"
+    dsec = np.where(valid, sec - s0, 0)
+    if not frac[idx].any():
+        values = dsec  # whole seconds: exact int64
+    else:
+        # exact integer seconds + nanoseconds / 1e9: one rounding, to float64's own precision
+        values = np.where(valid, dsec.astype(np.float64) + (frac - f0) / 1e9, np.nan)
+    return TimeAxis(name=name, values=values, valid=valid, unit="s", epoch=text)
+
+
+def _time_axis(table: Table, name: str) -> TimeAxis:
+    col = table.columns[name]
+    if col.dtype.kind in "US":
+        present = [c for c in col[:1000] if c.strip().lower() not in _MISSING]
+        if not present and not any(c.strip().lower() not in _MISSING for c in col):
+            raise InputError(f"{table.source}: time column {name!r} has no values")
+        if present and _ISO_RE.match(present[0]):
+            return _datetime_column(table, name)
+    elif col.dtype.kind == "M":
+        if np.isnat(col).all():
+            raise InputError(f"{table.source}: time column {name!r} has no values")
+        return _datetime_column(table, name)
+    values = _numeric(table, name, keep_int=True, role="time ")
+    if values is None:
+        raise InputError(
+            f"{table.source}: time column {name!r} holds neither numbers nor ISO-8601 date-times; "
+            "choose the time column with -t/--time"
+        )
+    valid = np.isfinite(values) if values.dtype.kind == "f" else np.ones(values.size, dtype=bool)
+    if not valid.any():
+        raise InputError(f"{table.source}: time column {name!r} has no finite values")
+    return TimeAxis(name=name, values=values, valid=valid)
+
+
+def _resolve(table: Table, wanted: str, role: str) -> str:
+    if wanted in table.columns:
+        return wanted
+    if wanted.isdigit() and int(wanted) < len(table.columns):
+        return table.names[int(wanted)]  # a 0-based column index
+    raise InputError(
+        f"{table.source}: no {role} column {wanted!r}; available columns: {', '.join(table.names)}"
+    )
+
+
+def load(
+    source: str | os.PathLike,
+    time: str | None = None,
+    values: Sequence[str] | None = None,
+    *,
+    stdin=None,
+) -> DataSet:
+    """Read ``source`` and pick the time and value columns.
+
+    Parameters
+    ----------
+    source : str or path-like
+        See :func:`read_table`.
+    time : str, optional
+        Time column name (or 0-based index); default the first column.
+    values : sequence of str, optional
+        Value columns; default every other column holding numbers (text columns are skipped
+        with a warning).
+
+    Returns
+    -------
+    DataSet
+
+    Raises
+    ------
+    InputError
+        Unknown columns (the message lists the available ones), non-numeric values, no value
+        column, and every problem :func:`read_table` reports.
+    """
+    table = read_table(source, stdin=stdin)
+    t_name = _resolve(table, time, "time") if time is not None else table.names[0]
+    if values:
+        v_names = []
+        for v in values:
+            v = _resolve(table, v, "value")
+            if v == t_name:
+                raise InputError(
+                    f"{table.source}: column {v!r} is the time column; choose another with -y"
+                )
+            if v not in v_names:
+                v_names.append(v)
+    else:
+        v_names = [n for n in table.names if n != t_name]
+    if not v_names:
+        raise InputError(
+            f"{table.source} has only the time column {t_name!r}; it needs at least one value column"
+        )
+    axis = _time_axis(table, t_name)
+    columns = {}
+    for v in v_names:
+        y = _numeric(table, v)
+        if y is None:
+            if values:
+                raise InputError(f"{table.source}: column {v!r} holds no numbers")
+            warnings.warn(
+                f"{table.source}: skipping non-numeric column {v!r}", SigfitWarning, stacklevel=2
+            )
+            continue
+        columns[v] = y
+    if not columns:
+        raise InputError(
+            f"{table.source}: no numeric value column (besides time column {t_name!r}); "
+            f"columns: {', '.join(table.names)}"
+        )
+    return DataSet(source=table.source, time=axis, value_names=list(columns), _values=columns)
+
+
+# ---------------------------------------------------------------------------------------------
+# writing
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> None:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it over ``path``:
+    readers see the old file or the whole new one, never a part."""
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise InputError(f"cannot write {path}: directory {directory} does not exist")
+    if os.path.isdir(path):
+        raise InputError(f"cannot write {path}: it is a directory")
+    fd, tmp = tempfile.mkstemp(prefix=".sigfit-", suffix=os.path.splitext(path)[1], dir=directory)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _csv_text(columns: dict[str, np.ndarray], delimiter: str) -> str:
+    # repr of a Python float is the shortest string that reads back bit-identical
+    cols = [np.asarray(c).tolist() for c in columns.values()]
+    lines = [delimiter.join(columns)]
+    lines.extend(delimiter.join(map(repr, row)) for row in zip(*cols, strict=True))
+    return "\n".join(lines) + "\n"
+
+
+OUTPUT_FORMATS = (".csv", ".tsv", ".npy", ".npz")
+
+
+def write_columns(path: str | os.PathLike, columns: dict[str, np.ndarray], *, stdout=None) -> None:
+    """Write named 1-D columns of equal length, format by suffix, whole or not at all.
+
+    ``.csv`` / ``.tsv``: header line and exact decimal values; ``.npy``: one 2-D array, columns
+    in order (int64 when every column is integer, else float64); ``.npz``: one named array per
+    column. ``"-"`` writes CSV to ``stdout``."""
+    if isinstance(path, str) and path == STDIN:
+        (stdout or sys.stdout).write(_csv_text(columns, ","))
+        return
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    if suffix in (".csv", ".tsv", ".txt"):
+        text = _csv_text(columns, "\t" if suffix == ".tsv" else ",")
+
+        def write(tmp):
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+    elif suffix == ".npy":
+        arrays = [np.asarray(c) for c in columns.values()]
+        dtype = np.int64 if all(a.dtype.kind in "iu" for a in arrays) else np.float64
+        stacked = np.column_stack([a.astype(dtype) for a in arrays])
+
+        def write(tmp):
+            with open(tmp, "wb") as fh:
+                np.save(fh, stacked)
+    elif suffix == ".npz":
+
+        def write(tmp):
+            with open(tmp, "wb") as fh:
+                np.savez(fh, **{k: np.asarray(v) for k, v in columns.items()})
+    else:
+        raise InputError(
+            f"cannot write {os.fspath(path)}: unknown format {suffix or '(no suffix)'!r}; "
+            f"use one of {', '.join(OUTPUT_FORMATS)}"
+        )
+    atomic_write(path, write)
+
+
+# ---------------------------------------------------------------------------------------------
+# rendering results
+
+# (seconds, symbol): a duration is shown in the largest unit it spans at least twice of, so a day
+# reads "24.0 h", a week "7.00 d" and a minute "60.0 s". The Julian year matches astropy's.
+_DURATION_UNITS = (
+    (1e-9, "ns"),
+    (1e-6, "us"),
+    (1e-3, "ms"),
+    (1.0, "s"),
+    (60.0, "min"),
+    (3600.0, "h"),
+    (86400.0, "d"),
+    (365.25 * 86400.0, "yr"),
+)
+
+
+def duration_unit(seconds: float) -> tuple[float, str]:
+    """(unit length in seconds, symbol) for showing ``seconds`` to a human."""
+    chosen = _DURATION_UNITS[0]
+    for unit in _DURATION_UNITS:
+        if abs(seconds) >= 2 * unit[0]:
+            chosen = unit
+    if abs(seconds) < 2 * _DURATION_UNITS[0][0]:
+        chosen = (1.0, "s") if seconds == 0 else _DURATION_UNITS[0]
+    return chosen
+
+
+def format_duration(seconds: float, digits: int = 3) -> str:
+    """A duration in seconds for humans: ``86400 -> '24.0 h'``, ``604800 -> '7.00 d'``."""
+    if seconds is None or not math.isfinite(seconds):
+        return "inf"
+    scale, symbol = duration_unit(seconds)
+    value = seconds / scale
+    decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(value))))) if value else digits - 1
+    return f"{value:.{decimals}f} {symbol}"
+
+
+def format_value_error(value: float | None, error: float | None) -> str:
+    """``value ± error`` with the value's digits reaching the error's second significant digit
+    (``31.0000000012 ± 3.1e-09``)."""
+    if value is None or not math.isfinite(value):
+        return "nan"
+    if error is None or not math.isfinite(error) or error <= 0:
+        return f"{value:.6g}" + (" ± ?" if error is None or not math.isfinite(error) else "")
+    lead = math.floor(math.log10(abs(value))) if value else math.floor(math.log10(error))
+    sig = int(min(17, max(2, lead - math.floor(math.log10(error)) + 2)))
+    return f"{value:.{sig}g} ± {error:.2g}"
+
+
+def _fap_text(fap: float | None) -> str:
+    if fap is None or not math.isfinite(fap):
+        return "?"
+    return "0" if fap == 0 else f"{fap:.2g}"
+
+
+def format_result(name: str, result, time: TimeAxis | None = None) -> str:
+    """The human table for one signal: one row per component, strongest first.
+
+    Columns: frequency, period (with a human duration for date-time input), angular frequency,
+    amplitude and phase, each ``± standard error``, then the false-alarm probability. When no
+    component is significant the table is replaced by ``no significant period (best FAP=...)``."""
+    unit = time.unit if time is not None else None
+    is_dt = time is not None and time.is_datetime
+    t_unit = unit or "unit of t"
+    head = f"{name}: {result.n_samples} samples, method {result.method}"
+    if is_dt:
+        head += f", t in s since {time.epoch}"
+    lines = [head]
+    comps = list(result.components)
+    if not any(c.significant for c in comps):
+        faps = [c.false_alarm_probability for c in comps if c.false_alarm_probability is not None]
+        best = min(faps) if faps else None
+        lines.append(f"  no significant period (best FAP={_fap_text(best)})")
+    else:
+        freq_unit = "Hz" if unit == "s" else f"cycles/{t_unit}"
+        header = [
+            "#",
+            f"frequency [{freq_unit}]",
+            f"period [{t_unit}]",
+            f"angular frequency [rad/{t_unit}]",
+            "amplitude",
+            "phase [rad]",
+            "FAP",
+        ]
+        rows = []
+        for k, c in enumerate(comps, start=1):
+            period = format_value_error(c.period, c.period_err)
+            if is_dt:
+                period += f" ({format_duration(c.period)})"
+            mark = "" if c.significant else " (not significant)"
+            if c.n_harmonics > 1:
+                mark += f" [{c.n_harmonics} harmonics]"
+            rows.append(
+                [
+                    str(k),
+                    format_value_error(c.frequency, c.frequency_err),
+                    period,
+                    format_value_error(c.angular_frequency, c.angular_frequency_err),
+                    format_value_error(c.amplitude, c.amplitude_err),
+                    format_value_error(c.phase, c.phase_err),
+                    _fap_text(c.false_alarm_probability) + mark,
+                ]
+            )
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        for r in [header, *rows]:
+            lines.append(
+                "  " + "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+            )
+    tail = f"  offset {format_value_error(result.offset, result.offset_err)}"
+    tail += f", residual std {result.residual_std:.4g}"
+    if result.trend:
+        tail += f", trend: {result.detrend}"
+    lines.append(tail)
+    return "\n".join(lines)
+
+
+def signal_record(name: str, result, time: TimeAxis | None = None, *, extra_warnings=()) -> dict:
+    """The JSON record of one signal: ``name`` and the time unit/epoch, then
+    ``result.to_dict()`` (n_samples, method, offset, components, ...)."""
+    record = {"name": name}
+    record["time_column"] = time.name if time is not None else None
+    record["time_unit"] = time.unit if time is not None else None
+    record["epoch"] = time.epoch if time is not None else None
+    record.update(result.to_dict())
+    seen = record.setdefault("warnings", [])
+    for w in extra_warnings:
+        if w not in seen:
+            seen.append(w)
+    return record
