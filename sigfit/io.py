@@ -689,8 +689,9 @@ def write_columns(path: str | os.PathLike, columns: dict[str, np.ndarray], *, st
 # ---------------------------------------------------------------------------------------------
 # rendering results
 
-# (seconds, symbol): a duration is shown in the largest unit it spans at least twice of, so a day
-# reads "24.0 h", a week "7.00 d" and a minute "60.0 s". The Julian year matches astropy's.
+# (seconds, symbol): a duration is shown in the largest unit it spans at least twice (once for
+# seconds and below), so a day reads "24.0 h", a week "7.00 d", a minute "60.0 s" and 1.5 s
+# "1.50 s". The Julian year matches astropy's.
 _DURATION_UNITS = (
     (1e-9, "ns"),
     (1e-6, "us"),
@@ -705,12 +706,13 @@ _DURATION_UNITS = (
 
 def duration_unit(seconds: float) -> tuple[float, str]:
     """(unit length in seconds, symbol) for showing ``seconds`` to a human."""
+    if seconds == 0:
+        return 1.0, "s"
     chosen = _DURATION_UNITS[0]
     for unit in _DURATION_UNITS:
-        if abs(seconds) >= 2 * unit[0]:
+        # from minutes up, a unit is used from two of it: "24.0 h", not "1.00 d"
+        if abs(seconds) >= (2 if unit[0] > 1 else 1) * unit[0]:
             chosen = unit
-    if abs(seconds) < 2 * _DURATION_UNITS[0][0]:
-        chosen = (1.0, "s") if seconds == 0 else _DURATION_UNITS[0]
     return chosen
 
 

@@ -123,3 +123,4 @@ class Detrend(click.ParamType):
         if degree < 0:
             self.fail(f"degree must be >= 0, got {degree}", param, ctx)
         return degree
+
