@@ -4,6 +4,7 @@ Public names only; estimation code never imports torch or matplotlib.
 """
 
 from .errors import InputError, SigfitError, SigfitWarning
+from .estimate import estimate
 from .results import Component, EstimateResult, Periodogram
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "Periodogram",
     "SigfitError",
     "SigfitWarning",
+    "estimate",
 ]
 __version__ = "0.1.0"

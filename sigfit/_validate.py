@@ -1,0 +1,326 @@
+"""Every input check of the estimation library, in one place.
+
+Each check raises :class:`sigfit.errors.InputError` with a message that says how to fix the call,
+or repairs what can be repaired (non-finite rows dropped, unsorted times sorted) and says so with a
+:class:`sigfit.errors.SigfitWarning`.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import InputError, SigfitWarning
+
+# Phase jitter (in cycles) that the time stamps' own rounding may add at the highest searched
+# frequency before the precision audit speaks up: 1e-3 cycles = 6 mrad, already a visible loss of
+# digits in phase and frequency.
+TIME_JITTER_WARN_CYCLES = 1e-3
+
+MAX_TREND_DEGREE = 10
+
+
+@dataclass
+class Series:
+    """Validated, sorted, finite samples.
+
+    ``tau = t - t_ref`` is the centred time in float64, computed exactly from integer stamps;
+    phases are computed on ``tau`` and only converted back to ``t = 0`` at the end.
+    """
+
+    t: np.ndarray  # float64, sorted
+    tau: np.ndarray  # float64, t - t_ref
+    y: np.ndarray  # float64
+    dy: np.ndarray | None  # float64, same shape as y, or None
+    t_ref: float
+    time_resolution: float  # the stamps' own quantum: 1 for integers, the ulp at max|t| for floats
+    value_resolution: float  # ulp at max|y| in the input's dtype
+    value_dtype: np.dtype
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return int(self.y.size)
+
+    @property
+    def span(self) -> float:
+        return float(self.tau[-1] - self.tau[0])
+
+    @property
+    def weights(self) -> np.ndarray | None:
+        return None if self.dy is None else 1.0 / self.dy**2
+
+
+def warn(series_warnings: list[str], message: str) -> None:
+    """Emit a SigfitWarning and keep its text for the result."""
+    series_warnings.append(message)
+    warnings.warn(message, SigfitWarning, stacklevel=3)
+
+
+def _numeric_1d(name: str, x) -> np.ndarray:
+    try:
+        a = np.asarray(x)
+    except Exception as e:  # ragged nested lists and the like
+        raise InputError(f"{name} must be a 1-D array of numbers ({e})") from None
+    if a.dtype.kind == "M":
+        raise InputError(
+            f"{name} holds datetimes: convert them to numbers first, e.g. "
+            f"({name} - {name}[0]) / np.timedelta64(1, 's') for seconds"
+        )
+    if a.dtype.kind in "US":
+        raise InputError(
+            f"{name} must be numeric, got text (e.g. {a.ravel()[0]!r}): convert it to numbers first"
+        )
+    if a.dtype.kind == "O":
+        # object arrays of plain numbers (e.g. lists holding None) are fine; anything else is not
+        flat = a.ravel()
+        bad = next((i for i, v in enumerate(flat) if not _is_number(v)), None)
+        if bad is not None:
+            raise InputError(
+                f"{name} must be numeric: {name}[{bad}] = {flat[bad]!r} is not a number; "
+                "parse or drop such values first"
+            )
+        a = np.array([np.nan if v is None else float(v) for v in flat]).reshape(a.shape)
+    if a.dtype.kind == "c":
+        raise InputError(f"{name} is complex: pass the real part (or fit real and imaginary parts separately)")
+    if a.dtype.kind == "b":
+        raise InputError(f"{name} is boolean: convert it to numbers (e.g. {name}.astype(float)) if you mean 0/1")
+    if a.dtype.kind not in "iuf":
+        raise InputError(f"{name} must be numeric, got dtype {a.dtype}")
+    if a.ndim != 1:
+        if a.ndim == 2 and 1 in a.shape:
+            a = a.ravel()
+        else:
+            raise InputError(f"{name} must be 1-D, got shape {a.shape}: pass one series at a time")
+    return a
+
+
+def _is_number(v) -> bool:
+    if v is None:
+        return True  # a missing value: dropped later like NaN
+    if isinstance(v, (str, bytes)):
+        return False
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _resolution(a: np.ndarray) -> float:
+    """The input's own quantum at its largest magnitude: 1 for integers, one ulp for floats."""
+    if a.dtype.kind in "iu":
+        return 1.0
+    finite = a[np.isfinite(a)]
+    big = np.max(np.abs(finite)) if finite.size else 0.0
+    return float(np.spacing(a.dtype.type(big)))
+
+
+def validate_series(t, y, dy=None, *, n_params: int = 1) -> Series:
+    """Check and tidy ``(t, y, dy)``.
+
+    Parameters
+    ----------
+    t, y : array_like
+        Times and values, 1-D, same length. ``t`` may be float or integer (int64 stamps are
+        centred exactly).
+    dy : array_like or float, optional
+        One-sigma uncertainties of ``y``, positive; a scalar applies to every sample.
+    n_params : int
+        The number of model parameters; at least ``n_params + 1`` samples are required so that
+        the residual has a degree of freedom.
+
+    Returns
+    -------
+    Series
+
+    Raises
+    ------
+    InputError
+        Non-numeric, empty, all-NaN, mismatched, too short, constant or otherwise unusable input.
+    """
+    notes: list[str] = []
+    t_in = _numeric_1d("t", t)
+    y_in = _numeric_1d("y", y)
+    if t_in.size == 0 or y_in.size == 0:
+        raise InputError("t and y are empty: pass at least a few samples")
+    if t_in.shape != y_in.shape:
+        raise InputError(
+            f"t and y must have the same length, got {t_in.size} and {y_in.size}: "
+            "pass one value per time stamp"
+        )
+    dy_arr = None
+    if dy is not None:
+        dy_in = _numeric_1d("dy", np.atleast_1d(dy))
+        if dy_in.size == 1:
+            dy_arr = np.full(y_in.shape, float(dy_in[0]))
+        elif dy_in.shape == y_in.shape:
+            dy_arr = dy_in.astype(np.float64)
+        else:
+            raise InputError(
+                f"dy must be a scalar or have one entry per sample ({y_in.size}), got {dy_in.size}"
+            )
+        finite_dy = dy_arr[np.isfinite(dy_arr)]
+        if np.any(finite_dy <= 0):
+            raise InputError(
+                "dy must be positive (they are one-sigma uncertainties of y): "
+                f"found {int(np.sum(finite_dy <= 0))} value(s) <= 0"
+            )
+
+    value_dtype = y_in.dtype
+    time_resolution = _resolution(t_in)
+    value_resolution = _resolution(y_in)
+
+    # Drop rows with NaN/inf in any column.
+    ok = np.isfinite(y_in.astype(np.float64))
+    if t_in.dtype.kind == "f":
+        ok &= np.isfinite(t_in)
+    if dy_arr is not None:
+        ok &= np.isfinite(dy_arr)
+    n_bad = int(ok.size - np.count_nonzero(ok))
+    if n_bad == ok.size:
+        raise InputError("every sample has a NaN or inf in t, y or dy: there is nothing to fit")
+    if n_bad:
+        warn(notes, f"dropped {n_bad} of {ok.size} samples with NaN or inf in t, y or dy")
+        t_in, y_in = t_in[ok], y_in[ok]
+        if dy_arr is not None:
+            dy_arr = dy_arr[ok]
+
+    # Sort by time (stable, so duplicates keep their order).
+    if t_in.size > 1 and np.any(t_in[1:] < t_in[:-1]):
+        order = np.argsort(t_in, kind="stable")
+        t_in, y_in = t_in[order], y_in[order]
+        if dy_arr is not None:
+            dy_arr = dy_arr[order]
+
+    n = int(y_in.size)
+    if n < n_params + 1:
+        raise InputError(
+            f"{n} usable samples, but the model has {n_params} parameters and needs at least "
+            f"{n_params + 1}: pass more samples, fewer components or a lower detrend degree"
+        )
+    y64 = y_in.astype(np.float64)
+    if np.ptp(y64) == 0:
+        raise InputError(
+            f"y is constant (every value is {y64[0]!r}): there is no period to find"
+        )
+
+    # Centre time before any phase is computed. Integer stamps are centred in integer arithmetic
+    # (int64 nanoseconds do not fit float64's 53-bit mantissa; their differences do).
+    w = None if dy_arr is None else 1.0 / dy_arr**2
+    if t_in.dtype.kind in "iu":
+        ti = t_in.astype(np.int64) if t_in.dtype.kind == "i" or t_in.max() < 2**63 else None
+        if ti is None:
+            raise InputError("t does not fit int64: subtract a reference time first")
+        lo, hi = int(ti[0]), int(ti[-1])
+        t_ref_int = lo + (hi - lo) // 2
+        tau = (ti - t_ref_int).astype(np.float64)
+        shift = float(np.average(tau, weights=w))
+        t_ref = float(t_ref_int) + shift
+        tau = tau - shift
+        t64 = ti.astype(np.float64)
+    else:
+        t64 = t_in.astype(np.float64)
+        # the (weighted) mean decorrelates phase from frequency in the least squares
+        t_ref = float(np.average(t64, weights=w))
+        tau = t64 - t_ref
+    if tau[-1] - tau[0] <= 0:
+        raise InputError(
+            f"every time stamp is the same ({t64[0]!r}): a period needs samples spread in time"
+        )
+
+    return Series(
+        t=t64,
+        tau=tau,
+        y=y64,
+        dy=dy_arr,
+        t_ref=t_ref,
+        time_resolution=time_resolution,
+        value_resolution=value_resolution,
+        value_dtype=value_dtype,
+        warnings=notes,
+    )
+
+
+def audit_time_precision(series: Series, fmax: float) -> None:
+    """Warn when the time stamps' own resolution cannot support frequencies up to ``fmax``.
+
+    Rounding each stamp to its quantum ``q`` (one ulp of its dtype, or 1 for integers) jitters the
+    phase at frequency ``f`` by up to ``f*q/2`` cycles; above :data:`TIME_JITTER_WARN_CYCLES`
+    phase and frequency lose digits, and above 1/2 cycle the frequencies alias outright.
+    """
+    jitter = fmax * series.time_resolution
+    if jitter > TIME_JITTER_WARN_CYCLES:
+        warn(
+            series.warnings,
+            f"time stamps have a resolution of {series.time_resolution:.3g} (their own dtype and "
+            f"magnitude), i.e. up to {jitter:.2g} cycles of phase jitter at the highest searched "
+            f"frequency {fmax:.6g}: pass float64 times relative to a nearby origin, or a lower fmax",
+        )
+
+
+def audit_value_precision(series: Series, residual_std: float) -> None:
+    """Warn when the fit reached the resolution of low-precision (e.g. float32) values."""
+    if series.value_dtype.kind != "f" or np.finfo(series.value_dtype).bits >= 64:
+        return
+    quantisation = series.value_resolution / math.sqrt(12.0)  # rms of uniform rounding error
+    if residual_std < 10.0 * quantisation:
+        warn(
+            series.warnings,
+            f"the residual ({residual_std:.3g}) is at the resolution of the {series.value_dtype} "
+            f"values ({series.value_resolution:.3g}): pass float64 values for more precise estimates",
+        )
+
+
+def validate_options(
+    *, n_components, oversampling, fmin, fmax, detrend, fap_threshold
+) -> tuple[int, float, float | None, float | None, int]:
+    """Check the tuning knobs; returns them normalised, detrend as a polynomial degree."""
+    if isinstance(n_components, bool) or not isinstance(n_components, (int, np.integer)):
+        raise InputError(f"n_components must be a positive integer, got {n_components!r}")
+    if n_components < 1:
+        raise InputError(f"n_components must be >= 1, got {n_components}")
+    try:
+        oversampling = float(oversampling)
+    except (TypeError, ValueError):
+        raise InputError(f"oversampling must be a number >= 1, got {oversampling!r}") from None
+    if not (math.isfinite(oversampling) and oversampling >= 1):
+        raise InputError(f"oversampling must be a finite number >= 1, got {oversampling!r}")
+    for name, v in (("fmin", fmin), ("fmax", fmax)):
+        if v is not None and not (isinstance(v, (int, float, np.number)) and math.isfinite(v) and v >= 0):
+            raise InputError(f"{name} must be a finite frequency >= 0 (cycles per unit of t), got {v!r}")
+    if fmax is not None and fmax <= 0:
+        raise InputError(f"fmax must be > 0 (cycles per unit of t), got {fmax!r}")
+    if fmin is not None and fmax is not None and fmin >= fmax:
+        raise InputError(f"fmin ({fmin}) must be below fmax ({fmax})")
+    if not (isinstance(fap_threshold, (int, float)) and 0 < fap_threshold < 1):
+        raise InputError(f"fap_threshold must be a probability in (0, 1), got {fap_threshold!r}")
+    degree = parse_detrend(detrend)
+    return int(n_components), oversampling, (None if fmin is None else float(fmin)), (
+        None if fmax is None else float(fmax)
+    ), degree
+
+
+def parse_detrend(detrend) -> int:
+    """None/'none' -> 0, 'linear' -> 1, 'quadratic' -> 2, an integer (or its string) -> itself."""
+    names = {"none": 0, "constant": 0, "linear": 1, "quadratic": 2, "cubic": 3}
+    if detrend is None:
+        return 0
+    if isinstance(detrend, str):
+        key = detrend.strip().lower()
+        if key in names:
+            return names[key]
+        if key.isdigit():
+            detrend = int(key)
+        else:
+            raise InputError(
+                f"detrend must be 'none', 'linear' or a polynomial degree, got {detrend!r}"
+            )
+    if isinstance(detrend, bool) or not isinstance(detrend, (int, np.integer)):
+        raise InputError(f"detrend must be 'none', 'linear' or a polynomial degree, got {detrend!r}")
+    if not 0 <= detrend <= MAX_TREND_DEGREE:
+        raise InputError(f"detrend degree must be between 0 and {MAX_TREND_DEGREE}, got {detrend}")
+    return int(detrend)

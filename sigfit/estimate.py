@@ -1,0 +1,224 @@
+"""The one entry point: :func:`estimate` (periodogram -> peak -> least squares -> significance)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import periodogram as _pg
+from ._validate import (
+    Series,
+    audit_time_precision,
+    audit_value_precision,
+    validate_options,
+    validate_series,
+)
+from .grid import MAX_GRID_SIZE, FrequencyGrid, default_fmax, make_grid
+from .periodogram.fft import fft_grid
+from .refine import Fit, amplitude_phase, fit_trend, n_params, refine, tone_powers
+from .results import Component, EstimateResult, Periodogram
+from .significance import effective_baseline, false_alarm_probability
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """Where and how to look: a resolved backend name and its frequency grid."""
+
+    method: str
+    grid: FrequencyGrid
+    nyquist: float | None  # for evenly spaced samples, else None
+
+
+def plan_search(
+    series: Series,
+    method: str,
+    *,
+    fmin: float | None,
+    fmax: float | None,
+    oversampling: float,
+    max_grid_size: int = MAX_GRID_SIZE,
+) -> SearchPlan:
+    """Resolve ``method`` from the sampling and build the grid (see :mod:`sigfit.grid`)."""
+    dt = _pg.uniform_step(series.tau, series.time_resolution)
+    nyquist = None if dt is None else 0.5 / dt
+    weighted = series.dy is not None and np.ptp(series.dy) > 0
+    name = _pg.resolve_method(method, uniform=dt is not None, weighted=weighted, fmax=fmax, nyquist=nyquist)
+    if name == "fft":
+        grid = fft_grid(series.n, dt, fmin=fmin, fmax=fmax, oversampling=oversampling, max_size=max_grid_size)
+    else:
+        top = default_fmax(series.tau, dt) if fmax is None else fmax
+        grid = make_grid(series.span, fmin=fmin, fmax=top, oversampling=oversampling, max_size=max_grid_size)
+    return SearchPlan(method=name, grid=grid, nyquist=nyquist)
+
+
+def pick_peak(frequency: np.ndarray, power: np.ndarray) -> float:
+    """The frequency of the highest peak, refined by a parabola through its three grid points."""
+    i = int(np.argmax(power))
+    if 0 < i < power.size - 1:
+        p0, p1, p2 = power[i - 1], power[i], power[i + 1]
+        denom = p0 - 2.0 * p1 + p2
+        if denom < 0:
+            shift = 0.5 * (p0 - p2) / denom  # in grid steps, within [-0.5, 0.5]
+            return float(frequency[i] + shift * (frequency[i + 1] - frequency[i]))
+    return float(frequency[i])
+
+
+def find_peak(series: Series, values: np.ndarray, dy: np.ndarray | None, plan: SearchPlan):
+    """Periodogram of ``values`` on the plan's grid and its highest peak: (frequency, Periodogram)."""
+    power = _pg.compute(plan.method, series.tau, values, dy, plan.grid)
+    freq = plan.grid.frequency()
+    return pick_peak(freq, power), Periodogram(freq, power, normalization="standard", method=plan.method)
+
+
+def estimate(
+    t,
+    y,
+    *,
+    method: str = "auto",
+    n_components: int = 1,
+    fmin: float | None = None,
+    fmax: float | None = None,
+    oversampling: float = 5,
+    detrend: str | int | None = None,
+    dy=None,
+    fap_threshold: float = 0.01,
+    max_grid_size: int = MAX_GRID_SIZE,
+) -> EstimateResult:
+    """Frequencies, phases and amplitudes of the strongest tones in ``y(t)``, with errors.
+
+    Model: ``y = offset + trend(t) + sum_k amplitude_k * sin(2*pi*frequency_k*t + phase_k)``,
+    phases in radians referenced at ``t = 0`` of the caller's time axis.
+
+    Parameters
+    ----------
+    t : array_like
+        Sample times, float or integer (int64 stamps are centred exactly). Unsorted is fine.
+    y : array_like
+        Sample values, same length. Rows with NaN/inf are dropped with a warning.
+    method : {'auto', 'fft', 'lombscargle'}
+        Periodogram used to find the peaks. ``fft``: evenly spaced samples, real FFT with zero
+        padding; ``lombscargle``: any sampling, floating mean, ``dy`` weights, by NUFFT
+        (nifty-ls); ``auto``: ``fft`` when the samples are evenly spaced, unweighted and the band
+        stays below Nyquist, else ``lombscargle``.
+    n_components : int
+        Number of tones K. Found one at a time (prewhitening: fit, subtract, search the
+        residual), then refined jointly. The search stops at the first tone that is not
+        significant; it is still reported, with ``significant=False``.
+    fmin, fmax : float, optional
+        Search band in cycles per unit of t. Defaults (see :mod:`sigfit.grid`): one grid step;
+        Nyquist for evenly spaced samples, ``1/(2*min spacing)`` for irregular ones.
+    oversampling : float
+        Grid points per peak width: the grid steps by ``1/(oversampling*span)``.
+    detrend : {None, 'none', 'linear'} or int
+        Polynomial trend degree. The periodogram sees the data with the trend removed first; the
+        final least squares fits trend and tones jointly.
+    dy : array_like or float, optional
+        One-sigma uncertainties of ``y``: weights ``1/dy^2`` in the periodogram and the fit, and
+        standard errors taken at face value (not rescaled by the residual).
+    fap_threshold : float
+        A tone is significant when its false-alarm probability is at most this.
+    max_grid_size : int
+        Largest automatic grid allowed (memory bound).
+
+    Returns
+    -------
+    EstimateResult
+        ``components`` strongest (largest amplitude) first, each with frequency, phase,
+        amplitude, their standard errors, the periodogram power and Baluev's false-alarm
+        probability; offset, residual standard deviation, the periodogram searched first.
+
+    Raises
+    ------
+    InputError
+        Unusable input or options; the message says how to fix the call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> t = rng.uniform(-1000, 1000, 256)
+    >>> r = estimate(t, np.sin(31 * t))
+    >>> round(r.components[0].angular_frequency, 9), r.components[0].significant
+    (31.0, True)
+    """
+    n_components, oversampling, fmin, fmax, degree = validate_options(
+        n_components=n_components,
+        oversampling=oversampling,
+        fmin=fmin,
+        fmax=fmax,
+        detrend=detrend,
+        fap_threshold=fap_threshold,
+    )
+    series = validate_series(t, y, dy, n_params=n_params(n_components, degree))
+    plan = plan_search(series, method, fmin=fmin, fmax=fmax, oversampling=oversampling, max_grid_size=max_grid_size)
+    audit_time_precision(series, plan.grid.stop)
+
+    tau, yv = series.tau, series.y
+    t_scale = float(np.max(np.abs(tau)))
+    dy_search = series.dy if plan.method == "lombscargle" else None
+    max_shift = 1.0 / series.span  # one main-lobe half width: the fit stays on its peak
+    bandwidth = plan.grid.stop - plan.grid.start
+    baseline = effective_baseline(tau, series.weights)
+
+    # the periodogram sees the data with the trend (and offset) removed first
+    trend = fit_trend(tau, yv, series.dy, degree, t_scale)
+    work = yv - np.polynomial.polynomial.polyval(tau / t_scale, trend)
+    first_periodogram = None
+    freqs: list[float] = []
+    fit: Fit | None = None
+    for k in range(n_components):
+        f0, pgram = find_peak(series, work, dy_search, plan)
+        if first_periodogram is None:
+            first_periodogram = pgram
+        fit = refine(tau, yv, series.dy, [*freqs, f0], degree, max_shift=max_shift, t_scale=t_scale)
+        freqs = list(fit.frequency)
+        new_power = tone_powers(tau, yv, series.dy, fit)[-1]
+        fap = false_alarm_probability(new_power, series.n, bandwidth, baseline, n_null=degree + 1 + 3 * k)
+        if fap > fap_threshold:
+            break  # reported, flagged not significant; weaker tones are noise too
+        work = fit.residual
+
+    assert fit is not None
+    n_tones = fit.nu.size
+    powers = tone_powers(tau, yv, series.dy, fit)
+    components = []
+    for k in range(n_tones):
+        f, f_err, amp, amp_err, phase, phase_err = amplitude_phase(fit, k, series.t_ref)
+        fap = false_alarm_probability(
+            powers[k], series.n, bandwidth, baseline, n_null=degree + 1 + 3 * (n_tones - 1)
+        )
+        components.append(
+            Component(
+                frequency=f,
+                frequency_err=f_err,
+                phase=phase,
+                phase_err=phase_err,
+                amplitude=amp,
+                amplitude_err=amp_err,
+                power=float(powers[k]),
+                false_alarm_probability=fap,
+                significant=bool(fap <= fap_threshold),
+            )
+        )
+    components.sort(key=lambda c: -c.amplitude)
+
+    dof = series.n - fit.n_params
+    residual_std = math.sqrt(float(fit.residual @ fit.residual) / max(dof, 1))
+    audit_value_precision(series, residual_std)
+    trend_coef = tuple(float(c) for c in fit.poly[:0:-1]) + (0.0,) if degree > 0 else ()
+    return EstimateResult(
+        components=components,
+        offset=float(fit.poly[0]),
+        offset_err=float(math.sqrt(max(fit.covariance[0, 0], 0.0))),
+        residual_std=residual_std,
+        n_samples=series.n,
+        method=plan.method,
+        periodogram=first_periodogram,
+        t_ref=series.t_ref,
+        t_scale=t_scale,
+        trend=trend_coef,
+        detrend="none" if degree == 0 else ("linear" if degree == 1 else str(degree)),
+        warnings=list(series.warnings),
+    )

@@ -1,0 +1,39 @@
+"""Lomb-Scargle periodogram by non-uniform FFT (nifty-ls, finufft backend).
+
+Floating mean (the generalised periodogram of Zechmeister & Kuerster 2009, A&A 496, 577),
+"standard" normalisation ``(chi2_ref - chi2(f)) / chi2_ref`` and optional ``dy`` weights, as
+astropy's ``LombScargle(t, y, dy, fit_mean=True, center_data=True)``. Cost O(N + M log M);
+no loop over frequencies and no N x M array.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..grid import FrequencyGrid
+
+# finufft's requested accuracy. nifty-ls defaults to eps=1e-9 at upsampling 1.25, which leaves
+# relative errors ~2e-7 on small powers; 1e-12 needs upsampling 2 (kernel width <= 16) and keeps
+# every power within ~1e-10 (relative) of a direct sum, at the same speed on N = M = 1e5.
+NUFFT_OPTIONS = {"eps": 1e-12, "upsampfac": 2.0}
+
+
+def power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: FrequencyGrid) -> np.ndarray:
+    """Standard-normalised floating-mean Lomb-Scargle power of ``(tau, y, dy)`` on ``grid``."""
+    import nifty_ls
+
+    result = nifty_ls.lombscargle(
+        np.ascontiguousarray(tau, dtype=np.float64),
+        np.ascontiguousarray(y, dtype=np.float64),
+        dy=None if dy is None else np.ascontiguousarray(dy, dtype=np.float64),
+        fmin=grid.start,
+        fmax=grid.stop,
+        Nf=grid.size,
+        center_data=True,
+        fit_mean=True,
+        normalization="standard",
+        assume_sorted_t=True,
+        backend="finufft",
+        finufft_kwargs=dict(NUFFT_OPTIONS),
+    )
+    return np.asarray(result.power, dtype=np.float64)

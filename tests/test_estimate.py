@@ -1,0 +1,161 @@
+"""Accuracy and invariances of sigfit.estimate."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import sigfit
+from sigfit import estimate
+from sigfit.samples import sine
+
+
+def _wrap(x):
+    return (x + math.pi) % (2 * math.pi) - math.pi
+
+
+def test_seed_case_with_defaults():
+    # noise-free sin(31x), 256 random x in [-1000, 1000]: astropy's autopower band stops at
+    # 0.32 cycles/unit and returns 0.65 rad/unit; the default grid here reaches the tone.
+    x, y = sine(n=256, omega=31.0, range_=1000.0, seed=0)
+    r = estimate(x, y)
+    c = r.components[0]
+    assert abs(c.angular_frequency - 31.0) / 31.0 < 1e-9
+    assert c.amplitude == pytest.approx(1.0, rel=1e-9)
+    assert abs(_wrap(c.phase)) < 1e-6
+    assert c.significant and c.false_alarm_probability < 1e-10
+    assert r.method == "lombscargle"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_truth_within_four_standard_errors(seed):
+    x, y = sine(n=256, omega=31.0, range_=1000.0, noise=0.1, phase=0.8, amplitude=1.3, seed=seed)
+    c = estimate(x, y).components[0]
+    assert abs(c.angular_frequency - 31.0) < 4 * c.angular_frequency_err
+    assert abs(_wrap(c.phase - 0.8)) < 4 * c.phase_err
+    assert abs(c.amplitude - 1.3) < 4 * c.amplitude_err
+    # and the errors have the Cramer-Rao size (Fisher information of w: N A^2 Var(t) / (2 sigma^2))
+    crlb_omega = math.sqrt(2.0 / 256) * 0.1 / (1.3 * np.std(x))
+    assert c.angular_frequency_err == pytest.approx(crlb_omega, rel=0.25)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_pure_noise_is_not_significant(seed):
+    rng = np.random.default_rng(100 + seed)
+    t = rng.uniform(0, 100, 200)
+    r = estimate(t, rng.normal(size=t.size))
+    assert r.components[0].false_alarm_probability > 0.01
+    assert not r.significant
+
+
+def test_weights_and_errors():
+    rng = np.random.default_rng(5)
+    t = np.sort(rng.uniform(0, 200, 400))
+    dy = rng.uniform(0.05, 0.5, t.size)
+    y = 1.0 + 0.8 * np.sin(2 * np.pi * 0.123 * t + 1.1) + rng.normal(0, dy)
+    c = estimate(t, y, dy=dy).components[0]
+    assert abs(c.frequency - 0.123) < 4 * c.frequency_err
+    assert abs(_wrap(c.phase - 1.1)) < 4 * c.phase_err
+
+
+def test_two_components_and_a_trend():
+    rng = np.random.default_rng(6)
+    t = np.sort(rng.uniform(0, 100, 600))
+    y = (
+        3.0
+        + 0.02 * t
+        + 1.0 * np.sin(2 * np.pi * 0.5 * t + 0.3)
+        + 0.4 * np.sin(2 * np.pi * 1.7 * t - 1.0)
+        + rng.normal(0, 0.1, t.size)
+    )
+    r = estimate(t, y, n_components=3, detrend="linear", fmax=5.0)
+    strong = [c for c in r.components if c.significant]
+    assert [round(c.frequency, 3) for c in strong] == [0.5, 1.7]
+    assert strong[0].amplitude > strong[1].amplitude
+    assert len(r.components) == 3 and not r.components[2].significant
+    np.testing.assert_allclose(r.predict(t), y, atol=0.5)
+    assert np.std(r.predict(t) - y) == pytest.approx(0.1, rel=0.15)
+    d = r.to_dict()
+    assert d["detrend"] == "linear" and len(d["components"]) == 3
+
+
+def test_large_time_origin_keeps_phase_digits():
+    # stamps near 1.7e9 s (Unix time): phases referenced at t = 0 still match the model
+    rng = np.random.default_rng(8)
+    t = 1.7e9 + np.sort(rng.uniform(0, 86400 * 30, 500))
+    f, ph = 1 / 86400, 0.5
+    y = np.sin(2 * np.pi * np.mod(f * t, 1.0) + ph)
+    c = estimate(t, y, fmax=1e-4).components[0]
+    assert c.frequency == pytest.approx(f, rel=1e-9)
+    assert abs(_wrap(c.phase - ph)) < 1e-5
+
+
+# ---- hypothesis properties: small problems, explicit band, so each example is fast ----
+_PROPS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _data(seed):
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(0, 40, 80)
+    y = 0.5 + 1.2 * np.sin(2 * np.pi * 0.9 * t + 0.6) + rng.normal(0, 0.2, t.size)
+    return t, y
+
+
+@_PROPS
+@given(seed=st.integers(0, 2**16), d=st.floats(-1000, 1000))
+def test_shifting_t_changes_only_the_phase(seed, d):
+    t, y = _data(seed)
+    a = estimate(t, y, fmax=3.0).components[0]
+    b = estimate(t + d, y, fmax=3.0).components[0]
+    assert b.frequency == pytest.approx(a.frequency, rel=1e-9)
+    assert b.amplitude == pytest.approx(a.amplitude, rel=1e-7)
+    # y = A sin(w (t' - d) + phase): the phase moves by -w*d (mod 2 pi)
+    assert abs(_wrap(b.phase - (a.phase - a.angular_frequency * d))) < 1e-6
+
+
+@_PROPS
+@given(seed=st.integers(0, 2**16), perm_seed=st.integers(0, 2**16))
+def test_permuting_samples_changes_nothing(seed, perm_seed):
+    t, y = _data(seed)
+    p = np.random.default_rng(perm_seed).permutation(t.size)
+    a = estimate(t, y, fmax=3.0)
+    b = estimate(t[p], y[p], fmax=3.0)
+    ca, cb = a.components[0], b.components[0]
+    assert cb.frequency == pytest.approx(ca.frequency, rel=1e-12)
+    assert cb.phase == pytest.approx(ca.phase, abs=1e-9)
+    assert b.offset == pytest.approx(a.offset, rel=1e-12)
+
+
+@_PROPS
+@given(seed=st.integers(0, 2**16), scale=st.floats(1e-3, 1e3))
+def test_scaling_t_scales_the_frequency(seed, scale):
+    t, y = _data(seed)
+    a = estimate(t, y, fmax=3.0).components[0]
+    b = estimate(t * scale, y, fmax=3.0 / scale).components[0]
+    assert b.frequency == pytest.approx(a.frequency / scale, rel=1e-9)
+    assert b.frequency_err == pytest.approx(a.frequency_err / scale, rel=1e-6)
+    assert abs(_wrap(b.phase - a.phase)) < 1e-7
+
+
+@_PROPS
+@given(seed=st.integers(0, 2**16), c=st.floats(1e-3, 1e3))
+def test_scaling_y_scales_the_amplitude(seed, c):
+    t, y = _data(seed)
+    a = estimate(t, y, fmax=3.0)
+    b = estimate(t, c * y, fmax=3.0)
+    assert b.components[0].amplitude == pytest.approx(c * a.components[0].amplitude, rel=1e-8)
+    assert b.components[0].frequency == pytest.approx(a.components[0].frequency, rel=1e-10)
+    assert b.offset == pytest.approx(c * a.offset, rel=1e-8)
+
+
+def test_result_round_trip():
+    t, y = _data(1)
+    r = estimate(t, y, fmax=3.0)
+    d = r.to_dict(include_periodogram=True)
+    assert d["method"] == "lombscargle" and d["n_samples"] == 80
+    assert set(d["components"][0]) >= {"frequency", "phase", "amplitude", "frequency_err", "false_alarm_probability"}
+    assert len(d["periodogram"]["frequency"]) == len(r.periodogram.power)
+    np.testing.assert_allclose(r.predict(t), y, atol=1.0)
+    assert sigfit.estimate is estimate

@@ -1,0 +1,115 @@
+"""Periodogram backends: golden values against astropy, fft vs lombscargle, the method list."""
+
+import re
+from typing import get_args
+
+import numpy as np
+import pytest
+
+import sigfit
+from sigfit.grid import FrequencyGrid, default_fmax, make_grid
+from sigfit.periodogram import (
+    METHOD_CHOICES,
+    METHODS,
+    MethodName,
+    compute,
+    resolve_method,
+    uniform_step,
+)
+from sigfit.periodogram.fft import fft_grid
+
+
+def _irregular(seed, n=300, span=100.0):
+    rng = np.random.default_rng(seed)
+    t = np.sort(rng.uniform(0, span, n))
+    y = 0.7 * np.sin(2 * np.pi * 0.37 * t + 0.4) + rng.normal(0, 1.0, n)
+    dy = rng.uniform(0.5, 2.0, n)
+    for a in (t, y, dy):
+        a.setflags(write=False)
+    return t, y, dy
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_lombscargle_matches_astropy(seed, weighted):
+    astropy_ls = pytest.importorskip("astropy.timeseries").LombScargle
+    t, y, dy = _irregular(seed)
+    dy = dy if weighted else None
+    grid = make_grid(t[-1] - t[0], fmin=None, fmax=5.0, oversampling=5)
+    power = compute("lombscargle", t - t.mean(), y, dy, grid)
+    # "cython" is astropy's direct O(N*M) sum: the exact reference
+    ref = astropy_ls(t, y, dy, fit_mean=True, center_data=True, normalization="standard").power(
+        grid.frequency(), method="cython"
+    )
+    np.testing.assert_allclose(power, ref, rtol=1e-8, atol=0)
+
+
+def test_fft_equals_lombscargle_at_fourier_frequencies():
+    rng = np.random.default_rng(3)
+    n, dt = 400, 0.25
+    tau = (np.arange(n) - (n - 1) / 2) * dt
+    y = np.sin(2 * np.pi * 0.77 * tau) + rng.normal(0, 0.5, n)
+    grid = fft_grid(n, dt, fmin=None, fmax=None, oversampling=5)
+    p_fft = compute("fft", tau, y, None, grid)
+    p_ls = compute("lombscargle", tau, y, None, grid)
+    # every 5th lattice point is a Fourier frequency k/(n*dt) when n_fft = 5n
+    n_fft = round(1 / (grid.step * dt))
+    assert n_fft % n == 0
+    stride = n_fft // n
+    idx = np.arange(stride - 1, grid.size - 1, stride)  # grid starts at k = 1
+    np.testing.assert_allclose(p_fft[idx], p_ls[idx], rtol=1e-9, atol=1e-12)
+    # elsewhere they differ by O(1/N) leakage terms only, and share the peak
+    assert np.max(np.abs(p_fft - p_ls)) < 0.05
+    assert abs(np.argmax(p_fft) - np.argmax(p_ls)) <= 1
+
+
+def test_fft_and_lombscargle_estimates_agree_on_even_samples():
+    rng = np.random.default_rng(4)
+    t = 10.0 + 0.1 * np.arange(500)
+    y = 2.0 + 1.5 * np.sin(2 * np.pi * 1.37 * t + 2.0) + rng.normal(0, 0.2, t.size)
+    a = sigfit.estimate(t, y, method="fft")
+    b = sigfit.estimate(t, y, method="lombscargle")
+    assert sigfit.estimate(t, y).method == "fft"
+    ca, cb = a.components[0], b.components[0]
+    assert ca.frequency == pytest.approx(cb.frequency, rel=1e-9)
+    assert ca.phase == pytest.approx(cb.phase, abs=1e-6)
+    assert ca.amplitude == pytest.approx(cb.amplitude, rel=1e-8)
+    assert ca.false_alarm_probability == pytest.approx(cb.false_alarm_probability, abs=1e-12)
+
+
+def test_method_list_written_once():
+    assert set(METHODS) == set(get_args(MethodName))
+    assert set(METHOD_CHOICES) == set(METHODS) | {"auto"}
+    m = re.search(r"method : \{([^}]*)\}", sigfit.estimate.__doc__)
+    documented = {s.strip().strip("'") for s in m.group(1).split(",")}
+    assert documented == set(METHOD_CHOICES)
+
+
+def test_auto_resolution():
+    assert resolve_method("auto", uniform=True, weighted=False) == "fft"
+    assert resolve_method("auto", uniform=False, weighted=False) == "lombscargle"
+    assert resolve_method("auto", uniform=True, weighted=True) == "lombscargle"
+    assert resolve_method("auto", uniform=True, weighted=False, fmax=2.0, nyquist=1.0) == "lombscargle"
+
+
+def test_uniform_step_detects_lattices_with_rounding_only():
+    t = 1e6 + 0.01 * np.arange(1000)  # t0 + k*dt carries rounding of one ulp at 1e6
+    assert uniform_step(t - t.mean(), float(np.spacing(1e6))) == pytest.approx(0.01, rel=1e-9)
+    jittered = t + np.random.default_rng(0).normal(0, 1e-5, t.size)
+    assert uniform_step(jittered - t.mean()) is None
+    assert uniform_step(np.array([0.0, 1.0, 1.0, 2.0])) is None
+
+
+def test_grid_rules():
+    t = np.arange(100) * 0.5
+    assert default_fmax(t, 0.5) == 1.0  # Nyquist
+    gapped = np.array([0.0, 1.0, 3.0, 4.0, 8.0, 9.0]) * 0.25  # hourly-like lattice with gaps
+    assert default_fmax(gapped) == pytest.approx(2.0)  # Eyer & Bartholdi: 1/(2p)
+    coprime = np.array([0.0, 2.0, 5.0, 7.0, 10.0])  # gaps 2 and 3: quantum 1
+    assert default_fmax(coprime) == pytest.approx(0.5)
+    irregular = np.array([0.0, 0.3037, 1.0, 1.0512, 2.0, 2.1311, 3.0, 3.3171])
+    # no quantum; gaps sorted: 0.0512, 0.1311, 0.3037, 0.3171, ...: s_(4)/4
+    assert default_fmax(irregular) == pytest.approx(0.5 / (0.3171 / 4))
+    g = make_grid(10.0, fmin=None, fmax=3.0, oversampling=4)
+    assert isinstance(g, FrequencyGrid)
+    assert g.step <= 1 / 40 and g.stop == pytest.approx(3.0) and g.start == pytest.approx(1 / 40)
