@@ -735,7 +735,12 @@ def format_value_error(value: float | None, error: float | None) -> str:
         return f"{value:.6g}" + (" ± ?" if error is None or not math.isfinite(error) else "")
     lead = math.floor(math.log10(abs(value))) if value else math.floor(math.log10(error))
     sig = int(min(17, max(2, lead - math.floor(math.log10(error)) + 2)))
-    return f"{value:.{sig}g} ± {error:.2g}"
+    return f"{_digits(value, sig)} ± {_digits(error, 2)}"
+
+
+def _digits(x: float, significant: int) -> str:
+    # "#" keeps trailing zeros (3.000 ± 0.026, 2.0e-09), but leaves a bare point on integers
+    return f"{x:#.{significant}g}".replace(".e", "e").rstrip(".")
 
 
 def _fap_text(fap: float | None) -> str:

@@ -125,12 +125,12 @@ def estimate_figure(panels, *, time_unit: str | None = None, epoch: str | None =
         ax.set_title(f"{name}: {result.n_samples} samples, {result.method}", fontsize=10)
         ax.legend(loc="upper right", fontsize=8)
 
-        # 2. folded at the strongest period: the other components and the trend are subtracted,
-        # so the points should sit on one cycle of this component (Stellingwerf 1978, phase folding)
+        # 2. folded at the strongest period: the other components and the trend are subtracted (the
+        # offset is kept), so the points should sit on one cycle of this component (phase folding)
         ax = axes[row, 1]
         if best is not None and best.frequency > 0:
-            own = best.evaluate(t)
-            rest = y - (result.predict(t) - own)
+            others = result.predict(t) - best.evaluate(t) - result.offset
+            rest = y - others
             cycle = np.mod(best.frequency * t, 1.0)
             ax.scatter(cycle, rest, color="C0", **point)
             grid = np.linspace(0.0, 1.0, 400)

@@ -300,7 +300,7 @@ def test_table_shows_every_quantity_with_errors_and_human_period():
         "phase [rad]",
         "FAP",
         "(24.0 h)",
-        "2 ± 0.02",
+        "2.000 ± 0.020",
         "1e-12",
         "since 2024-01-01T00:00:00",
     ):

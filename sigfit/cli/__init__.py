@@ -17,6 +17,7 @@ from ..errors import SigfitError, SigfitWarning
 
 # name -> "module:attribute". One line per command; each module imports heavy things lazily.
 COMMANDS: dict[str, str] = {
+    "estimate": ".estimate:estimate",
     "sample": ".sample:sample",
 }
 
@@ -50,7 +51,8 @@ def cli():
 def main(argv=None):
     """Console entry point: SigfitError -> one line on stderr, exit 1; Ctrl-C -> exit 130."""
     try:
-        cli.main(args=argv, prog_name="sigfit", standalone_mode=False)
+        # without standalone mode click returns ctx.exit(code)'s code instead of exiting
+        code = cli.main(args=argv, prog_name="sigfit", standalone_mode=False)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
     except click.ClickException as e:
@@ -68,7 +70,7 @@ def main(argv=None):
     except (OSError, MemoryError) as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(1)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 __all__ = ["cli", "main", "COMMANDS", "SigfitWarning"]

@@ -124,3 +124,91 @@ class Detrend(click.ParamType):
             self.fail(f"degree must be >= 0, got {degree}", param, ctx)
         return degree
 
+
+def _estimate_function():
+    from ..estimate import estimate
+
+    return estimate
+
+
+def method_names() -> list[str]:
+    """The methods :func:`sigfit.estimate` accepts, read from the library's own dispatch table
+    (never pasted here, so the CLI cannot drift from it)."""
+    from ..periodogram import METHOD_CHOICES
+
+    return list(METHOD_CHOICES)
+
+
+def estimation_options(f):
+    """The knobs of :func:`sigfit.estimate`, with its defaults (read from its signature)."""
+    fit = _estimate_function()
+    return compose(
+        click.option(
+            "--method",
+            type=click.Choice(method_names()),
+            default=default_of(fit, "method"),
+            show_default=True,
+            help="Periodogram: fft for evenly spaced samples, lombscargle for any; auto picks "
+            "from the sampling.",
+        ),
+        click.option(
+            "-k",
+            "--components",
+            "n_components",
+            type=click.IntRange(min=1),
+            default=default_of(fit, "n_components"),
+            show_default=True,
+            help="Number of periodic components to fit (strongest first).",
+        ),
+        click.option(
+            "--fmin",
+            type=click.FloatRange(min=0),
+            help="Lowest frequency searched, cycles per unit of time (Hz for date-times).",
+        ),
+        click.option(
+            "--fmax",
+            type=click.FloatRange(min=0, min_open=True),
+            help="Highest frequency searched, cycles per unit of time (default: automatic).",
+        ),
+        click.option(
+            "--oversampling",
+            type=click.FloatRange(min=1),
+            default=default_of(fit, "oversampling"),
+            show_default=True,
+            help="Frequency grid points per 1/span.",
+        ),
+        click.option(
+            "--fap-threshold",
+            type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
+            default=default_of(fit, "fap_threshold"),
+            show_default=True,
+            help="A period is significant when its false-alarm probability is at most this.",
+        ),
+        click.option(
+            "--detrend",
+            type=Detrend(),
+            default="none",
+            show_default=True,
+            help="Trend fitted with the periodic model: none, linear or a polynomial degree N.",
+        ),
+    )(f)
+
+
+ESTIMATE_KEYWORDS = (
+    "method",
+    "n_components",
+    "fmin",
+    "fmax",
+    "oversampling",
+    "fap_threshold",
+    "detrend",
+)
+
+
+def estimate_kwargs(options: dict) -> dict:
+    """The keyword arguments of :func:`sigfit.estimate` among the parsed ``options`` (None means
+    "the library's default" and is left out)."""
+    kwargs = {k: options[k] for k in ESTIMATE_KEYWORDS if options.get(k) is not None}
+    if kwargs.get("detrend") == "none":
+        kwargs["detrend"] = None
+    return kwargs
