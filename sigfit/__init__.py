@@ -3,6 +3,7 @@
 Public names only; estimation code never imports torch or matplotlib.
 """
 
+from .batch import estimate_many
 from .errors import InputError, SigfitError, SigfitWarning
 from .estimate import estimate
 from .results import Component, EstimateResult, Periodogram
@@ -15,5 +16,6 @@ __all__ = [
     "SigfitError",
     "SigfitWarning",
     "estimate",
+    "estimate_many",
 ]
 __version__ = "0.1.0"

@@ -15,6 +15,7 @@ from ._validate import (
     validate_options,
     validate_series,
 )
+from .errors import InputError
 from .grid import MAX_GRID_SIZE, FrequencyGrid, default_fmax, make_grid
 from .periodogram.fft import fft_grid
 from .refine import Fit, amplitude_phase, fit_trend, n_params, refine, tone_powers
@@ -85,6 +86,7 @@ def estimate(
     dy=None,
     fap_threshold: float = 0.01,
     max_grid_size: int = MAX_GRID_SIZE,
+    first_power: np.ndarray | None = None,
 ) -> EstimateResult:
     """Frequencies, phases and amplitudes of the strongest tones in ``y(t)``, with errors.
 
@@ -121,6 +123,10 @@ def estimate(
         A tone is significant when its false-alarm probability is at most this.
     max_grid_size : int
         Largest automatic grid allowed (memory bound).
+    first_power : ndarray, optional
+        The first search's periodogram, computed elsewhere on this call's own grid from the
+        detrended values (:func:`sigfit.estimate_many` computes it for many series sharing their
+        time stamps in one batched NUFFT call). Skips that one periodogram; everything else runs.
 
     Returns
     -------
@@ -169,7 +175,18 @@ def estimate(
     freqs: list[float] = []
     fit: Fit | None = None
     for k in range(n_components):
-        f0, pgram = find_peak(series, work, dy_search, plan)
+        if k == 0 and first_power is not None:
+            if np.shape(first_power) != (plan.grid.size,):
+                raise InputError(
+                    f"first_power has shape {np.shape(first_power)}, the grid has "
+                    f"{plan.grid.size} frequencies: compute it on this call's grid"
+                )
+            freq = plan.grid.frequency()
+            power = np.asarray(first_power, dtype=np.float64)
+            f0 = pick_peak(freq, power)
+            pgram = Periodogram(freq, power, normalization="standard", method=plan.method)
+        else:
+            f0, pgram = find_peak(series, work, dy_search, plan)
         if first_periodogram is None:
             first_periodogram = pgram
         fit = refine(tau, yv, series.dy, [*freqs, f0], degree, max_shift=max_shift, t_scale=t_scale)

@@ -1,0 +1,1025 @@
+"""Many series at once: :func:`estimate_many` spreads :func:`sigfit.estimate` over a Dask cluster.
+
+The client turns a source (pairs of arrays, a dict, a long table, files) into *chunks* of series,
+submits one Dask task per chunk, and collects rows as tasks complete (``as_completed``), writing them
+to CSV or Parquet whole chunk by whole chunk. Inside a task, series that share their time stamps go
+through one batched periodogram (nifty-ls takes a 2-D ``y``, one NUFFT plan for all of them); every
+series is then refined and tested on its own, exactly as :func:`sigfit.estimate` does.
+
+Dask, distributed, pandas and pyarrow are optional (extra ``dask``) and imported only here, inside the
+functions that need them: ``import sigfit`` never imports them.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import hashlib
+import io
+import json
+import math
+import os
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError, SigfitError
+from .results import Component, EstimateResult
+
+# ---------------------------------------------------------------------------------------------
+# Row schema: one row per (series, component); a series with no component or an error gets one row.
+# Component columns come from Component.to_dict() so that a field added there reaches the files.
+
+_PROBE = Component(1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, n_harmonics=2,
+                   harmonic_amplitudes=(1.0, 0.5), harmonic_phases=(0.0, 0.0))
+COMPONENT_COLUMNS: tuple[str, ...] = tuple(_PROBE.to_dict())
+SERIES_COLUMNS: tuple[str, ...] = (
+    "offset", "offset_err", "residual_std", "n_samples", "method", "n_components", "warnings",
+    "error",
+)
+COLUMNS: tuple[str, ...] = ("series", "component", *COMPONENT_COLUMNS, *SERIES_COLUMNS)
+
+_INT_COLUMNS = {"component", "n_harmonics", "n_samples", "n_components"}
+_BOOL_COLUMNS = {"significant"}
+_STR_COLUMNS = {"series", "method", "warnings", "error"}
+_LIST_COLUMNS = {"harmonic_amplitudes", "harmonic_phases"}  # JSON text in files: one schema
+
+
+def _column_kind(name: str) -> str:
+    if name in _INT_COLUMNS:
+        return "int"
+    if name in _BOOL_COLUMNS:
+        return "bool"
+    if name in _STR_COLUMNS or name in _LIST_COLUMNS:
+        return "str"
+    return "float"
+
+
+ESTIMATE_OPTIONS = ("method", "n_components", "fmin", "fmax", "oversampling", "detrend")
+
+
+def result_rows(series_id: Any, result: EstimateResult) -> list[dict[str, Any]]:
+    """The rows :func:`estimate_many` writes for one estimate: one per component, strongest first.
+
+    Every row carries the series fields (offset, n_samples, method, ...); a result without any
+    component still gives one row (with empty component fields) so that the series counts as done.
+    """
+    d = result.to_dict()
+    series = {
+        "series": series_id,
+        "offset": d["offset"],
+        "offset_err": d["offset_err"],
+        "residual_std": d["residual_std"],
+        "n_samples": d["n_samples"],
+        "method": d["method"],
+        "n_components": len(d["components"]),
+        "warnings": "; ".join(d.get("warnings") or []) or None,
+        "error": None,
+    }
+    comps = d["components"] or [None]
+    rows = []
+    for k, c in enumerate(comps):
+        row = dict.fromkeys(COLUMNS)
+        row.update(series)
+        if c is not None:
+            row["component"] = k
+            row.update({key: c.get(key) for key in COMPONENT_COLUMNS})
+        rows.append(row)
+    return rows
+
+
+def error_row(series_id: Any, reason: str, n_samples: int | None = None) -> dict[str, Any]:
+    """The one row written for a series that failed: ``error`` holds the reason."""
+    row = dict.fromkeys(COLUMNS)
+    row.update(series=series_id, n_components=0, n_samples=n_samples, error=reason)
+    return row
+
+
+def _reason(exc: BaseException) -> str:
+    # SigfitErrors already say how to fix the call; anything else is a bug or a crash: name its type
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, SigfitError):
+        return msg or type(exc).__name__
+    return f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
+
+
+# ---------------------------------------------------------------------------------------------
+# Work items. A Series travels with its arrays; a FileRef travels as a path and is read on the
+# worker (the cluster must see the same filesystem), so the client ships bytes only for in-memory
+# sources.
+
+
+@dataclass
+class Series:
+    id: Any
+    t: np.ndarray
+    y: np.ndarray
+    dy: np.ndarray | None = None
+    notes: tuple[str, ...] = ()  # warnings from reading (dropped rows), carried to the row
+
+
+@dataclass
+class FileRef:
+    path: str
+    read_options: dict[str, Any] = field(default_factory=dict)
+    skip: frozenset[str] = frozenset()  # ids already in the output (--resume)
+
+
+@dataclass
+class _Group:
+    """Series of one chunk that share their time stamps. Every member holds the same ``t`` object,
+    and pickle memoises objects, so ``t`` is shipped to the worker once per chunk."""
+
+    t: np.ndarray
+    members: list[Series]
+
+
+def _time_key(t: np.ndarray) -> bytes:
+    # Identical time stamps <=> identical bytes (same dtype, same order). blake2b runs at ~1 GB/s,
+    # so keying 10,000 x 1,000 float64 stamps costs ~0.1 s on the client.
+    return hashlib.blake2b(np.ascontiguousarray(t).view(np.uint8), digest_size=16).digest() + \
+        str(t.dtype).encode()
+
+
+# ---------------------------------------------------------------------------------------------
+# Sources -> stream of work items
+
+
+def _as_array(x: Any, what: str, series_id: Any) -> np.ndarray:
+    a = np.asarray(x)
+    if a.ndim != 1:
+        raise InputError(f"series {series_id!r}: {what} must be 1-D, got shape {a.shape}")
+    return a
+
+
+def _series_from_tuple(item: Any) -> Series:
+    if isinstance(item, Series):
+        return item
+    if not isinstance(item, (tuple, list)) or len(item) not in (3, 4):
+        raise InputError(
+            "each series must be a tuple (id, t, y) or (id, t, y, dy); "
+            f"got {type(item).__name__}{'' if not isinstance(item, (tuple, list)) else f' of length {len(item)}'}"
+        )
+    sid, t, y, *rest = item
+    dy = rest[0] if rest else None
+    return Series(sid, t, y, dy)
+
+
+def _iter_mapping(src: Mapping) -> Iterator[Series]:
+    for sid, val in src.items():
+        if isinstance(val, (tuple, list)) and len(val) in (2, 3):
+            yield Series(sid, *val)
+        else:
+            raise InputError(
+                f"series {sid!r}: a dict source maps each id to (t, y) or (t, y, dy); "
+                f"got {type(val).__name__}"
+            )
+
+
+def _is_dataframe(obj: Any) -> bool:
+    mod = type(obj).__module__
+    return mod.startswith("pandas") and type(obj).__name__ == "DataFrame"
+
+
+def _iter_long_table(df: Any, series: str | None, time: str | None, value: str | None,
+                     dy: str | None) -> Iterator[Series]:
+    """Checks the columns now, then yields the series lazily."""
+    time, value = _long_table_columns(df, series, time, value, dy)
+    return _split_long_table(df, series, time, value, dy)
+
+
+def _long_table_columns(df: Any, series: str | None, time: str | None, value: str | None,
+                        dy: str | None) -> tuple[str, str]:
+    if series is None:
+        raise InputError("a table source needs series=COLUMN: the column that names each series")
+    cols = list(df.columns)
+    for role, name in (("series", series), ("time", time), ("value", value), ("dy", dy)):
+        if name is not None and name not in cols:
+            raise InputError(f"{role} column {name!r} not in the table; columns are {cols}")
+    others = [c for c in cols if c not in (series, dy)]
+    if time is None:
+        if not others:
+            raise InputError("the table has no time column besides the series column")
+        time = others[0]
+    if value is None:
+        rest = [c for c in others if c != time]
+        if len(rest) != 1:
+            raise InputError(
+                f"say which column holds the values (value=COLUMN); candidates are {rest}"
+            )
+        value = rest[0]
+    return time, value
+
+
+def _split_long_table(df: Any, series: str, time: str, value: str,
+                      dy: str | None) -> Iterator[Series]:
+    # sort=False keeps the order of first appearance: rows come out in the user's order
+    for sid, g in df.groupby(series, sort=False):
+        yield Series(
+            sid,
+            g[time].to_numpy(),
+            g[value].to_numpy(),
+            None if dy is None else g[dy].to_numpy(),
+        )
+
+
+def expand_paths(paths: Iterable[str | os.PathLike]) -> list[str]:
+    """Files named by ``paths``: files as given, folders by their files (sorted, hidden ones
+    skipped), glob patterns by their matches. Raises InputError when a name matches nothing."""
+    out: list[str] = []
+    for p in paths:
+        p = os.fspath(p)
+        if os.path.isdir(p):
+            found = sorted(
+                os.path.join(p, f) for f in os.listdir(p)
+                if not f.startswith(".") and os.path.isfile(os.path.join(p, f))
+            )
+            if not found:
+                raise InputError(f"folder {p!r} holds no files")
+            out.extend(found)
+        elif os.path.exists(p):
+            out.append(p)
+        elif glob.has_magic(p):
+            found = sorted(f for f in glob.glob(p, recursive=True) if os.path.isfile(f))
+            if not found:
+                raise InputError(f"no file matches {p!r}")
+            out.extend(found)
+        else:
+            raise InputError(f"no such file or folder: {p!r}")
+    return out
+
+
+def _looks_like_paths(src: Any) -> bool:
+    if isinstance(src, (str, os.PathLike)):
+        return True
+    if isinstance(src, (list, tuple)) and src and all(isinstance(s, (str, os.PathLike)) for s in src):
+        return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# The work done inside one Dask task
+
+
+def _estimate_series(s: Series, options: dict[str, Any],
+                     first_power: np.ndarray | None = None) -> list[dict[str, Any]]:
+    from .estimate import estimate
+
+    try:
+        t = _as_array(s.t, "t", s.id)
+        y = _as_array(s.y, "y", s.id)
+        dy = None if s.dy is None else np.asarray(s.dy)
+        res = estimate(t, y, dy=dy, first_power=first_power, **options)
+    except Exception as exc:  # one bad series never stops the others: it becomes an error row
+        n = int(np.size(s.y)) if s.y is not None else None
+        return [error_row(s.id, _reason(exc), n)]
+    rows = result_rows(s.id, res)
+    if s.notes:
+        for r in rows:
+            r["warnings"] = "; ".join([*s.notes, *([r["warnings"]] if r["warnings"] else [])])
+    return rows
+
+
+def _batched_periodogram(tau: np.ndarray, values: np.ndarray, dy: np.ndarray | None,
+                         grid) -> np.ndarray:
+    """Lomb-Scargle power of every row of ``values`` (n_series, n_samples) on one grid: core's
+    NUFFT backend, called once with a 2-D ``y`` (nifty-ls transforms all rows with one plan and
+    one spreading of ``tau``). Returns (n_series, grid.size)."""
+    from .periodogram import lombscargle
+
+    power = lombscargle.power(tau, values, dy, grid)
+    return np.asarray(power, dtype=np.float64).reshape(values.shape[0], grid.size)
+
+
+def _search_inputs(s: Series, options: dict[str, Any]):
+    """(plan, tau, detrended values, dy) of the first periodogram :func:`sigfit.estimate` computes
+    for ``s``, or None when ``s`` does not take the Lomb-Scargle path with all its rows."""
+    import warnings
+
+    from ._validate import validate_options, validate_series
+    from .estimate import plan_search
+    from .grid import MAX_GRID_SIZE
+    from .refine import fit_trend, n_params
+
+    n_components, oversampling, fmin, fmax, degree = validate_options(
+        n_components=options["n_components"], oversampling=options["oversampling"],
+        fmin=options["fmin"], fmax=options["fmax"], detrend=options["detrend"],
+        fap_threshold=0.01,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # estimate() itself reports them, once
+        series = validate_series(s.t, s.y, s.dy, n_params=n_params(n_components, degree))
+    if series.n != np.size(s.t):
+        return None  # rows were dropped: this series no longer shares the group's time stamps
+    plan = plan_search(series, options["method"], fmin=fmin, fmax=fmax,
+                       oversampling=oversampling, max_grid_size=MAX_GRID_SIZE)
+    if plan.method != "lombscargle":
+        return None  # the FFT path is cheap on its own
+    # as in estimate(): the periodogram sees the values with the trend (and offset) removed
+    t_scale = float(np.max(np.abs(series.tau)))
+    trend = fit_trend(series.tau, series.y, series.dy, degree, t_scale)
+    work = series.y - np.polynomial.polynomial.polyval(series.tau / t_scale, trend)
+    return plan, series.tau, work, series.dy
+
+
+def _estimate_group(group: _Group, options: dict[str, Any]) -> list[dict[str, Any]]:
+    """Estimate the members of a group; those that take the Lomb-Scargle path share one batched
+    periodogram per (grid, weighted or not), then each is refined and tested on its own."""
+    first: dict[int, np.ndarray] = {}
+    if len(group.members) > 1:
+        batches: dict[tuple, list[tuple[int, Any]]] = {}
+        for i, s in enumerate(group.members):
+            try:
+                inputs = _search_inputs(s, options)
+            except Exception:
+                inputs = None  # estimate() on its own will raise the same error: an error row
+            if inputs is not None:
+                plan = inputs[0]
+                batches.setdefault((plan.grid, inputs[3] is None), []).append((i, inputs))
+        for (grid, _), members in batches.items():
+            if len(members) < 2:
+                continue
+            tau = members[0][1][1]
+            if not all(np.array_equal(m[1][1], tau) for m in members):
+                continue  # cannot happen for equal stamps; never batch on a guess
+            values = np.stack([m[1][2] for m in members])
+            dy = None if members[0][1][3] is None else np.stack([m[1][3] for m in members])
+            power = _batched_periodogram(tau, values, dy, grid)
+            for row, (i, _) in enumerate(members):
+                first[i] = power[row]
+    rows: list[dict[str, Any]] = []
+    for i, s in enumerate(group.members):
+        rows.extend(_estimate_series(s, options, first.get(i)))
+    return rows
+
+
+def _read_file_series(ref: FileRef) -> Iterator[Series | tuple[str, str]]:
+    """Each value column of a file as a Series (id ``path``, or ``path:column`` when the file has
+    several); a column that cannot be used comes out as ``(id, reason)``."""
+    import warnings
+
+    from . import io as sio
+    from .errors import SigfitWarning
+
+    opts = ref.read_options
+    with warnings.catch_warnings():
+        # dropped rows are reported in the row's ``warnings`` column, not on a worker's stderr
+        warnings.simplefilter("ignore", SigfitWarning)
+        data = sio.load(ref.path, opts.get("time"), opts.get("values") or None)
+        several = len(data.value_names) > 1
+        for name in data.value_names:
+            sid = f"{ref.path}:{name}" if several else ref.path
+            try:
+                s = data.series(name)
+            except SigfitError as exc:
+                yield sid, _reason(exc)
+                continue
+            yield Series(sid, s.t, s.y, None, tuple(s.warnings))
+
+
+def run_chunk(chunk: list[_Group | FileRef], options: dict[str, Any]) -> list[dict[str, Any]]:
+    """Estimate every series of one chunk; the function each Dask task runs.
+
+    Never raises for a bad series: its failure is an error row. Rows of one series are adjacent.
+    """
+    rows: list[dict[str, Any]] = []
+    for item in chunk:
+        if isinstance(item, _Group):
+            rows.extend(_estimate_group(item, options))
+            continue
+        try:
+            series = list(_read_file_series(item))
+        except Exception as exc:
+            rows.append(error_row(item.path, _reason(exc)))
+            continue
+        good = []
+        for s in series:
+            if isinstance(s, tuple):
+                if s[0] not in item.skip:
+                    rows.append(error_row(*s))
+            elif s.id not in item.skip:
+                good.append(s)
+        # a file's value columns usually share the file's time column: batch them like any group
+        for group in _group_series(good):
+            rows.extend(_estimate_group(group, options))
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Client side: chunking
+
+
+def _group_series(series: list[Series]) -> list[_Group]:
+    """Series with identical time stamps (and no per-series problem with them) in one group."""
+    groups: dict[bytes, _Group] = {}
+    order: list[_Group] = []
+    for s in series:
+        try:
+            t = _as_array(s.t, "t", s.id)
+        except InputError:
+            g = _Group(np.asarray(s.t), [s])  # estimate() will say what is wrong
+            order.append(g)
+            continue
+        key = _time_key(t)
+        g = groups.get(key)
+        if g is None:
+            g = groups[key] = _Group(t, [])
+            order.append(g)
+        g.members.append(Series(s.id, g.t, s.y, s.dy, s.notes))
+    return order
+
+
+def _chunks(items: Iterator[Series | FileRef], chunk_size: int,
+            window: int) -> Iterator[tuple[list[_Group | FileRef], list[Any]]]:
+    """Cut the stream into chunks of about ``chunk_size`` series.
+
+    Series are buffered ``window`` at a time and grouped by their time stamps, so that series sharing
+    time stamps land in the same chunk (one batched periodogram) even when the source interleaves
+    them. Yields ``(chunk, ids)``; a file counts as one series (its id is its path).
+    """
+    buf: list[Series] = []
+
+    def flush() -> Iterator[tuple[list[_Group | FileRef], list[Any]]]:
+        chunk: list[_Group | FileRef] = []
+        ids: list[Any] = []
+        for g in _group_series(buf):
+            # a group bigger than a chunk is split; each piece is still one batched call
+            for start in range(0, len(g.members), chunk_size):
+                part = _Group(g.t, g.members[start:start + chunk_size])
+                if ids and len(ids) + len(part.members) > chunk_size:
+                    yield chunk, ids
+                    chunk, ids = [], []
+                chunk.append(part)
+                ids.extend(m.id for m in part.members)
+        if chunk:
+            yield chunk, ids
+        buf.clear()
+
+    files: list[FileRef] = []
+    for item in items:
+        if isinstance(item, FileRef):
+            files.append(item)
+            if len(files) >= chunk_size:
+                yield list(files), [f.path for f in files]
+                files.clear()
+            continue
+        buf.append(item)
+        if len(buf) >= window:
+            yield from flush()
+    if buf:
+        yield from flush()
+    if files:
+        yield list(files), [f.path for f in files]
+
+
+# ---------------------------------------------------------------------------------------------
+# Output files: whole rows only, appended as chunks complete
+
+
+def _format_csv_value(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, (list, tuple)):
+        return json.dumps(list(v))
+    if isinstance(v, float):
+        return repr(v) if math.isfinite(v) else ""
+    return str(v)
+
+
+class _CsvWriter:
+    """Appends whole chunks of rows with one write + flush + fsync each.
+
+    A crash can only cut the last write; on ``resume`` the cut tail and any series whose rows are
+    not all there are dropped (the file is rewritten atomically), and those series run again.
+    """
+
+    def __init__(self, path: str, resume: bool, delimiter: str = ","):
+        self.path = path
+        self.delimiter = delimiter
+        self.done: set[str] = set()
+        if os.path.exists(path) and resume:
+            self.done = self._repair()
+        elif os.path.exists(path):
+            raise InputError(
+                f"output {path!r} exists: pass --resume (resume=True) to continue it, or remove it"
+            )
+        if not os.path.exists(path):
+            _atomic_write_text(path, self._line(COLUMNS))
+        self.f = open(path, "a", newline="", encoding="utf-8")
+
+    def _line(self, values: Iterable[Any]) -> str:
+        buf = io.StringIO()
+        csv.writer(buf, delimiter=self.delimiter, lineterminator="\n").writerow(
+            [_format_csv_value(v) for v in values]
+        )
+        return buf.getvalue()
+
+    def _repair(self) -> set[str]:
+        with open(self.path, encoding="utf-8", newline="") as f:
+            text = f.read()
+        if not text:
+            _atomic_write_text(self.path, self._line(COLUMNS))
+            return set()
+        whole = text if text.endswith("\n") else text[: text.rfind("\n") + 1]
+        records = list(csv.reader(io.StringIO(whole), delimiter=self.delimiter))
+        if not records or tuple(records[0]) != COLUMNS:
+            raise InputError(
+                f"cannot resume {self.path!r}: its header is not the one estimate_many writes "
+                "(another program or version wrote it); choose another output file"
+            )
+        i_series, i_n = COLUMNS.index("series"), COLUMNS.index("n_components")
+        counts: dict[str, int] = {}
+        expected: dict[str, int] = {}
+        for r in records[1:]:
+            if len(r) != len(COLUMNS):
+                continue
+            counts[r[i_series]] = counts.get(r[i_series], 0) + 1
+            try:
+                expected[r[i_series]] = max(1, int(r[i_n] or 0))
+            except ValueError:
+                expected[r[i_series]] = -1
+        done = {s for s, n in counts.items() if n == expected[s]}
+        keep = [r for r in records[1:] if len(r) == len(COLUMNS) and r[i_series] in done]
+        if whole != text or len(keep) != len(records) - 1:
+            # rewrite without the cut tail and the incomplete series: the file is whole again
+            _atomic_write_text(self.path, "".join(self._line(r) for r in [COLUMNS, *keep]))
+        return done
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        self.f.write("".join(self._line(r[c] for c in COLUMNS) for r in rows))
+        self.f.flush()
+        os.fsync(self.f.fileno())
+
+    def close(self) -> None:
+        self.f.close()
+
+
+def _arrow_schema():
+    import pyarrow as pa
+
+    types = {"int": pa.int64(), "bool": pa.bool_(), "str": pa.string(), "float": pa.float64()}
+    return pa.schema([(c, types[_column_kind(c)]) for c in COLUMNS])
+
+
+class _ParquetWriter:
+    """A Parquet *dataset*: a folder of part files, each written whole (temp file + os.replace).
+
+    ``pandas.read_parquet(folder)`` reads them as one table. Rows are buffered and a part is written
+    every ``flush_rows`` rows or ``flush_seconds``, whichever comes first, and at the end; a crash
+    loses at most the unwritten buffer, never a part of a row.
+    """
+
+    def __init__(self, path: str, resume: bool, flush_rows: int = 20_000,
+                 flush_seconds: float = 30.0):
+        import pyarrow.parquet as pq
+
+        self.path = path
+        self.flush_rows = flush_rows
+        self.flush_seconds = flush_seconds
+        self.done: set[str] = set()
+        if os.path.exists(path) and not os.path.isdir(path):
+            raise InputError(
+                f"output {path!r} is a file: Parquet output is a folder of part files; "
+                "choose a new name"
+            )
+        if os.path.isdir(path):
+            parts = self._parts()
+            if parts and not resume:
+                raise InputError(
+                    f"output {path!r} exists: pass --resume (resume=True) to continue it, "
+                    "or remove it"
+                )
+            for p in parts:
+                col = pq.read_table(p, columns=["series"]).column("series").to_pylist()
+                self.done.update(col)
+            for f in os.listdir(path):  # temp files of a run that crashed while writing a part
+                if f.startswith(".part-"):
+                    os.remove(os.path.join(path, f))
+        os.makedirs(path, exist_ok=True)
+        # unique per run: two runs in one second (or one process) must never reuse a part name
+        self.token = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}"
+        self.seq = 0
+        self.buf: list[dict[str, Any]] = []
+        self.last = time.monotonic()
+
+    def _parts(self) -> list[str]:
+        return sorted(
+            os.path.join(self.path, f) for f in os.listdir(self.path)
+            if f.endswith(".parquet") and not f.startswith((".", "_"))
+        )
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        self.buf.extend(rows)
+        if len(self.buf) >= self.flush_rows or time.monotonic() - self.last >= self.flush_seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if not self.buf:
+            return
+        schema = _arrow_schema()
+        cols = {}
+        for c in COLUMNS:
+            vals = [r[c] for r in self.buf]
+            kind = _column_kind(c)
+            if c in _LIST_COLUMNS:
+                vals = [None if v is None else json.dumps(list(v)) for v in vals]
+            elif c == "series":
+                vals = [str(v) for v in vals]
+            elif kind == "float":
+                vals = [None if v is None else float(v) for v in vals]
+            cols[c] = pa.array(vals, type=schema.field(c).type)
+        table = pa.table(cols, schema=schema)
+        name = f"part-{self.token}-{self.seq:05d}.parquet"
+        tmp = os.path.join(self.path, "." + name + ".tmp")
+        pq.write_table(table, tmp)
+        os.replace(tmp, os.path.join(self.path, name))
+        self.seq += 1
+        self.buf.clear()
+        self.last = time.monotonic()
+
+    def close(self) -> None:
+        self.flush()
+
+
+def _atomic_write_text(path: str, text: str) -> None:
+    d = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(d, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def open_writer(path: str | os.PathLike, resume: bool = False):
+    """The writer for ``path``: ``.csv``/``.tsv`` (one file, appended) or ``.parquet``/``.pq``
+    (a folder of part files)."""
+    path = os.fspath(path)
+    suffix = Path(path).suffix.lower()
+    if suffix in (".csv", ".tsv", ".txt"):
+        return _CsvWriter(path, resume, delimiter="\t" if suffix == ".tsv" else ",")
+    if suffix in (".parquet", ".pq"):
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError as exc:
+            raise InputError("Parquet output needs pyarrow: pip install 'sigfit[dask]'") from exc
+        return _ParquetWriter(path, resume)
+    raise InputError(
+        f"cannot tell the output format of {path!r}: name it *.csv, *.tsv or *.parquet"
+    )
+
+
+def read_rows(path: str | os.PathLike):
+    """Read what :func:`estimate_many` wrote to ``path`` (CSV/TSV or Parquet) as a pandas DataFrame,
+    with the column types restored (``series`` is text in files)."""
+    import pandas as pd
+
+    path = os.fspath(path)
+    suffix = Path(path).suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return pd.read_parquet(path)
+    sep = "\t" if suffix == ".tsv" else ","
+    dtypes = {c: ("Int64" if _column_kind(c) == "int" else "boolean" if _column_kind(c) == "bool"
+                  else "string" if _column_kind(c) == "str" else "float64") for c in COLUMNS}
+    return pd.read_csv(path, sep=sep, dtype=dtypes, keep_default_na=False,
+                       na_values={c: [""] for c in COLUMNS})
+
+
+# ---------------------------------------------------------------------------------------------
+# Dask
+
+
+@dataclass
+class BatchSummary:
+    """What :func:`estimate_many` returns when it writes to a file."""
+
+    output: str
+    n_series: int  # series estimated in this run (errors included)
+    n_errors: int
+    n_skipped: int  # already in the output (resume)
+    n_rows: int
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in
+                ("output", "n_series", "n_errors", "n_skipped", "n_rows", "seconds")}
+
+
+def _open_client(client: Any, scheduler: str | None, workers: int | None, processes: bool):
+    """(client, closer). An existing client is used as is; otherwise connect to ``scheduler`` or
+    start a LocalCluster on loopback sized to the machine (one single-threaded worker per core:
+    refinement is Python-heavy and holds the GIL)."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise InputError(
+            "estimate_many needs dask.distributed: pip install 'sigfit[dask]'"
+        ) from exc
+    if client is not None:
+        return client, lambda: None
+    if scheduler is not None:
+        try:
+            c = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise InputError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from exc
+        return c, c.close
+    n = workers if workers is not None else (os.cpu_count() or 1)
+    if n < 1:
+        raise InputError(f"workers must be >= 1, got {n}")
+    kw: dict[str, Any] = dict(n_workers=n, threads_per_worker=1, processes=processes,
+                              dashboard_address=None)
+    if processes:
+        kw["host"] = "127.0.0.1"  # loopback only: a local run opens no port to the network
+    # the local cluster's own chatter (worker start/stop) is not the user's business
+    import logging
+
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    cluster = LocalCluster(**kw)
+    c = Client(cluster)
+
+    def close():
+        c.close()
+        cluster.close()
+
+    return c, close
+
+
+def _items(source: Any, *, series: str | None, time: str | None, value: str | None,
+           dy: str | None, read_options: dict[str, Any] | None,
+           done: set[str]) -> tuple[Iterator[Series | FileRef], int | None]:
+    """(stream of work items without the ``done`` ones, number of items or None)."""
+    done_counted = False
+    if _is_dataframe(source):
+        it: Iterator[Series | FileRef] = _iter_long_table(source, series, time, value, dy)
+        ids = source[series].unique()  # _iter_long_table has checked the column
+        n = sum(str(i) not in done for i in ids) if done else len(ids)
+        done_counted = True
+    elif isinstance(source, Mapping):
+        n = sum(str(i) not in done for i in source) if done else len(source)
+        done_counted = True
+        it = _iter_mapping(source)
+    elif _looks_like_paths(source):
+        paths = expand_paths([source] if isinstance(source, (str, os.PathLike)) else source)
+        ropts = dict(read_options or {})
+        if series is not None:
+            # one long table per file: read on the client, then spread its series like a DataFrame
+            return _items_from_long_files(paths, series, time, value, dy, ropts, done)
+        n = len(paths)
+        done_counted = True  # files are counted whole; their done columns are skipped on workers
+        it = (FileRef(p, ropts, frozenset(d for d in done if d == p or d.startswith(p + ":")))
+              for p in paths)
+    elif isinstance(source, Iterable):
+        n = len(source) if hasattr(source, "__len__") else None
+        it = (_series_from_tuple(x) for x in source)
+    else:
+        raise InputError(
+            "source must be an iterable of (id, t, y[, dy]), a dict {id: (t, y[, dy])}, a pandas "
+            f"DataFrame with series=COLUMN, or file names; got {type(source).__name__}"
+        )
+    if done:
+        it = (s for s in it if isinstance(s, FileRef) or str(s.id) not in done)
+        if not done_counted:
+            n = None  # unknown until the source is read
+    return it, n
+
+
+def _items_from_long_files(paths, series, time, value, dy, ropts, done):
+    def gen():
+        for p in paths:
+            for s in read_long_table(p, series=series, time=time, value=value, dy=dy):
+                if str(s.id) not in done:
+                    yield s
+
+    return gen(), None
+
+
+def read_long_table(path: str, *, series: str, time: str | None = None,
+                    value: str | None = None, dy: str | None = None) -> Iterator[Series]:
+    """The series of a long table file (one row per sample, column ``series`` names the series),
+    read with :mod:`sigfit.io` (CSV/TSV/npy/npz; ISO-8601 times become seconds since the earliest
+    one in the file). Rows with a missing time or value are dropped; ids are text."""
+    from . import io as sio
+
+    table = sio.read_table(path)
+    s_col = sio._resolve(table, series, "series")
+    rest = [c for c in table.names if c != s_col and c != dy]
+    t_col = sio._resolve(table, time, "time") if time is not None else rest[0] if rest else None
+    if t_col is None:
+        raise InputError(f"{path}: no time column besides the series column {s_col!r}")
+    if value is None:
+        cands = [c for c in rest if c != t_col]
+        if len(cands) != 1:
+            raise InputError(
+                f"{path}: say which column holds the values (-y COLUMN); candidates: "
+                f"{', '.join(cands) or 'none'}"
+            )
+        v_col = cands[0]
+    else:
+        v_col = sio._resolve(table, value, "value")
+    axis = sio._time_axis(table, t_col)
+    y = sio._numeric(table, v_col, role="value ")
+    if y is None:
+        raise InputError(f"{path}: value column {v_col!r} holds no numbers")
+    e = None
+    if dy is not None:
+        e = sio._numeric(table, sio._resolve(table, dy, "dy"), role="dy ")
+        if e is None:
+            raise InputError(f"{path}: dy column {dy!r} holds no numbers")
+    ids = np.asarray(table.columns[s_col]).astype(str)
+    ids = np.char.strip(ids)
+    keep = axis.valid & np.isfinite(y) & (np.isfinite(e) if e is not None else True)
+    order = np.argsort(ids[keep], kind="stable")
+    k_ids, k_t, k_y = ids[keep][order], axis.values[keep][order], y[keep][order]
+    k_e = None if e is None else e[keep][order]
+    names, starts = np.unique(k_ids, return_index=True)
+    ends = np.append(starts[1:], k_ids.size)
+    # files name series in any order; keep the order of first appearance for the user
+    first = {n: i for i, n in reversed(list(enumerate(ids)))}
+    for j in sorted(range(names.size), key=lambda j: first[names[j]]):
+        a, b = starts[j], ends[j]
+        yield Series(str(names[j]), k_t[a:b], k_y[a:b], None if k_e is None else k_e[a:b])
+
+
+def _default_chunk_size(n_items: int | None, n_threads: int) -> int:
+    # ~8 tasks per thread balances load while keeping the per-task overhead (a few ms, see
+    # benchmarks/RESULTS.md) well below the work of a chunk; cap so a chunk's arrays stay small
+    if n_items is None:
+        return 64
+    return int(min(256, max(1, math.ceil(n_items / (8 * max(1, n_threads))))))
+
+
+def estimate_many(
+    source: Any,
+    *,
+    method: str = "auto",
+    n_components: int = 1,
+    fmin: float | None = None,
+    fmax: float | None = None,
+    oversampling: float = 5,
+    detrend: str | int | None = None,
+    series: str | None = None,
+    time: str | None = None,
+    value: str | None = None,
+    dy: str | None = None,
+    read_options: dict[str, Any] | None = None,
+    output: str | os.PathLike | None = None,
+    resume: bool = False,
+    client: Any = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    processes: bool = True,
+    chunk_size: int | None = None,
+    progress: bool = True,
+    on_rows: Callable[[list[dict[str, Any]]], None] | None = None,
+) -> Iterator[dict[str, Any]] | BatchSummary:
+    """Estimate many series in parallel on Dask: one row per (series, component).
+
+    Parameters
+    ----------
+    source : iterable, dict, DataFrame, str or list of str
+        The series: an iterable of ``(id, t, y)`` or ``(id, t, y, dy)``; a dict
+        ``{id: (t, y[, dy])}``; a long pandas DataFrame with one row per sample and a column naming
+        the series (``series=``); or file names, folders and glob patterns (each file read with
+        :mod:`sigfit.io` on a worker; each value column of a file is a series with id ``path`` or
+        ``path:column``; with ``series=`` each file is a long table instead).
+    method, n_components, fmin, fmax, oversampling, detrend
+        As for :func:`sigfit.estimate`, applied to every series.
+    series, time, value, dy : str, optional
+        Column names for long tables. ``time`` defaults to the first other column; ``value`` to the
+        only remaining one; ``dy`` (per-sample uncertainties) to none.
+    read_options : dict, optional
+        Keyword arguments for the file reader (e.g. ``time=``, ``value=`` columns).
+    output : path, optional
+        ``*.csv``/``*.tsv`` (one file) or ``*.parquet`` (a folder of part files). Rows are written
+        as tasks complete, in whole chunks; the call returns a :class:`BatchSummary`. Without it the
+        call returns an iterator that yields the rows as tasks complete.
+    resume : bool
+        Continue an existing ``output``: series already in it are skipped; rows cut by a crash are
+        dropped first. Without it an existing output is an error.
+    client, scheduler, workers, processes
+        Where the work runs: an existing ``distributed.Client``; or the address of a running
+        scheduler (``"tcp://host:8786"``); or a LocalCluster on loopback with ``workers``
+        single-threaded workers (default: one per core), in processes unless ``processes=False``.
+    chunk_size : int, optional
+        Series per Dask task (default: about 8 tasks per worker thread, at most 256).
+    progress : bool
+        Show a tqdm bar over series on stderr.
+    on_rows : callable, optional
+        Called with the rows of each completed chunk (after they are written).
+
+    Returns
+    -------
+    iterator of dict, or BatchSummary
+        Rows have the columns :data:`COLUMNS`: ``series``, ``component`` (0 = strongest), every field
+        of :meth:`sigfit.Component.to_dict`, ``offset``, ``offset_err``, ``residual_std``,
+        ``n_samples``, ``method``, ``n_components``, ``warnings`` and ``error`` (the reason a series
+        failed; its other fields are empty, and the other series carry on).
+
+    Raises
+    ------
+    InputError
+        The source, the options or the output cannot be used.
+    """
+    options = dict(method=method, n_components=n_components, fmin=fmin, fmax=fmax,
+                   oversampling=oversampling, detrend=detrend)
+    if chunk_size is not None and chunk_size < 1:
+        raise InputError(f"chunk_size must be >= 1, got {chunk_size}")
+    writer = None if output is None else open_writer(output, resume=resume)
+    if output is None and resume:
+        raise InputError("resume needs an output file to resume")
+    done = writer.done if writer is not None else set()
+    try:
+        items, n_items = _items(source, series=series, time=time, value=value, dy=dy,
+                                read_options=read_options, done=done)
+    except BaseException:
+        if writer is not None:
+            writer.close()
+        raise
+    run = dict(items=_unique_ids(items), n_items=n_items, options=options, client=client,
+               scheduler=scheduler, workers=workers, processes=processes,
+               chunk_size=chunk_size, progress=progress, on_rows=on_rows)
+    if writer is None:
+        return _generate(writer=None, **run)
+    t0 = _now()
+    n_rows = n_errors = 0
+    seen: set[Any] = set()
+    try:
+        for row in _generate(writer=writer, **run):
+            n_rows += 1
+            seen.add(row["series"])
+            if row["error"]:
+                n_errors += 1
+    finally:
+        writer.close()
+    return BatchSummary(os.fspath(output), len(seen), n_errors, len(done), n_rows, _now() - t0)
+
+
+def _now() -> float:
+    return time.perf_counter()
+
+
+def _generate(*, items, n_items, options, client, scheduler, workers, processes, chunk_size,
+              progress, writer, on_rows) -> Iterator[dict]:
+    from tqdm.auto import tqdm
+
+    c, close = _open_client(client, scheduler, workers, processes)
+    try:
+        from distributed import as_completed
+
+        n_threads = sum(c.nthreads().values()) or 1
+        size = chunk_size or _default_chunk_size(n_items, n_threads)
+        # bounded submission: a generator source of a million series is never held whole
+        max_in_flight = 4 * n_threads + 2
+        bar = tqdm(total=n_items, unit="series", file=sys.stderr, disable=not progress,
+                   dynamic_ncols=True, desc="estimate")
+        ac = as_completed()
+        ids_of: dict[Any, list[Any]] = {}
+
+        def collect(fut) -> list[dict[str, Any]]:
+            ids = ids_of.pop(fut.key)
+            if fut.status == "error":
+                exc = fut.exception()
+                rows = [error_row(i, f"task failed: {_reason(exc)}") for i in ids]
+            else:
+                rows = fut.result()
+            fut.release()
+            if writer is not None:
+                writer.write(rows)
+            if on_rows is not None:
+                on_rows(rows)
+            bar.update(len(ids))
+            return rows
+
+        for chunk, ids in _chunks(items, size, window=size * max(1, n_threads) * 4):
+            while ac.count() >= max_in_flight:
+                yield from collect(next(ac))
+            fut = c.submit(run_chunk, chunk, options, pure=False)
+            ids_of[fut.key] = ids
+            ac.add(fut)
+        for fut in ac:
+            yield from collect(fut)
+        bar.close()
+    finally:
+        close()
+
+
+def _unique_ids(items: Iterator[Series | FileRef]) -> Iterator[Series | FileRef]:
+    # ids key the output and --resume: a repeated id would be skipped or merged silently
+    seen: set[str] = set()
+    for s in items:
+        key = s.path if isinstance(s, FileRef) else str(s.id)
+        if key in seen:
+            raise InputError(f"series id {key!r} appears twice: ids must be unique")
+        seen.add(key)
+        yield s
