@@ -19,11 +19,12 @@ Upper limit (``fmax``), unless the caller passes one
     * Otherwise (random-like stamps): random sampling does not alias like a lattice, and peaks
       far above the average Nyquist frequency ``N/(2T)`` are real and recoverable. The band
       stops at ``1/(2*delta)``, the Nyquist frequency of the closest-pair scale ``delta`` of the
-      stamps, estimated as ``s_(k)/k`` from the k-th smallest positive spacing
-      (:data:`CLOSE_PAIR_ORDER` = 4): for Poisson-like stamps the j-th smallest gap is about
-      ``j*T/N^2`` (order statistics of exponential gaps), so ``s_(k)/k`` estimates ``T/N^2``
-      with ``1/sqrt(k)`` scatter where the bare minimum scatters by 100%. 256 random stamps on
-      [-1000, 1000] give a band up to about ``N^2/(2T)`` = 16 cycles per unit.
+      stamps: the expected smallest gap, ``T/N^2`` for Poisson-like stamps, estimated from the
+      k-th smallest positive gap (:func:`close_pair_scale`, k = :data:`CLOSE_PAIR_ORDER`) so
+      that one unusually close pair does not blow the band up. 256 random stamps on
+      [-1000, 1000] give a band up to about ``N^2/(2T)`` = 16 cycles per unit. The band grows as
+      ``N^2``: beyond about 1,800 random stamps on such a span the default grid passes
+      :data:`MAX_GRID_SIZE` and ``fmax`` must be given.
 
 Lower limit (``fmin``): one grid step, the longest period the span can still resolve from zero.
 
@@ -45,7 +46,7 @@ from .errors import InputError
 # 2^23 frequencies: 64 MiB of float64 power, and under ~1 GiB of NUFFT workspace in nifty-ls.
 MAX_GRID_SIZE = 1 << 23
 LATTICE_RTOL = 0.05  # jitter, as a fraction of the quantum, below which stamps count as a lattice
-CLOSE_PAIR_ORDER = 4  # k in the closest-pair scale s_(k)/k
+CLOSE_PAIR_ORDER = 16  # k: the closest-pair scale is read from the k-th smallest gap
 
 
 @dataclass(frozen=True)
@@ -81,15 +82,25 @@ def lattice_quantum(tau: np.ndarray, rtol: float = None, max_divisor: int = 8) -
     return None
 
 
-def close_pair_scale(tau: np.ndarray, order: int = None) -> float:
-    """``s_(k)/k``: the closest-pair scale of the stamps from the k-th smallest positive gap."""
+def close_pair_scale(tau: np.ndarray, order: int | None = None) -> float:
+    """The expected closest-pair gap of the stamps, ``mu/n``, estimated from the k-th smallest
+    positive gap ``s_(k)``.
+
+    For Poisson-like stamps the ``n`` gaps are exponential with mean ``mu``, and the k-th
+    smallest has expectation ``mu * sum_{j<k} 1/(n - j)`` (Renyi's representation of exponential
+    order statistics), so ``s_(k) / (n * sum_{j<k} 1/(n - j))`` estimates ``mu/n``, which is
+    ``T/N^2``, with a scatter of about ``1/sqrt(k)`` where the bare minimum scatters by 100%.
+    """
     order = CLOSE_PAIR_ORDER if order is None else order
     gaps = np.diff(tau)
     gaps = gaps[gaps > 0]
-    if gaps.size == 0:
+    n = gaps.size
+    if n == 0:
         return math.inf
-    k = min(order, gaps.size)
-    return float(np.partition(gaps, k - 1)[k - 1]) / k
+    k = min(order, n)
+    s_k = float(np.partition(gaps, k - 1)[k - 1])
+    expected_over_mu = sum(1.0 / (n - j) for j in range(k))
+    return s_k / (n * expected_over_mu)
 
 
 def default_fmax(tau: np.ndarray, uniform_step: float | None = None) -> float:

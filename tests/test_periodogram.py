@@ -108,8 +108,13 @@ def test_grid_rules():
     coprime = np.array([0.0, 2.0, 5.0, 7.0, 10.0])  # gaps 2 and 3: quantum 1
     assert default_fmax(coprime) == pytest.approx(0.5)
     irregular = np.array([0.0, 0.3037, 1.0, 1.0512, 2.0, 2.1311, 3.0, 3.3171])
-    # no quantum; gaps sorted: 0.0512, 0.1311, 0.3037, 0.3171, ...: s_(4)/4
-    assert default_fmax(irregular) == pytest.approx(0.5 / (0.3171 / 4))
+    # no quantum; 7 gaps, so k = 7: the largest gap 0.9488 over 7 * (1/7 + ... + 1/1)
+    h = sum(1 / j for j in range(1, 8))
+    assert default_fmax(irregular) == pytest.approx(0.5 * 7 * h / 0.9488)
+    # Poisson-like stamps: the band sits near N^2/(2T) with small scatter
+    rng = np.random.default_rng(0)
+    bands = [default_fmax(np.sort(rng.uniform(0, 2000, 256))) for _ in range(50)]
+    assert 0.5 < np.min(bands) / (256**2 / 4000) and np.max(bands) / (256**2 / 4000) < 2.5
     g = make_grid(10.0, fmin=None, fmax=3.0, oversampling=4)
     assert isinstance(g, FrequencyGrid)
     assert g.step <= 1 / 40 and g.stop == pytest.approx(3.0) and g.start == pytest.approx(1 / 40)
