@@ -727,14 +727,23 @@ def format_duration(seconds: float, digits: int = 3) -> str:
 
 
 def format_value_error(value: float | None, error: float | None) -> str:
-    """``value ± error`` with the value's digits reaching the error's second significant digit
-    (``31.0000000012 ± 3.1e-09``)."""
+    """``value ± error``, the value rounded at the error's second significant digit.
+
+    Fixed point where it reads well (``86392 ± 15``, ``3.000 ± 0.026``), scientific for tiny or
+    huge values (``1.15751e-05 ± 2.0e-09``); a small error keeps its exponent so the value's
+    digits stay countable (``31.0000000012 ± 3.1e-09``)."""
     if value is None or not math.isfinite(value):
         return "nan"
     if error is None or not math.isfinite(error) or error <= 0:
         return f"{value:.6g}" + (" ± ?" if error is None or not math.isfinite(error) else "")
-    lead = math.floor(math.log10(abs(value))) if value else math.floor(math.log10(error))
-    sig = int(min(17, max(2, lead - math.floor(math.log10(error)) + 2)))
+    q = math.floor(math.log10(error)) - 1  # decimal place of the error's second digit
+    decimals = max(0, -q)
+    if (value == 0 or 1e-3 <= abs(value) < 1e12) and decimals <= 15:
+        shown = f"{round(value, -q):.{decimals}f}"
+        err = f"{round(error, -q):.{decimals}f}" if error >= 1e-3 else _digits(error, 2)
+        return f"{shown} ± {err}"
+    lead = math.floor(math.log10(abs(value)))
+    sig = int(min(17, max(2, lead - q + 1)))
     return f"{_digits(value, sig)} ± {_digits(error, 2)}"
 
 

@@ -261,7 +261,10 @@ def test_format_duration(seconds, text):
 
 def test_format_value_error_keeps_digits_down_to_the_error():
     assert sio.format_value_error(31.0000000012, 3.1e-9) == "31.0000000012 ± 3.1e-09"
-    assert sio.format_value_error(0.0023, 0.017) == "0.0023 ± 0.017"
+    assert sio.format_value_error(0.0023, 0.017) == "0.002 ± 0.017"
+    assert sio.format_value_error(605512.0, 1103.0) == "605500 ± 1100"
+    assert sio.format_value_error(3.0, 0.026) == "3.000 ± 0.026"
+    assert sio.format_value_error(1.15751e-05, 2e-09) == "1.15751e-05 ± 2.0e-09"
     assert sio.format_value_error(86400.00012, 0.0031) == "86400.0001 ± 0.0031"
 
 
