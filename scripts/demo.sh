@@ -6,4 +6,3 @@ BIN=${SIGFIT_VENV:-.venv}/bin
 mkdir -p out
 "$BIN/sigfit" sample sine --n 256 --omega 31 --range 1000 --noise 0.1 --seed 0 -o out/sine.csv
 "$BIN/sigfit" estimate out/sine.csv --plot out/sine.png
-echo "plot written to out/sine.png"
