@@ -1,0 +1,860 @@
+"""Periodic signals that are not sinusoids: the fundamental, its harmonics, several periods.
+
+A sawtooth, a staircase or a pulse train of period ``P`` puts power at every harmonic ``h/P``.
+The strongest periodogram peak need not be the fundamental (a narrow pulse train has harmonics
+of nearly equal power), and a single sinusoid at ``1/P`` leaves most of the shape in the
+residual, which is what limits the period's precision. This module:
+
+* identifies the fundamental behind a peak ``f_p``: each candidate ``f_p/k`` (``k = 1..8``) is
+  fitted with its harmonics up to the same highest frequency, and the Bayesian information
+  criterion (Schwarz 1978) picks ``k``, so a subharmonic wins only when its extra harmonics
+  explain the data (the multi-harmonic periodogram of Schwarzenberg-Czerny 1996, ApJ 460, L107,
+  compared across candidate fundamentals);
+* chooses the number of harmonics ``H`` by the same criterion, read for every ``H`` at once from
+  one Cholesky factor of the Gram matrix (the residual after the first ``m`` columns of a QR
+  factorisation is ``|y|^2 - sum_{i<m} R_iy^2``);
+* fits ``y = poly(u) + sum_k sum_h [a_kh sin(2 pi h f_k tau) + b_kh cos(2 pi h f_k tau)]`` for
+  several independent fundamentals ``f_k`` jointly by Gauss-Newton on chunked normal equations
+  (memory ``O(P^2 + chunk*P)``, never ``N x P`` at once), with standard errors from the
+  heteroscedasticity-robust sandwich covariance (White 1980) when no ``dy`` is given: the
+  residual of a truncated harmonic series is a function of phase, not white noise, and the
+  sandwich stays honest for it.
+
+Harmonics stop below the time stamps' own Nyquist frequency ``1/(2q)``: on a time grid of step
+``q`` harmonic ``h f`` is the same sinusoid as ``1/q - h f``, so a sawtooth of period ``P`` sampled
+at integer times is fully described by its first ``P/2`` harmonics, and the rest alias onto them.
+
+Phases are computed from ``frac(f*tau)`` with an error-free product (:func:`sigfit.search.frac_cycles`)
+and referred back to ``t = 0`` the same way, so they keep their digits at ``t ~ 4e9``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .search import frac_cycles
+
+TWO_PI = 2.0 * math.pi
+MAX_HARMONICS = 48  # default cap: cost grows as N*(2H)^2 per Gauss-Newton step
+MAX_DIVISOR = 8  # candidate fundamentals f_p/1 .. f_p/8
+ID_HARMONICS = 4  # harmonics of f_p kept when comparing candidate fundamentals
+BIC_MARGIN = 10.0  # "very strong" evidence (Kass & Raftery 1995) before a subharmonic replaces a peak
+ROWS = 8192  # rows of the design matrix held at once
+RSS_FLOOR = 1e-9  # relative rms below which residual reductions are float64 round-off, not signal
+
+
+@dataclass
+class PeriodicFit:
+    """A fitted sum of periodic components with harmonics plus a polynomial.
+
+    Parameter order: ``poly`` (``c_0..c_d`` in powers of ``u = tau/t_scale``), then per component
+    ``nu_k`` (cycles per ``t_scale``) followed by ``a_k1, b_k1, ..., a_kH, b_kH``
+    (``a`` multiplies sin, ``b`` cos).
+    """
+
+    nu: np.ndarray
+    n_harmonics: tuple[int, ...]
+    poly: np.ndarray
+    a: list[np.ndarray]
+    b: list[np.ndarray]
+    covariance: np.ndarray
+    residual: np.ndarray
+    chi2: float
+    t_scale: float
+    iterations: int = 0
+
+    @property
+    def frequency(self) -> np.ndarray:
+        return self.nu / self.t_scale
+
+    @property
+    def n_params(self) -> int:
+        return self.poly.size + sum(1 + 2 * h for h in self.n_harmonics)
+
+    def component_slice(self, k: int) -> slice:
+        start = self.poly.size + sum(1 + 2 * h for h in self.n_harmonics[:k])
+        return slice(start, start + 1 + 2 * self.n_harmonics[k])
+
+    def params(self) -> np.ndarray:
+        out = [self.poly]
+        for nu, a, b in zip(self.nu, self.a, self.b, strict=True):
+            ab = np.empty(2 * a.size)
+            ab[0::2], ab[1::2] = a, b
+            out += [np.array([nu]), ab]
+        return np.concatenate(out)
+
+
+def harmonic_limit(frequency: float, nyquist: float | None, max_harmonics: int = MAX_HARMONICS) -> int:
+    """How many harmonics of ``frequency`` stay strictly below ``nyquist`` (the time stamps'
+    ``1/(2q)``; None: no limit), capped at ``max_harmonics``; at least 1.
+
+    Examples
+    --------
+    >>> harmonic_limit(1 / 60, 0.5), harmonic_limit(1 / 61, 0.5), harmonic_limit(1e-5, None, 48)
+    (29, 30, 48)
+    """
+    if nyquist is None or not math.isfinite(nyquist):
+        return max(1, int(max_harmonics))
+    h = int(math.floor(nyquist / frequency * (1.0 - 1e-12)))
+    if h * frequency >= nyquist * (1.0 - 1e-12):
+        h -= 1  # harmonic exactly at Nyquist: its sine column is zero on the grid
+    return max(1, min(h, int(max_harmonics)))
+
+
+def _poly_cols(u: np.ndarray, degree: int) -> np.ndarray:
+    cols = np.empty((u.size, degree + 1))
+    cols[:, 0] = 1.0
+    for j in range(1, degree + 1):
+        cols[:, j] = cols[:, j - 1] * u
+    return cols
+
+
+REANCHOR = 16  # harmonics between exact evaluations in the angle-addition recurrence
+
+
+def _harmonic_cols(tau: np.ndarray, frequency: float, n_harmonics: int) -> np.ndarray:
+    """sin, cos of ``2 pi h f tau`` for h = 1..H, interleaved. The fundamental's angle is reduced
+    in cycles with an error-free product; harmonics follow by angle addition (a few ulp per
+    step), re-anchored on exact values every :data:`REANCHOR` harmonics."""
+    cyc = frac_cycles(frequency, tau)
+    out = np.empty((tau.size, 2 * n_harmonics))
+    s1 = np.sin(TWO_PI * cyc)
+    c1 = np.cos(TWO_PI * cyc)
+    out[:, 0], out[:, 1] = s1, c1
+    for h in range(2, n_harmonics + 1):
+        j = 2 * (h - 1)
+        if (h - 1) % REANCHOR == 0:
+            th = TWO_PI * np.mod(h * cyc, 1.0)
+            out[:, j] = np.sin(th)
+            out[:, j + 1] = np.cos(th)
+        else:
+            sp, cp = out[:, j - 2], out[:, j - 1]
+            out[:, j] = sp * c1 + cp * s1
+            out[:, j + 1] = cp * c1 - sp * s1
+    return out
+
+
+def _linear_design(tau, u, freqs, n_harm, degree) -> np.ndarray:
+    blocks = [_poly_cols(u, degree)]
+    for f, h in zip(freqs, n_harm, strict=True):
+        blocks.append(_harmonic_cols(tau, f, h))
+    return np.concatenate(blocks, axis=1)
+
+
+def _chunks(n: int, rows: int = ROWS):
+    for s in range(0, n, rows):
+        yield slice(s, min(n, s + rows))
+
+
+def gram(tau, y, sw, freqs, n_harm, degree: int, t_scale: float) -> np.ndarray:
+    """``[X y]^T W [X y]`` for the linear design at fixed frequencies, accumulated in chunks."""
+    p = degree + 1 + 2 * sum(n_harm)
+    g = np.zeros((p + 1, p + 1))
+    for sl in _chunks(tau.size):
+        x = _linear_design(tau[sl], tau[sl] / t_scale, freqs, n_harm, degree)
+        xy = np.concatenate([x, y[sl, None]], axis=1)
+        if sw is not None:
+            xy *= sw[sl, None]
+        g += xy.T @ xy
+    return g
+
+
+def _rss_path(g: np.ndarray) -> np.ndarray | None:
+    """Residual sum of squares after the first m columns, m = 0..p, from one Cholesky factor of
+    the Gram matrix (the QR identity in the module docstring). None if the design is singular."""
+    from scipy.linalg import LinAlgError, cholesky
+
+    p = g.shape[0] - 1
+    try:
+        r = cholesky(g[:p, :p], lower=False)
+    except LinAlgError:
+        return None
+    from scipy.linalg import solve_triangular
+
+    ry = solve_triangular(r, g[:p, p], trans="T", lower=False)
+    return g[p, p] - np.concatenate([[0.0], np.cumsum(ry**2)])
+
+
+def _bic(rss: np.ndarray | float, n_params, n: int, floor: float, weighted: bool):
+    rss = np.maximum(rss, floor)
+    if weighted:  # chi2 with known errors
+        return rss + np.asarray(n_params) * math.log(n)
+    return n * np.log(rss / n) + np.asarray(n_params) * math.log(n)
+
+
+def _floor(y, sw) -> float:
+    yy = y if sw is None else y * sw
+    return y.size * (RSS_FLOOR * float(np.std(yy))) ** 2 + 1e-300
+
+
+def select_n_harmonics(
+    tau, y, dy, frequency: float, h_max: int, *, degree: int = 0, t_scale: float | None = None
+) -> tuple[int, np.ndarray]:
+    """The number of harmonics (1..h_max) of ``frequency`` with the smallest BIC, and the BIC of
+    each, at fixed frequency. ``y`` should already have other components removed."""
+    t_scale = float(np.max(np.abs(tau))) if t_scale is None else t_scale
+    sw = None if dy is None else 1.0 / dy
+    h_max = max(1, int(h_max))
+    while True:
+        g = gram(tau, y, sw, [frequency], [h_max], degree, t_scale)
+        rss = _rss_path(g)
+        if rss is not None or h_max == 1:
+            break
+        h_max = max(1, h_max // 2)  # nearly collinear harmonics: fall back to fewer
+    if rss is None:
+        return 1, np.zeros(1)
+    n_poly = degree + 1
+    hs = np.arange(1, h_max + 1)
+    rss_h = rss[n_poly + 2 * hs]
+    # parameters: polynomial, 2 per harmonic, and the frequency
+    bic = _bic(rss_h, n_poly + 2 * hs + 1, y.size, _floor(y, sw), dy is not None)
+    return int(hs[np.argmin(bic)]), bic
+
+
+def identify_fundamental(
+    tau,
+    y,
+    dy,
+    peak_frequency: float,
+    *,
+    nyquist: float | None = None,
+    min_frequency: float = 0.0,
+    max_divisor: int = MAX_DIVISOR,
+    n_harmonics: int = ID_HARMONICS,
+    degree: int = 0,
+    t_scale: float | None = None,
+) -> tuple[int, np.ndarray]:
+    """Which ``f_p/k`` is the fundamental behind the peak at ``f_p``.
+
+    Each candidate ``f_p/k`` is fitted (at fixed frequency) with its harmonics up to
+    ``n_harmonics * f_p`` (and below ``nyquist``); the smallest BIC wins, and ``k > 1`` must beat
+    ``k = 1`` by :data:`BIC_MARGIN`. Candidates below ``min_frequency`` (e.g. one cycle over the
+    span) are skipped. ``f_p`` should be refined first: the harmonics multiply its error.
+
+    Returns
+    -------
+    (k, bic) : the divisor and the BIC of every candidate (inf where skipped)
+    """
+    t_scale = float(np.max(np.abs(tau))) if t_scale is None else t_scale
+    sw = None if dy is None else 1.0 / dy
+    floor = _floor(y, sw)
+    n_poly = degree + 1
+    bic = np.full(max_divisor, np.inf)
+    for k in range(1, max_divisor + 1):
+        f = peak_frequency / k
+        if f < min_frequency:
+            break
+        h = harmonic_limit(f, nyquist, k * n_harmonics)
+        g = gram(tau, y, sw, [f], [h], degree, t_scale)
+        rss = _rss_path(g)
+        if rss is None:
+            continue
+        bic[k - 1] = _bic(rss[-1], n_poly + 2 * h + 1, y.size, floor, dy is not None)
+    best = int(np.argmin(bic)) + 1
+    if best > 1 and not bic[best - 1] < bic[0] - BIC_MARGIN:
+        best = 1
+    return best, bic
+
+
+def _accumulate(tau, y, sw, params, n_harm, degree, t_scale, *, meat: bool = False):
+    """Normal equations of the Gauss-Newton step at ``params``: (J^T W J, J^T W r, chi2[, B]) with
+    B = sum (w r)^2 J J^T for the sandwich covariance."""
+    n_poly = degree + 1
+    p = params.size
+    jtj = np.zeros((p, p))
+    jtr = np.zeros(p)
+    bmat = np.zeros((p, p)) if meat else None
+    chi2 = 0.0
+    # where each component's parameters sit
+    starts = []
+    s = n_poly
+    for h in n_harm:
+        starts.append(s)
+        s += 1 + 2 * h
+    for sl in _chunks(tau.size):
+        tc = tau[sl]
+        u = tc / t_scale
+        jac = np.empty((tc.size, p))
+        jac[:, :n_poly] = _poly_cols(u, degree)
+        for st, h in zip(starts, n_harm, strict=True):
+            nu = params[st]
+            cols = _harmonic_cols(tc, nu / t_scale, h)
+            jac[:, st + 1 : st + 1 + 2 * h] = cols
+            a = params[st + 1 : st + 1 + 2 * h : 2]
+            b = params[st + 2 : st + 2 + 2 * h : 2]
+            hh = np.arange(1, h + 1, dtype=np.float64)
+            # d/dnu [a sin(2 pi h nu u) + b cos(...)] = 2 pi h u (a cos - b sin)
+            jac[:, st] = TWO_PI * u * (cols[:, 1::2] @ (hh * a) - cols[:, 0::2] @ (hh * b))
+        model = np.zeros(tc.size)
+        lin = np.ones(p, dtype=bool)
+        lin[starts] = False
+        model = jac[:, lin] @ params[lin]
+        r = y[sl] - model
+        if sw is not None:
+            r = r * sw[sl]
+            jac *= sw[sl, None]
+        jtj += jac.T @ jac
+        jtr += jac.T @ r
+        chi2 += float(r @ r)
+        if meat:
+            jr = jac * r[:, None]
+            bmat += jr.T @ jr
+    return jtj, jtr, chi2, bmat
+
+
+def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    # scale to unit diagonal: the frequency column is ~N larger than the others
+    d = np.sqrt(np.clip(np.diag(a), 1e-300, None))
+    x, *_ = np.linalg.lstsq(a / d[:, None] / d[None, :], b / d, rcond=1e-13)
+    return x / d
+
+
+def _inverse(a: np.ndarray) -> np.ndarray:
+    d = np.sqrt(np.clip(np.diag(a), 1e-300, None))
+    return np.linalg.pinv(a / d[:, None] / d[None, :], rcond=1e-13) / d[:, None] / d[None, :]
+
+
+def fit_periodic(
+    tau,
+    y,
+    dy,
+    frequencies,
+    n_harmonics,
+    *,
+    degree: int = 0,
+    t_scale: float | None = None,
+    max_shift: float | None = None,
+    max_iter: int = 30,
+    robust: bool | None = None,
+) -> PeriodicFit:
+    """Jointly fit components with fundamentals ``frequencies`` (cycles per unit of t) and
+    ``n_harmonics`` harmonics each, plus a polynomial of ``degree``, by Gauss-Newton.
+
+    Parameters
+    ----------
+    tau : ndarray
+        Centred times (float64, exact differences from the caller's reference).
+    y, dy : ndarray
+        Values and optional one-sigma errors.
+    frequencies, n_harmonics : sequence
+        Starting fundamentals and their harmonic counts.
+    max_shift : float, optional
+        Frequencies may not move farther than this from their start (one peak width keeps
+        the fit on its peak); steps are shortened to respect it.
+    robust : bool, optional
+        Sandwich covariance (default: when ``dy`` is None); otherwise ``s^2 (J^T W J)^-1`` with
+        ``s^2 = chi2/(N-P)`` (no ``dy``) or 1 (``dy`` are one-sigma errors).
+
+    Returns
+    -------
+    PeriodicFit
+    """
+    tau = np.asarray(tau, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    t_scale = float(np.max(np.abs(tau))) if t_scale is None else float(t_scale)
+    sw = None if dy is None else 1.0 / np.asarray(dy, dtype=np.float64)
+    robust = (dy is None) if robust is None else robust
+    freqs = [float(f) for f in frequencies]
+    n_harm = tuple(int(h) for h in n_harmonics)
+    n_poly = degree + 1
+
+    # start: linear least squares at the given frequencies
+    g = gram(tau, y, sw, freqs, n_harm, degree, t_scale)
+    p_lin = g.shape[0] - 1
+    coef = _solve(g[:p_lin, :p_lin], g[:p_lin, p_lin])
+    params = [coef[:n_poly]]
+    c = n_poly
+    for f, h in zip(freqs, n_harm, strict=True):
+        params += [np.array([f * t_scale]), coef[c : c + 2 * h]]
+        c += 2 * h
+    x = np.concatenate(params)
+    nu_idx = []
+    s = n_poly
+    for h in n_harm:
+        nu_idx.append(s)
+        s += 1 + 2 * h
+    nu_idx = np.asarray(nu_idx, dtype=np.int64)
+    nu0 = x[nu_idx].copy()
+    shift = None if max_shift is None else max_shift * t_scale
+
+    it = 0
+    if max_iter > 0:
+        jtj, jtr, chi2, _ = _accumulate(tau, y, sw, x, n_harm, degree, t_scale)
+    for it in range(1, max_iter + 1):  # noqa: B007 (reported as iterations)
+        delta = _solve(jtj, jtr)
+        step = 1.0
+        if shift is not None:
+            room = shift - np.abs(x[nu_idx] + delta[nu_idx] - nu0)
+            over = room < 0
+            if np.any(over):
+                step = float(np.min((shift - np.abs(x[nu_idx] - nu0) + 1e-300)[over]
+                                    / np.abs(delta[nu_idx])[over]))
+                step = max(min(step, 1.0), 0.0)
+        while True:
+            xn = x + step * delta
+            jtj_n, jtr_n, chi2_n, _ = _accumulate(tau, y, sw, xn, n_harm, degree, t_scale)
+            if chi2_n <= chi2 * (1 + 1e-12) or step < 1e-4:
+                break
+            step *= 0.25
+        if chi2_n > chi2 * (1 + 1e-12):
+            break  # no descent: x is the minimum to round-off
+        # converged when the frequency moved by a negligible fraction of its standard error
+        cov_diag = np.diag(_inverse(jtj_n)) * chi2_n / max(y.size - x.size, 1)
+        moved = np.abs(xn[nu_idx] - x[nu_idx])
+        x, jtj, jtr, chi2 = xn, jtj_n, jtr_n, chi2_n
+        if np.all(moved <= 1e-3 * np.sqrt(np.maximum(cov_diag[nu_idx], 1e-300))) or chi2 == 0:
+            break
+
+    jtj, jtr, chi2, meat = _accumulate(tau, y, sw, x, n_harm, degree, t_scale, meat=robust)
+    inv = _inverse(jtj)
+    dof = max(y.size - x.size, 1)
+    if robust:
+        cov = inv @ meat @ inv * (y.size / dof)  # HC1 small-sample factor
+    elif dy is None:
+        cov = inv * chi2 / dof
+    else:
+        cov = inv
+    # residual in the data's units
+    model = np.empty(y.size)
+    for sl in _chunks(tau.size):
+        model[sl] = evaluate_centred(tau[sl], x, n_harm, degree, t_scale)
+    a_list, b_list = [], []
+    for st, h in zip(nu_idx, n_harm, strict=True):
+        a_list.append(x[st + 1 : st + 1 + 2 * h : 2].copy())
+        b_list.append(x[st + 2 : st + 2 + 2 * h : 2].copy())
+    return PeriodicFit(
+        nu=x[nu_idx].copy(), n_harmonics=n_harm, poly=x[:n_poly].copy(), a=a_list, b=b_list,
+        covariance=cov, residual=y - model, chi2=chi2, t_scale=t_scale, iterations=it,
+    )
+
+
+def evaluate_centred(tau, params, n_harm, degree, t_scale) -> np.ndarray:
+    """The model at centred times for a parameter vector in :class:`PeriodicFit` order."""
+    n_poly = degree + 1
+    out = _poly_cols(tau / t_scale, degree) @ params[:n_poly]
+    st = n_poly
+    for h in n_harm:
+        cols = _harmonic_cols(tau, params[st] / t_scale, h)
+        coef = params[st + 1 : st + 1 + 2 * h]
+        out = out + cols @ coef
+        st += 1 + 2 * h
+    return out
+
+
+MAX_LEVELS = 256  # at most this many distinct values for a signal to count as step-shaped
+
+
+@dataclass(frozen=True)
+class StepBracket:
+    """Frequencies at which the folded data are exactly consistent with a step function of phase:
+    ``[low, high]`` contains the truth when the signal is a noise-free step function."""
+
+    low: float
+    high: float
+    n_edges: int
+
+    @property
+    def frequency(self) -> float:
+        return 0.5 * (self.low + self.high)
+
+    @property
+    def frequency_err(self) -> float:
+        return (self.high - self.low) / math.sqrt(12.0)  # uniform over the bracket
+
+
+def step_bracket(
+    tau, y, frequency: float, frequency_err: float, *, max_levels: int = MAX_LEVELS, width: float = 8.0
+) -> StepBracket | None:
+    """Bracket the frequency of a step-shaped signal (digits, states: few distinct values) by
+    phase folding.
+
+    Folded at the true frequency, a noise-free step signal is constant between edges at fixed
+    phases ``psi_e``: every sample just before edge ``e`` (level ``A``) has phase below ``psi_e``,
+    every sample just after it (level ``B``) at or above. Writing the phase at ``f + d`` as
+    ``c_i + d*tau_i`` (``c_i`` the exact fold at ``f``), edge ``e`` is consistent iff
+    ``D_e(d) = max_A(c_i + d tau_i) - min_B(c_j + d tau_j) <= 0``. Each ``D_e`` is convex and
+    piecewise linear in ``d``, so the frequencies consistent with all edges form one interval,
+    found by bisection. This is the zero-dispersion limit of phase dispersion minimisation
+    (Stellingwerf 1978, ApJ 224, 953): its width is set by the samples nearest each edge, about
+    ``1/(N f T)`` relative, far below a truncated harmonic series, whose Gibbs residual at the
+    edges limits it to ``~H^-1/2``.
+
+    Parameters
+    ----------
+    tau, y : ndarray
+        Centred times and values.
+    frequency, frequency_err : float
+        A fundamental from a harmonic fit and its standard error: edges are located in the fold
+        at ``frequency``, and the bracket is sought within ``width`` standard errors.
+
+    Returns
+    -------
+    StepBracket, or None when the data are not step-shaped (more than ``max_levels`` distinct
+    values), no edge is resolved, or no frequency folds them consistently (noise, a wrong
+    fundamental): then the harmonic fit stands.
+    """
+    y = np.asarray(y)
+    levels = np.unique(y)
+    if levels.size < 2 or levels.size > max_levels or y.size < 20 * levels.size:
+        return None
+    if not (frequency_err > 0 and math.isfinite(frequency_err)):
+        return None
+    reach = width * frequency_err
+    tmax = float(np.max(np.abs(tau)))
+    drift = reach * tmax  # the most any sample's phase moves within the bracket's search range
+    zone = 3.0 * frequency_err * tmax  # where transitions sit in the fold at ``frequency``
+    if drift >= 0.05:
+        return None  # edges would smear across plateaus: the fold cannot resolve them
+    cyc = frac_cycles(frequency, tau)
+    order = np.argsort(cyc, kind="stable")
+    ph, lab = cyc[order], y[order]
+    change = np.flatnonzero(lab[1:] != lab[:-1])  # transitions between neighbours in phase
+    if change.size == 0:
+        return None
+    # edges: clusters of transitions, separated by plateaus wider than the samples can drift
+    cph = 0.5 * (ph[change] + ph[change + 1])
+    gaps = np.diff(np.concatenate([cph, [cph[0] + 1.0]]))
+    if gaps.max() <= 2 * (drift + zone):
+        return None
+    # rotate the fold so phase 0 sits mid-plateau, in the widest gap between edge zones
+    g = int(np.argmax(gaps))
+    origin = cph[g] + 0.5 * gaps[g]
+    c = np.mod(cyc - origin, 1.0)  # no sample crosses 0 or 1 within the search range
+    order = np.argsort(c, kind="stable")
+    cs, ls, ts = c[order], y[order], tau[order]
+    change = np.flatnonzero(ls[1:] != ls[:-1])
+    mids = 0.5 * (cs[change] + cs[change + 1])
+    split = np.flatnonzero(np.diff(mids) > 2 * zone) + 1
+    zones = np.split(np.arange(change.size), split)
+    pre_t, pre_c, post_t, post_c = [], [], [], []
+    for z in zones:
+        first, last = change[z[0]], change[z[-1]] + 1  # samples first..last span the zone
+        a_level, b_level = ls[first], ls[last]
+        if a_level == b_level:
+            return None  # a blip, not an edge: not a clean step function
+        # every sample that could cross this edge within the search range
+        lo = np.searchsorted(cs, cs[first] - drift, side="left")
+        hi = np.searchsorted(cs, cs[last] + drift, side="right")
+        zl, zc, zt = ls[lo:hi], cs[lo:hi], ts[lo:hi]
+        is_a, is_b = zl == a_level, zl == b_level
+        if not np.all(is_a | is_b):
+            return None  # a third level inside an edge zone: not resolved as one edge
+        if not (is_a.any() and is_b.any()):
+            return None
+        pre_t.append(zt[is_a])
+        pre_c.append(zc[is_a])
+        post_t.append(zt[is_b])
+        post_c.append(zc[is_b])
+
+    def excess(d: float) -> float:
+        return max(float(np.max(pc + d * pt) - np.min(qc + d * qt))
+                   for pt, pc, qt, qc in zip(pre_t, pre_c, post_t, post_c, strict=True))
+
+    # minimise the convex excess by golden section, then bisect for its two zero crossings
+    lo_d, hi_d = -reach, reach
+    invphi = (math.sqrt(5) - 1) / 2
+    a_, b_ = lo_d, hi_d
+    for _ in range(200):
+        m1 = b_ - invphi * (b_ - a_)
+        m2 = a_ + invphi * (b_ - a_)
+        if excess(m1) <= excess(m2):
+            b_ = m2
+        else:
+            a_ = m1
+        if b_ - a_ <= 1e-6 * reach * 1e-6:
+            break
+    d0 = 0.5 * (a_ + b_)
+    if excess(d0) > 0:
+        return None
+    if excess(lo_d) <= 0 or excess(hi_d) <= 0:
+        return None  # the bracket is not closed within the search range
+    edges = []
+    for outer in (lo_d, hi_d):
+        a_, b_ = outer, d0  # excess(a_) > 0 >= excess(b_)
+        for _ in range(200):
+            m = 0.5 * (a_ + b_)
+            if excess(m) > 0:
+                a_ = m
+            else:
+                b_ = m
+            if abs(b_ - a_) <= 1e-15 * abs(frequency) + 1e-300:
+                break
+        edges.append(b_)
+    return StepBracket(low=frequency + edges[0], high=frequency + edges[1], n_edges=len(zones))
+
+
+def _rescale_frequency_variance(fit: PeriodicFit, k: int, frequency_err: float) -> np.ndarray:
+    cov = fit.covariance.copy()
+    i = fit.component_slice(k).start
+    v = cov[i, i]
+    v_new = (frequency_err * fit.t_scale) ** 2
+    if v > 0:
+        col = cov[:, i].copy()
+        cov -= np.outer(col, col) / v * (1.0 - v_new / v)
+        cov[i, :] = col * (v_new / v)
+        cov[:, i] = col * (v_new / v)
+        cov[i, i] = v_new
+    return cov
+
+
+def with_frequency(fit: PeriodicFit, tau, y, dy, k: int, frequency: float, frequency_err: float,
+                   *, degree: int = 0) -> PeriodicFit:
+    """``fit`` with component ``k``'s frequency set to ``frequency`` (standard error
+    ``frequency_err``, e.g. from :func:`step_bracket`), the linear coefficients re-solved there,
+    and the covariance rescaled along the frequency: the other parameters keep their regression
+    on the frequency, ``C'_ll = C_l|f + C_lf C_fl v'/v^2``, ``C'_lf = C_lf v'/v``."""
+    freqs = list(fit.frequency)
+    same = freqs[k] == frequency
+    freqs[k] = frequency
+    sw = None if dy is None else 1.0 / dy
+    if same:  # only the uncertainty changes: keep the coefficients
+        cov = _rescale_frequency_variance(fit, k, frequency_err)
+        return PeriodicFit(nu=fit.nu.copy(), n_harmonics=fit.n_harmonics, poly=fit.poly, a=fit.a, b=fit.b,
+                           covariance=cov, residual=fit.residual, chi2=fit.chi2, t_scale=fit.t_scale,
+                           iterations=fit.iterations)
+    g = gram(tau, y, sw, freqs, fit.n_harmonics, degree, fit.t_scale)
+    p = g.shape[0] - 1
+    coef = _solve(g[:p, :p], g[:p, p])
+    n_poly = degree + 1
+    poly = coef[:n_poly]
+    a_list, b_list = [], []
+    c = n_poly
+    for h in fit.n_harmonics:
+        a_list.append(coef[c : c + 2 * h : 2].copy())
+        b_list.append(coef[c + 1 : c + 2 * h : 2].copy())
+        c += 2 * h
+    nu = np.asarray(freqs) * fit.t_scale
+    cov = _rescale_frequency_variance(fit, k, frequency_err)
+    params = np.concatenate([poly] + [np.concatenate([[n], np.ravel(np.column_stack([a, b]))])
+                                      for n, a, b in zip(nu, a_list, b_list, strict=True)])
+    model = np.empty(tau.size)
+    for sl in _chunks(tau.size):
+        model[sl] = evaluate_centred(tau[sl], params, fit.n_harmonics, degree, fit.t_scale)
+    r = y - model
+    chi2 = float(r @ r) if sw is None else float((r * sw) @ (r * sw))
+    return PeriodicFit(nu=nu, n_harmonics=fit.n_harmonics, poly=poly, a=a_list, b=b_list,
+                       covariance=cov, residual=r, chi2=chi2, t_scale=fit.t_scale,
+                       iterations=fit.iterations)
+
+
+@dataclass(frozen=True)
+class ComponentInfo:
+    """How a component was found: the periodogram peak that revealed it (on the residual of the
+    components before it), the divisor ``k`` that took that peak to the fundamental, the linear
+    parameters of the null model the peak was tested against, and the step bracket if one
+    sharpened the frequency."""
+
+    detection_frequency: float
+    detection_power: float
+    divisor: int
+    n_null: int
+    bracket: StepBracket | None = None
+
+
+def _linear_chi2(tau, y, sw, freqs, n_harm, degree, t_scale) -> float:
+    g = gram(tau, y, sw, freqs, n_harm, degree, t_scale)
+    p = g.shape[0] - 1
+    coef = _solve(g[:p, :p], g[:p, p])
+    return float(max(g[p, p] - coef @ g[:p, p], 0.0))
+
+
+def component_powers(tau, y, dy, fit: PeriodicFit, degree: int = 0) -> np.ndarray:
+    """Each component's standard-normalised power given the rest of the model:
+    ``(chi2_without_k - chi2) / chi2_without_k``, the others' frequencies held fixed. For one
+    single-harmonic component this is the Lomb-Scargle power at the fitted frequency."""
+    sw = None if dy is None else 1.0 / dy
+    out = np.empty(fit.nu.size)
+    freqs = list(fit.frequency)
+    for k in range(fit.nu.size):
+        keep = [i for i in range(fit.nu.size) if i != k]
+        chi2_without = _linear_chi2(tau, y, sw, [freqs[i] for i in keep],
+                                    [fit.n_harmonics[i] for i in keep], degree, fit.t_scale)
+        out[k] = (chi2_without - fit.chi2) / chi2_without if chi2_without > 0 else 0.0
+    return np.clip(out, 0.0, 1.0)
+
+
+def find_components(
+    tau,
+    y,
+    dy,
+    find_peak,
+    *,
+    n_components: int = 1,
+    degree: int = 0,
+    t_scale: float | None = None,
+    nyquist: float | None = None,
+    min_frequency: float = 0.0,
+    max_shift: float,
+    harmonics: int | str = "auto",
+    max_harmonics: int = MAX_HARMONICS,
+    stop=None,
+) -> tuple[PeriodicFit, list[ComponentInfo]]:
+    """Find up to ``n_components`` independent periodic components, each with its harmonics, by
+    prewhitening: find the highest peak of the residual, identify its fundamental, choose its
+    harmonics, refit everything jointly, repeat.
+
+    Parameters
+    ----------
+    tau, y, dy : ndarray
+        Centred times, values, optional one-sigma errors.
+    find_peak : callable
+        ``find_peak(residual) -> (frequency, power)``: the highest periodogram peak of a residual
+        (the caller's full grid or :func:`sigfit.search.search`).
+    degree : int
+        Polynomial trend fitted jointly.
+    nyquist : float, optional
+        The time stamps' own Nyquist frequency ``1/(2q)``: harmonics stay below it.
+    min_frequency : float
+        Lowest fundamental considered when dividing a peak (one cycle over the span).
+    max_shift : float
+        How far a fit may move a frequency from its peak (about one peak width).
+    harmonics : "auto" or int
+        ``"auto"``: the fundamental is identified and its number of harmonics chosen by BIC up to
+        ``max_harmonics``; ``1``: pure sinusoids (no identification); ``H > 1``: identified, with
+        ``H`` harmonics (fewer below ``nyquist``).
+    stop : callable, optional
+        ``stop(power, n_null) -> bool`` after each new component: True ends the search (the
+        component is kept, e.g. to be reported as not significant).
+
+    Returns
+    -------
+    (PeriodicFit, list of ComponentInfo), components in the order found
+    """
+    tau = np.asarray(tau, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    t_scale = float(np.max(np.abs(tau))) if t_scale is None else float(t_scale)
+    auto = harmonics == "auto"
+    h_fixed = None if auto else int(harmonics)
+    if h_fixed is not None and h_fixed < 1:
+        raise ValueError("harmonics must be 'auto' or a positive integer")
+    freqs: list[float] = []
+    n_harm: list[int] = []
+    infos: list[ComponentInfo] = []
+    fit: PeriodicFit | None = None
+    # the residual of the polynomial alone is what the first periodogram sees
+    trend = fit_periodic(tau, y, dy, [], [], degree=degree, t_scale=t_scale)
+    resid = trend.residual
+    lone_step = n_components == 1 and degree == 0 and h_fixed != 1
+    for _ in range(n_components):
+        fp, power = find_peak(resid)
+        n_null = degree + 1 + sum(1 + 2 * h for h in n_harm)
+        one = fit_periodic(tau, resid, dy, [fp], [1], degree=degree, t_scale=t_scale, max_shift=max_shift)
+        fp_ref = float(one.frequency[0])
+        bracket = None
+        if h_fixed == 1:
+            f0, h, k = fp_ref, 1, 1
+            fit = None
+        else:
+            k, _ = identify_fundamental(tau, resid, dy, fp_ref, nyquist=nyquist, min_frequency=min_frequency,
+                                        degree=degree, t_scale=t_scale)
+            f0 = fp_ref / k
+            cap = harmonic_limit(f0, nyquist, max_harmonics if auto else h_fixed)
+            # a few harmonics first: harmonic h multiplies the frequency error by h
+            mid = min(cap, ID_HARMONICS * k)
+            mid_fit = fit_periodic(tau, resid, dy, [f0], [mid], degree=degree, t_scale=t_scale,
+                                   max_shift=max_shift / k)
+            f0 = float(mid_fit.frequency[0])
+            f_err = math.sqrt(max(mid_fit.covariance[degree + 1, degree + 1], 0.0)) / t_scale
+            if lone_step:
+                # digits, states: folding brackets the frequency far below a harmonic series' error
+                bracket = step_bracket(tau, y, f0, f_err)
+                if bracket is not None:
+                    f0 = bracket.frequency
+            h = select_n_harmonics(tau, resid, dy, f0, cap, degree=degree, t_scale=t_scale)[0] if auto else cap
+        if bracket is None:
+            fit = fit_periodic(tau, y, dy, [*freqs, f0], [*n_harm, h], degree=degree, t_scale=t_scale,
+                               max_shift=max_shift)
+            if lone_step and h_fixed != 1:
+                # the many-harmonic fit may resolve the edges where the first fit could not
+                f_err = math.sqrt(max(fit.covariance[degree + 1, degree + 1], 0.0)) / t_scale
+                bracket = step_bracket(tau, y, float(fit.frequency[0]), f_err)
+                if bracket is not None and bracket.frequency_err < f_err:
+                    fit = with_frequency(fit, tau, y, dy, 0, bracket.frequency, bracket.frequency_err,
+                                         degree=degree)
+                else:
+                    bracket = None
+        else:
+            fit = fit_periodic(tau, y, dy, [f0], [h], degree=degree, t_scale=t_scale, max_iter=0)
+            sl = fit.component_slice(0)
+            f_err_fit = math.sqrt(max(fit.covariance[sl.start, sl.start], 0.0)) / t_scale
+            if bracket.frequency_err < f_err_fit:
+                fit = with_frequency(fit, tau, y, dy, 0, bracket.frequency, bracket.frequency_err,
+                                     degree=degree)
+            else:  # the harmonic series is the sharper estimate (e.g. a sampled sawtooth)
+                bracket = None
+                fit = fit_periodic(tau, y, dy, [f0], [h], degree=degree, t_scale=t_scale,
+                                   max_shift=max_shift)
+        freqs = [float(f) for f in fit.frequency]
+        n_harm.append(h)
+        infos.append(ComponentInfo(detection_frequency=float(fp), detection_power=float(power),
+                                   divisor=int(k), n_null=int(n_null), bracket=bracket))
+        resid = fit.residual
+        if stop is not None and stop(power, n_null):
+            break
+    assert fit is not None
+    return fit, infos
+
+
+def component_summary(fit: PeriodicFit, k: int, t_ref: float) -> dict:
+    """Component ``k`` in the package's convention: frequency, each harmonic's amplitude and
+    phase at ``t = 0`` of the caller's axis (``t = tau + t_ref``), and first-order standard
+    errors from the covariance.
+
+    ``a sin(th) + b cos(th) = A sin(th + phi)`` with ``A = hypot(a, b)``, ``phi = atan2(b, a)``;
+    moving the origin from ``t_ref`` to 0 subtracts ``2 pi frac(h f t_ref)``, computed with the
+    error-free product so the phase keeps its digits when ``t_ref ~ 4e9``.
+    """
+    sl = fit.component_slice(k)
+    cov = fit.covariance[sl, sl]
+    nu = fit.nu[k]
+    f = nu / fit.t_scale
+    a, b = fit.a[k], fit.b[k]
+    h_count = a.size
+    amp = np.hypot(a, b)
+    phase_c = np.arctan2(b, a)
+    cyc_ref = float(frac_cycles(f, np.array([t_ref]))[0])
+    hs = np.arange(1, h_count + 1)
+    phase0 = phase_c - TWO_PI * np.mod(hs * cyc_ref, 1.0)
+    phase0 = (phase0 + math.pi) % TWO_PI - math.pi
+    # Jacobian of (f, A_1, phi_1, ..., A_H, phi_H) wrt (nu, a_1, b_1, ..., a_H, b_H)
+    m = 1 + 2 * h_count
+    jm = np.zeros((m, m))
+    jm[0, 0] = 1.0 / fit.t_scale
+    amp_safe = np.maximum(amp, 1e-300)
+    for i in range(h_count):
+        ia, ib = 1 + 2 * i, 2 + 2 * i
+        jm[ia, ia] = a[i] / amp_safe[i]
+        jm[ia, ib] = b[i] / amp_safe[i]
+        jm[ib, ia] = -b[i] / amp_safe[i] ** 2
+        jm[ib, ib] = a[i] / amp_safe[i] ** 2
+        jm[ib, 0] = -TWO_PI * (i + 1) * t_ref / fit.t_scale
+    c = jm @ cov @ jm.T
+    err = np.sqrt(np.clip(np.diag(c), 0.0, None))
+    return {
+        "frequency": float(f),
+        "frequency_err": float(err[0]),
+        "amplitudes": amp,
+        "amplitude_errs": err[1::2],
+        "phases": phase0,
+        "phase_errs": err[2::2],
+    }
+
+
+__all__ = [
+    "ComponentInfo",
+    "PeriodicFit",
+    "StepBracket",
+    "component_powers",
+    "component_summary",
+    "find_components",
+    "evaluate_centred",
+    "fit_periodic",
+    "harmonic_limit",
+    "identify_fundamental",
+    "select_n_harmonics",
+    "step_bracket",
+    "with_frequency",
+]

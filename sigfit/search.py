@@ -1,0 +1,592 @@
+"""Frequency search whose cost grows with the number of samples and the band, not with span/period.
+
+A Lomb-Scargle periodogram resolves peaks of width ``1/T`` (``T`` the span), so a full grid over
+a band ``B`` has ``oversampling * B * T`` bins: for random integer seconds over 120 years up to
+0.5 Hz that is ~1e10 bins, far beyond memory. :func:`search` finds the same peaks in two stages:
+
+1. **Coarse, semi-coherent, all samples.** The sliding-window power
+
+   .. math:: S(f) = \\sum_{i<j,\\ 0 \\le t_j - t_i \\le L} (1 - (t_j-t_i)/L)\\, z_i z_j
+             \\cos 2\\pi f (t_j - t_i)
+
+   is, up to a constant, the average over all windows of length ``L`` of each window's
+   periodogram: the incoherent "stack-slide" sum of gravitational-wave searches (Brady & Creighton
+   2000, PRD 61, 082001), written as a sum over lags (Bartlett's triangular lag window, so
+   ``S >= 0`` away from the zero-lag term). Lags are histogrammed on a grid (exactly when the time
+   stamps are integer multiples of a resolution ``q``; otherwise by cloud-in-cell with its
+   ``sinc^2`` response divided out) and one real FFT gives ``S`` on the whole band at spacing
+   ``1/(2L)``. The peak half-width is ``1/L``. Cost: the ``P ~ N^2 L / T`` pairs plus one FFT of
+   ``M`` points; ``L`` is chosen so both stay under ``max_pairs`` and ``max_bins``.
+2. **Zoom, coherent, all samples.** Around each of the ``n_candidates`` strongest distinct coarse
+   peaks, the floating-mean Lomb-Scargle periodogram (nifty-ls) on ``[f - 1/L, f + 1/L]`` at the
+   full resolution ``1/(oversampling T)``, i.e. the full grid's own values there. Frequencies below
+   ``2/L``, which the lag window cannot resolve, get the full coherent grid too.
+
+If the full grid itself fits in ``max_bins``, :func:`search` simply evaluates it (in chunks).
+
+Cost and memory bounds (documented, tested in ``tests/test_search.py``)::
+
+    time   ~ P + M log M + (n_candidates + 2) * (N + 2 oversampling T / L)
+    memory <= 28 M + 40 * pair_chunk + 110 * bin_chunk + O(N) bytes   (M = max_bins)
+
+With the defaults (``max_bins = 2**23``, ``pair_chunk = 2**22``, ``bin_chunk = 2**20``) that is
+under 0.5 GB whatever the span. The zoom term grows with ``T/L``; ``L`` is the largest lag both
+budgets allow, so ``T/L <= max(N^2 / max_pairs, 2 B T / max_bins)``.
+
+Time precision: times are centred on an exactly representable reference before any phase is
+computed; :func:`frac_cycles` reduces ``f*t`` to ``[0, 1)`` with an error-free product (Dekker
+1971), so phases keep their digits at ``t ~ 4e9``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import InputError
+
+# Budgets. Callers can override each; these keep one search of 1e5 samples under ~1 GB.
+MAX_BINS = 2**23  # FFT length of the coarse stage, and the largest full grid evaluated directly
+MAX_PAIRS = 2**25  # pairs (t_i, t_j) with lag <= L in the coarse stage
+MAX_ZOOM_BINS = 2**27  # coherent zoom bins (~1 minute of nifty-ls at 1e5 samples): beyond, ask
+PAIR_CHUNK = 2**22  # pairs histogrammed at once
+BIN_CHUNK = 2**20  # coherent bins handed to nifty-ls at once (~100 bytes each)
+COARSE_OVERSAMPLING = 2  # coarse grid spacing 1/(2L): a peak loses at most 19% of its power
+ZOOM_HALF_WIDTH = 1.0  # in units of 1/L: the Fejer kernel's main lobe
+LOW_BAND = 2.0  # below LOW_BAND/L the lag window cannot resolve; search it coherently
+CIC_MARGIN = 8  # off-grid lags: grid step 1/(CIC_MARGIN*fmax) keeps cloud-in-cell aliases < 2%
+
+
+# --------------------------------------------------------------------------------------------
+# time resolution and exact phases
+
+
+@dataclass(frozen=True)
+class TimeResolution:
+    """Times that are integer multiples of ``quantum`` (units of t): ``units`` holds ``t/quantum``
+    as exact int64 counted from ``origin`` (``t = origin + units*quantum``)."""
+
+    quantum: float
+    origin: float
+    units: np.ndarray = field(repr=False)
+
+    @property
+    def nyquist(self) -> float:
+        """1/(2 quantum): with times on a grid of step q, f and f + k/q are the same sinusoid."""
+        return 0.5 / self.quantum
+
+
+def time_resolution(t: np.ndarray, *, max_decimals: int = 12) -> TimeResolution | None:
+    """The time stamps' own resolution: the largest ``q`` with every ``t`` an integer multiple of
+    ``q`` (integer dtype, or floats with at most ``max_decimals`` decimals), else None.
+
+    Times sampled on a grid of step ``q`` cannot tell ``f`` from ``f + k/q`` (Eyer & Bartholdi
+    1999, A&AS 135, 1), so nothing above ``1/(2q)`` is distinguishable: integer seconds carry
+    nothing above 0.5 Hz.
+
+    Examples
+    --------
+    >>> time_resolution(np.array([0, 120, 300], dtype=np.int64)).quantum
+    60.0
+    >>> time_resolution(np.array([0.25, 1.5, 3.0])).quantum
+    0.25
+    >>> time_resolution(np.random.default_rng(0).uniform(0, 1, 50)) is None
+    True
+    """
+    t = np.asarray(t)
+    if t.size < 2:
+        return None
+    if np.issubdtype(t.dtype, np.integer):
+        t64 = t.astype(np.int64)
+        origin = int(t64.min())
+        units = t64 - origin
+        scale_num, scale_den = 1, 1
+    else:
+        t = t.astype(np.float64)
+        if not np.all(np.isfinite(t)):
+            return None
+        origin_f = float(t.min())
+        span = float(t.max()) - origin_f
+        units = None
+        for k in range(0, max_decimals + 1):
+            s = 10.0**k
+            # the integer test is meaningful only while the float's ulp is far below one unit
+            if max(abs(origin_f), abs(float(t.max()))) * s >= 2.0**42:
+                break
+            u = t * s
+            r = np.rint(u)
+            tol = 8.0 * np.spacing(np.abs(u).max())
+            if np.all(np.abs(u - r) <= tol):
+                units = (r - r.min()).astype(np.int64)
+                origin = r.min() / s
+                scale_num, scale_den = 1, 10**k
+                break
+        if units is None:
+            return None
+        del span
+    d = np.diff(np.unique(units))
+    if d.size == 0:
+        return None
+    g = int(np.gcd.reduce(d))
+    if g <= 0:
+        return None
+    # base the units at the smallest time so they stay small and exact
+    units = units // g
+    quantum = g * scale_num / scale_den
+    return TimeResolution(quantum=float(quantum), origin=float(origin), units=units)
+
+
+def resolution_fmax(t: np.ndarray) -> float | None:
+    """The automatic band edge from the time stamps' resolution: ``1/(2q)``, or None when the
+    times are not on a grid (then another rule must bound the band)."""
+    res = time_resolution(t)
+    return None if res is None else res.nyquist
+
+
+def _two_product(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``a*b = p + e`` exactly (Dekker 1971, Numer. Math. 18, 224: Veltkamp splitting)."""
+    p = a * b
+    c = 134217729.0 * a  # 2**27 + 1
+    ah = c - (c - a)
+    al = a - ah
+    c = 134217729.0 * b
+    bh = c - (c - b)
+    bl = b - bh
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    return p, e
+
+
+def frac_cycles(frequency: float | np.ndarray, t: np.ndarray) -> np.ndarray:
+    """``frequency * t`` reduced to ``[0, 1)`` cycles with an error-free product: the result is
+    within ~1e-16 of the exact fractional part whatever the size of ``t`` (t ~ 4e9 keeps every
+    digit of the phase, where the naive product loses ~7).
+
+    Examples
+    --------
+    >>> float(frac_cycles(1 / 3, np.array([3.0e9 + 1.0]))[0])  # doctest: +ELLIPSIS
+    0.33333...
+    """
+    f = np.asarray(frequency, dtype=np.float64)
+    t = np.asarray(t, dtype=np.float64)
+    p, e = _two_product(f, t)
+    whole = np.floor(p)
+    return np.mod((p - whole) + e, 1.0)
+
+
+# --------------------------------------------------------------------------------------------
+# the search
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """How :func:`search` will cover the band, and what it will cost (see the module docstring)."""
+
+    mode: str  # "full" (the whole grid fits) or "coarse-to-fine"
+    span: float
+    fmin: float
+    fmax: float
+    oversampling: float
+    full_grid_bins: int  # oversampling * (fmax - fmin) * span: what a full grid would cost
+    lag_max: float = 0.0  # L: the coarse stage's window (units of t)
+    lag_step: float = 0.0  # grid step of the lag histogram
+    exact_lags: bool = False  # lags are exact multiples of lag_step (time stamps on a grid)
+    n_fft: int = 0
+    n_pairs: int = 0
+    low_band_max: float = 0.0  # [fmin, low_band_max] is searched coherently
+    zoom_half_width: float = 0.0
+    n_candidates: int = 0
+
+    @property
+    def coherent_bins_bound(self) -> int:
+        """Upper bound on the coherent (full-resolution) bins evaluated."""
+        if self.mode == "full":
+            return self.full_grid_bins
+        df = 1.0 / (self.oversampling * self.span)
+        per_window = 2 * self.zoom_half_width / df + 1
+        low = max(self.low_band_max - self.fmin, 0.0) / df + 1
+        return int(self.n_candidates * per_window + low)
+
+    def memory_bound(self, n_samples: int) -> int:
+        """Bytes the search may hold at once (the module docstring's bound)."""
+        chunk = min(BIN_CHUNK, self.full_grid_bins if self.mode == "full" else BIN_CHUNK)
+        return int(28 * self.n_fft + 40 * PAIR_CHUNK * (self.mode != "full") + 110 * chunk
+                   + 200 * n_samples)
+
+
+@dataclass
+class SearchResult:
+    """Peaks found by :func:`search`, strongest first, and the coherent periodogram pieces
+    they were read from (``frequency`` sorted; not uniform in coarse-to-fine mode)."""
+
+    peak_frequencies: np.ndarray
+    peak_powers: np.ndarray
+    frequency: np.ndarray
+    power: np.ndarray
+    plan: SearchPlan
+    t_ref: float
+
+
+def _centre(t: np.ndarray, res: TimeResolution | None) -> tuple[np.ndarray, float]:
+    """Times minus a reference that keeps ``t - t_ref`` exact: the mid-span grid point when the
+    times are on an integer grid (then ``t - t_ref`` is an exact integer), else the mid-span
+    value (Sterbenz: the difference of two floats within a factor 2 is exact)."""
+    if res is not None and float(res.quantum).is_integer() and float(res.origin).is_integer():
+        mid_units = int(res.units.max()) // 2
+        t_ref = res.origin + mid_units * res.quantum
+        return (res.units - mid_units).astype(np.float64) * res.quantum, float(t_ref)
+    t = np.asarray(t, dtype=np.float64)
+    t_ref = 0.5 * (float(t.min()) + float(t.max()))
+    if res is not None:
+        # snap the reference to the grid so centred times stay multiples of the quantum
+        t_ref = res.origin + round((t_ref - res.origin) / res.quantum) * res.quantum
+    return t - t_ref, t_ref
+
+
+def _count_pairs(x: np.ndarray, lag: float) -> int:
+    """Pairs i<j with x_j - x_i <= lag (x sorted)."""
+    hi = np.searchsorted(x, x + lag, side="right")
+    return int(np.sum(hi - np.arange(1, x.size + 1)))
+
+
+def _max_lag_for_pairs(x: np.ndarray, max_pairs: int, span: float) -> float:
+    """The largest lag whose pair count stays within ``max_pairs`` (bisection in log lag)."""
+    if _count_pairs(x, span) <= max_pairs:
+        return span
+    lo = span * 1e-12
+    hi = span
+    for _ in range(48):
+        mid = math.sqrt(lo * hi)
+        if _count_pairs(x, mid) <= max_pairs:
+            lo = mid
+        else:
+            hi = mid
+        if hi / lo < 1.02:
+            break
+    return lo
+
+
+def plan_search(
+    t: np.ndarray,
+    fmin: float,
+    fmax: float,
+    *,
+    oversampling: float = 5,
+    n_candidates: int = 32,
+    max_bins: int = MAX_BINS,
+    max_pairs: int = MAX_PAIRS,
+    resolution: TimeResolution | None | str = "auto",
+) -> SearchPlan:
+    """Choose how to cover ``[fmin, fmax]`` for times ``t`` within the budgets.
+
+    Raises
+    ------
+    InputError
+        When the band is so wide that even the coarse stage cannot resolve it within
+        ``max_bins``: lower ``fmax`` or raise ``max_bins``.
+    """
+    x = np.sort(np.asarray(t, dtype=np.float64))
+    span = float(x[-1] - x[0])
+    if not span > 0:
+        raise InputError("all times are equal: a period needs samples at different times")
+    if not (0 <= fmin < fmax):
+        raise InputError(f"need 0 <= fmin < fmax, got fmin={fmin}, fmax={fmax}")
+    if not oversampling > 0:
+        raise InputError(f"oversampling must be positive, got {oversampling}")
+    full = int(math.ceil(oversampling * (fmax - fmin) * span)) + 1
+    if full <= max_bins:
+        return SearchPlan("full", span, fmin, fmax, oversampling, full)
+
+    if isinstance(resolution, str):
+        resolution = time_resolution(t)
+    if resolution is not None and 1.0 / (CIC_MARGIN * fmax) < 2 * resolution.quantum:
+        step, exact = resolution.quantum, True  # lags are exact integers in units of q
+    elif resolution is not None:
+        m = int(1.0 / (CIC_MARGIN * fmax * resolution.quantum))
+        step, exact = m * resolution.quantum, False
+    else:
+        step, exact = 1.0 / (CIC_MARGIN * fmax), False
+    lag_bins = max_bins / COARSE_OVERSAMPLING * step
+    lag_pairs = _max_lag_for_pairs(x, max_pairs, span)
+    lag = min(lag_bins, lag_pairs, span)
+    from scipy.fft import next_fast_len
+
+    n_fft = next_fast_len(int(math.ceil(COARSE_OVERSAMPLING * lag / step)) + 1, real=True)
+    plan = SearchPlan(
+        "coarse-to-fine", span, fmin, fmax, oversampling, full,
+        lag_max=lag, lag_step=step, exact_lags=exact, n_fft=n_fft,
+        n_pairs=_count_pairs(x, lag), low_band_max=min(fmax, max(fmin, LOW_BAND / lag)),
+        zoom_half_width=ZOOM_HALF_WIDTH / lag, n_candidates=n_candidates,
+    )
+    if plan.coherent_bins_bound > MAX_ZOOM_BINS:
+        raise InputError(
+            f"the band up to fmax={fmax:g} over a span of {span:g} needs "
+            f"{plan.coherent_bins_bound:,} zoomed frequencies with max_bins={max_bins} and "
+            f"max_pairs={max_pairs} (limit {MAX_ZOOM_BINS:,}): pass a lower fmax (cycles per unit "
+            "of t), a lower oversampling, or larger budgets"
+        )
+    return plan
+
+
+def _lag_spectrum(x: np.ndarray, z: np.ndarray, plan: SearchPlan, bar) -> tuple[np.ndarray, np.ndarray]:
+    """The coarse sliding-window power S(f) on f = k/(n_fft*lag_step), k up to fmax.
+
+    ``x`` sorted times in units of ``plan.lag_step`` (exact integers when ``plan.exact_lags``).
+    """
+    n_lag = int(math.floor(plan.lag_max / plan.lag_step))
+    lag_units = plan.lag_max / plan.lag_step
+    hist = np.zeros(n_lag + 2, dtype=np.float64)
+    pending_d: list[np.ndarray] = []
+    pending_w: list[np.ndarray] = []
+    n_pending = 0
+
+    def flush():
+        nonlocal n_pending
+        if not pending_d:
+            return
+        d = np.concatenate(pending_d)
+        w = np.concatenate(pending_w)
+        pending_d.clear()
+        pending_w.clear()
+        n_pending = 0
+        if plan.exact_lags:
+            idx = np.rint(d).astype(np.int64)
+            hist[: n_lag + 1] += np.bincount(idx, weights=w, minlength=n_lag + 1)[: n_lag + 1]
+        else:
+            # cloud-in-cell: split each lag between its two grid neighbours
+            i0 = np.floor(d).astype(np.int64)
+            fr = d - i0
+            hist[: n_lag + 2] += np.bincount(i0, weights=w * (1.0 - fr), minlength=n_lag + 2)[: n_lag + 2]
+            hist[: n_lag + 2] += np.bincount(i0 + 1, weights=w * fr, minlength=n_lag + 2)[: n_lag + 2]
+
+    # walk the offsets j = i + k; only the i that still have a partner within L stay active,
+    # so the cost is the number of pairs, not N times the largest neighbour count
+    active = np.arange(x.size - 1)
+    k = 1
+    while active.size:
+        j = active + k
+        ok = j < x.size
+        if not ok.all():
+            active, j = active[ok], j[ok]
+        d = x[j] - x[active]
+        keep = d <= lag_units
+        if not keep.all():
+            active, j, d = active[keep], j[keep], d[keep]
+        if active.size:
+            pending_d.append(d)
+            pending_w.append(z[active] * z[j] * (1.0 - d / lag_units))
+            n_pending += active.size
+            if n_pending >= PAIR_CHUNK:
+                flush()
+                bar.update(0)
+        k += 1
+    flush()
+
+    from scipy.fft import rfft
+
+    spec = rfft(hist, n=plan.n_fft)
+    hist.resize(0, refcheck=False)  # free the histogram before the spectrum is read
+    power = spec.real
+    del spec
+    freq_step = 1.0 / (plan.n_fft * plan.lag_step)
+    k_max = min(power.size - 1, int(math.floor(plan.fmax / freq_step)))
+    power = power[: k_max + 1].copy()
+    if not plan.exact_lags:
+        f = np.arange(k_max + 1) * freq_step
+        power /= np.sinc(f * plan.lag_step) ** 2  # undo the cloud-in-cell response
+    return power, np.float64(freq_step)
+
+
+def _local_maxima(p: np.ndarray) -> np.ndarray:
+    """Indices of interior local maxima (plateaus count once, at their left edge)."""
+    if p.size < 3:
+        return np.array([int(np.argmax(p))]) if p.size else np.zeros(0, dtype=np.int64)
+    m = np.flatnonzero((p[1:-1] > p[:-2]) & (p[1:-1] >= p[2:])) + 1
+    # edges count when they beat their only neighbour: a peak at the band's edge is still a peak
+    extra = []
+    if p[0] > p[1]:
+        extra.append(0)
+    if p[-1] > p[-2]:
+        extra.append(p.size - 1)
+    if extra:
+        m = np.concatenate([m, np.asarray(extra, dtype=m.dtype)])
+    return m
+
+
+def _distinct_top(freq: np.ndarray, power: np.ndarray, k: int, exclusion: float) -> np.ndarray:
+    """Indices of the ``k`` strongest entries no two of which lie within ``exclusion``
+    (greedy non-maximum suppression: side lobes of a strong peak do not crowd out other peaks)."""
+    order = np.argsort(power)[::-1]
+    chosen: list[int] = []
+    chosen_f: list[float] = []
+    for i in order:
+        fi = freq[i]
+        if all(abs(fi - g) > exclusion for g in chosen_f):
+            chosen.append(int(i))
+            chosen_f.append(float(fi))
+            if len(chosen) >= k:
+                break
+    return np.asarray(chosen, dtype=np.int64)
+
+
+def _coherent(tc, y, dy, f_lo: float, f_hi: float, df: float) -> tuple[np.ndarray, np.ndarray]:
+    """Floating-mean Lomb-Scargle (standard normalisation) on [f_lo, f_hi] at spacing df, in
+    chunks of BIN_CHUNK bins so memory stays bounded."""
+    import nifty_ls
+
+    n = int(math.floor((f_hi - f_lo) / df)) + 1
+    freqs, powers = [], []
+    for start in range(0, n, BIN_CHUNK):
+        m = min(BIN_CHUNK, n - start)
+        f0 = f_lo + start * df
+        if m == 1:
+            # nifty-ls needs two bins to define a grid
+            res = nifty_ls.lombscargle(tc, y, dy=dy, fmin=f0, fmax=f0 + df, Nf=2)
+            freqs.append(np.array([f0]))
+            powers.append(np.asarray(res.power[:1], dtype=np.float64))
+            continue
+        res = nifty_ls.lombscargle(tc, y, dy=dy, fmin=f0, fmax=f0 + (m - 1) * df, Nf=m)
+        freqs.append(f0 + df * np.arange(m))
+        powers.append(np.asarray(res.power, dtype=np.float64))
+    return np.concatenate(freqs), np.concatenate(powers)
+
+
+def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    intervals = sorted(intervals)
+    out: list[list[float]] = []
+    for lo, hi in intervals:
+        if out and lo <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    return [(a, b) for a, b in out]
+
+
+def search(
+    t: np.ndarray,
+    y: np.ndarray,
+    dy: np.ndarray | None = None,
+    *,
+    fmin: float,
+    fmax: float,
+    oversampling: float = 5,
+    n_candidates: int = 32,
+    n_peaks: int | None = None,
+    max_bins: int = MAX_BINS,
+    max_pairs: int = MAX_PAIRS,
+    progress: bool = False,
+) -> SearchResult:
+    """Find the strongest periodogram peaks in ``[fmin, fmax]`` (cycles per unit of t) at the
+    full resolution ``1/(oversampling*span)``, without a full grid when it would not fit.
+
+    Parameters
+    ----------
+    t, y : array
+        Times (float64 or int64; centred internally on an exact reference) and values.
+    dy : array, optional
+        Uncertainties of ``y`` (weights ``1/dy^2``).
+    fmin, fmax : float
+        The band, in cycles per unit of t.
+    oversampling : float
+        Coherent grid spacing is ``1/(oversampling*span)``.
+    n_candidates : int
+        Coarse peaks carried to the zoom stage; the more, the safer for weak or crowded peaks.
+    n_peaks : int, optional
+        Peaks returned (default ``n_candidates``), strongest first, at least ``2/span`` apart.
+    max_bins, max_pairs : int
+        Budgets (see the module docstring); ``max_bins`` is also the largest full grid
+        evaluated directly.
+    progress : bool
+        Show a tqdm progress bar on stderr.
+
+    Returns
+    -------
+    SearchResult
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> t = np.sort(rng.integers(0, 10**8, 3000))
+    >>> y = np.sin(2 * np.pi * t / 97.0) + rng.normal(0, 1, t.size)
+    >>> r = search(t, y, fmin=0.0, fmax=0.5)
+    >>> r.plan.mode, round(1 / r.peak_frequencies[0], 3)
+    ('coarse-to-fine', 97.0)
+    """
+    from tqdm.auto import tqdm
+
+    t = np.asarray(t)
+    y = np.asarray(y, dtype=np.float64)
+    order = np.argsort(t, kind="stable")
+    t, y = t[order], y[order]
+    if dy is not None:
+        dy = np.broadcast_to(np.asarray(dy, dtype=np.float64), y.shape)[order]
+    res = time_resolution(t)
+    plan = plan_search(t, fmin, fmax, oversampling=oversampling, n_candidates=n_candidates,
+                       max_bins=max_bins, max_pairs=max_pairs, resolution=res)
+    tc, t_ref = _centre(t, res)
+    df = 1.0 / (oversampling * plan.span)
+    n_peaks = n_candidates if n_peaks is None else n_peaks
+
+    with tqdm(total=3, desc="search", disable=not progress, file=None, leave=False) as bar:
+        if plan.mode == "full":
+            freq, power = _coherent(tc, y, dy, fmin, fmax, df)
+            bar.update(3)
+        else:
+            w = np.ones_like(y) if dy is None else 1.0 / dy**2
+            z = y - np.sum(w * y) / np.sum(w)
+            if dy is not None:
+                z = z / dy
+            if plan.exact_lags:
+                x = res.units.astype(np.float64)  # exact integers: lags in units of the quantum
+            else:
+                x = tc / plan.lag_step
+            coarse, fstep = _lag_spectrum(x, z, plan, bar)
+            bar.update(1)
+            k_lo = int(math.ceil(plan.low_band_max / fstep))
+            cand = _local_maxima(coarse[k_lo:]) + k_lo
+            cand = cand[np.argsort(coarse[cand])[::-1][: 20 * plan.n_candidates]]
+            fc = cand * fstep
+            top = _distinct_top(fc, coarse[cand], plan.n_candidates, plan.zoom_half_width)
+            del coarse
+            hw = plan.zoom_half_width
+            windows = [(max(f - hw, plan.low_band_max), min(f + hw, fmax)) for f in fc[top]]
+            windows = [w_ for w_ in windows if w_[1] > w_[0]]
+            if plan.low_band_max > fmin:
+                windows.append((fmin, plan.low_band_max))
+            bar.update(1)
+            fs, ps = [], []
+            for lo, hi in _merge(windows):
+                f_, p_ = _coherent(tc, y, dy, lo, hi, df)
+                fs.append(f_)
+                ps.append(p_)
+            freq, power = np.concatenate(fs), np.concatenate(ps)
+            o = np.argsort(freq, kind="stable")
+            freq, power = freq[o], power[o]
+            bar.update(1)
+
+    idx = _local_maxima(power)
+    if idx.size == 0:
+        idx = np.array([int(np.argmax(power))])
+    idx = idx[np.argsort(power[idx])[::-1][: 20 * n_peaks]]
+    keep = idx[_distinct_top(freq[idx], power[idx], n_peaks, 2.0 / plan.span)]
+    return SearchResult(
+        peak_frequencies=freq[keep],
+        peak_powers=power[keep],
+        frequency=freq,
+        power=power,
+        plan=plan,
+        t_ref=t_ref,
+    )
+
+
+__all__ = [
+    "SearchPlan",
+    "SearchResult",
+    "TimeResolution",
+    "frac_cycles",
+    "plan_search",
+    "resolution_fmax",
+    "search",
+    "time_resolution",
+]

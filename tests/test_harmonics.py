@@ -1,0 +1,181 @@
+"""Harmonics (sigfit.harmonics): fundamental identification, harmonic count by BIC, several
+independent periods, honest errors, step bracketing, phases at t ~ 4e9."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sigfit.harmonics import (
+    component_powers,
+    component_summary,
+    find_components,
+    fit_periodic,
+    harmonic_limit,
+    identify_fundamental,
+    select_n_harmonics,
+    step_bracket,
+)
+from sigfit.search import frac_cycles, search
+
+
+def sawtooth(cycles):
+    return 2.0 * (np.mod(cycles, 1.0) - 0.5)
+
+
+def centred(t):
+    t = np.asarray(t, dtype=np.float64)
+    t_ref = 0.5 * (t.min() + t.max())
+    return t - t_ref, t_ref
+
+
+def peak_finder(tau, fmax):
+    def find(resid):
+        r = search(tau, resid, fmin=1.0 / np.ptp(tau), fmax=fmax)
+        return float(r.peak_frequencies[0]), float(r.peak_powers[0])
+
+    return find
+
+
+def test_harmonic_limit_stops_below_the_stamps_nyquist():
+    assert harmonic_limit(1 / 60, 0.5) == 29  # 30/60 sits on Nyquist: its sine column is zero
+    assert harmonic_limit(1 / 7, 0.5) == 3
+    assert harmonic_limit(0.3, 0.5) == 1
+    assert harmonic_limit(1e-6, None, 48) == 48
+
+
+def test_sawtooth_harmonics_chosen_and_amplitudes_follow_one_over_h():
+    rng = np.random.default_rng(0)
+    t = np.sort(rng.uniform(0, 5000, 3000))
+    f = 1 / 13.7
+    y = sawtooth(f * t + 0.2) + rng.normal(0, 0.05, t.size)
+    tau, t_ref = centred(t)
+    fit, info = find_components(tau, y, None, peak_finder(tau, 2.0), max_shift=1 / np.ptp(tau))
+    h = fit.n_harmonics[0]
+    assert h >= 8  # BIC keeps many harmonics of a sharp-edged shape
+    s = component_summary(fit, 0, t_ref)
+    assert abs(s["frequency"] - f) < 4 * s["frequency_err"]
+    # sawtooth 2(x - 1/2): harmonic h has amplitude 2/(pi h)
+    np.testing.assert_allclose(s["amplitudes"][:5], 2 / (np.pi * np.arange(1, 6)), rtol=0.03)
+    assert info[0].divisor == 1
+
+
+def test_pure_sine_keeps_one_harmonic_and_is_not_halved():
+    rng = np.random.default_rng(1)
+    t = rng.uniform(-1000, 1000, 256)
+    y = np.sin(31 * t) + rng.normal(0, 0.1, t.size)
+    tau, _ = centred(t)
+    f = 31 / (2 * np.pi)
+    k, bic = identify_fundamental(tau, y, None, f, min_frequency=1 / np.ptp(tau))
+    assert k == 1
+    h, _ = select_n_harmonics(tau, y, None, f, 10)
+    assert h == 1
+
+
+def test_noise_free_sine_not_overfit():
+    """Round-off is not signal: a noise-free sine keeps one harmonic (RSS floor)."""
+    t = np.random.default_rng(2).uniform(-1000, 1000, 256)
+    tau, _ = centred(t)
+    h, _ = select_n_harmonics(tau, np.sin(31 * t), None, 31 / (2 * np.pi), 10)
+    assert h == 1
+
+
+def test_fundamental_found_when_its_harmonic_is_stronger():
+    """Two pulses per period of unequal height: the periodogram's highest peak is 2/P, the
+    fundamental 1/P carries little power; the subharmonic test recovers 1/P."""
+    rng = np.random.default_rng(3)
+    t = np.sort(rng.uniform(0, 20_000, 4000))
+    period = 37.3
+    ph = np.mod(t / period, 1.0)
+    y = np.exp(-0.5 * (ph - 0.25) ** 2 / 0.02**2) + 0.8 * np.exp(-0.5 * (ph - 0.75) ** 2 / 0.02**2)
+    y = y + rng.normal(0, 0.05, t.size)
+    tau, t_ref = centred(t)
+    r = search(tau, y, fmin=1 / 20_000, fmax=1.0)
+    assert abs(r.peak_frequencies[0] - 2 / period) < 1 / 20_000  # the peak is the harmonic
+    fit, info = find_components(tau, y, None, peak_finder(tau, 1.0), max_shift=1 / np.ptp(tau))
+    assert info[0].divisor == 2
+    s = component_summary(fit, 0, t_ref)
+    assert abs(1 / s["frequency"] - period) < 1e-3
+
+
+def test_two_independent_periods_each_with_harmonics():
+    rng = np.random.default_rng(4)
+    t = np.sort(rng.uniform(0, 30_000, 5000))
+    f1, f2 = 1 / 24.0, 1 / (7 * 24.0 * math.sqrt(1.1))  # incommensurate "daily" and "weekly"
+    y = sawtooth(f1 * t) + 0.7 * np.sign(np.sin(2 * np.pi * f2 * t)) + rng.normal(0, 0.1, t.size)
+    tau, t_ref = centred(t)
+    fit, info = find_components(tau, y, None, peak_finder(tau, 0.5), n_components=2,
+                                max_shift=1 / np.ptp(tau))
+    got = sorted(fit.frequency)
+    assert got[0] == pytest.approx(f2, rel=1e-4) and got[1] == pytest.approx(f1, rel=1e-4)
+    assert all(h > 2 for h in fit.n_harmonics)
+    powers = component_powers(tau, y, None, fit)
+    assert np.all(powers > 0.2)
+
+
+def test_standard_errors_are_honest_for_truncated_harmonics():
+    """A staircase's truncated harmonic series leaves a residual concentrated at the steps; the
+    sandwich covariance keeps z = error/sigma near unit spread where the classical one is far too
+    small."""
+    z, z_classical = [], []
+    for seed in range(12):
+        rng = np.random.default_rng(10 + seed)
+        t = np.sort(rng.integers(0, 10**8, 3000)).astype(np.float64)
+        period = 5000.0
+        y = np.floor(6 * np.mod(t / period, 1.0)) + rng.normal(0, 0.05, t.size)
+        tau, _ = centred(t)
+        for robust, out in ((True, z), (False, z_classical)):
+            fit = fit_periodic(tau, y, None, [1 / period * (1 + 1e-9)], [4], max_shift=1e-8,
+                               robust=robust)
+            err = math.sqrt(fit.covariance[1, 1]) / fit.t_scale
+            out.append((fit.frequency[0] - 1 / period) / err)
+    rms = np.sqrt(np.mean(np.square(z)))
+    assert 0.4 < rms < 2.0
+    assert np.sqrt(np.mean(np.square(z_classical))) > 1.5 * rms  # what the sandwich fixes
+
+
+def test_step_bracket_contains_truth_and_beats_harmonics():
+    rng = np.random.default_rng(5)
+    t = np.sort(rng.integers(0, 3 * 10**9, 20_000))
+    period = 86_400
+    y = np.floor_divide(t, 3600) % 24  # an hours digit
+    tau, _ = centred(t)
+    fit = fit_periodic(tau, y.astype(float), None, [1 / period * (1 + 3e-8)], [8], max_shift=1e-9)
+    err = math.sqrt(fit.covariance[1, 1]) / fit.t_scale
+    br = step_bracket(tau, y, float(fit.frequency[0]), err)
+    assert br is not None and br.n_edges == 24
+    assert br.low <= 1 / period <= br.high
+    assert br.frequency_err < err / 10
+
+
+def test_step_bracket_declines_noisy_or_continuous_data():
+    rng = np.random.default_rng(6)
+    t = np.sort(rng.integers(0, 10**9, 5000))
+    tau, _ = centred(t)
+    y = (np.floor_divide(t, 3600) % 24).astype(float)
+    noisy = y.copy()
+    flip = rng.choice(t.size, 50, replace=False)
+    noisy[flip] = rng.integers(0, 24, flip.size)
+    assert step_bracket(tau, noisy, 1 / 86_400, 1e-15) is None
+    assert step_bracket(tau, y + rng.normal(0, 0.01, t.size), 1 / 86_400, 1e-15) is None
+
+
+def test_phase_keeps_its_digits_at_giant_times():
+    """Phase at t = 0 from samples near t ~ 4e9: the reported (frequency, phase) reproduce the
+    data at those times to 1e-9, where reducing f*t_ref naively in float64 loses ~1e-6."""
+    rng = np.random.default_rng(7)
+    t = np.sort(rng.integers(4 * 10**9, 4 * 10**9 + 10**7, 2000)).astype(np.float64)
+    f, phase = 0.4123456789, 0.731
+    y = np.sin(2 * np.pi * frac_cycles(f, t) + phase)
+    tau, t_ref = centred(t)
+    fit = fit_periodic(tau, y, None, [f * (1 + 1e-12)], [1], max_shift=1e-7)
+    s = component_summary(fit, 0, t_ref)
+    rebuilt = s["amplitudes"][0] * np.sin(2 * np.pi * frac_cycles(s["frequency"], t) + s["phases"][0])
+    assert np.max(np.abs(rebuilt - y)) < 1e-9
+    # the same with the phase moved to t = 0 by a naive float64 product
+    a, b = fit.a[0][0], fit.b[0][0]
+    naive = math.atan2(b, a) - 2 * np.pi * math.fmod(s["frequency"] * t_ref, 1.0)
+    rebuilt_naive = s["amplitudes"][0] * np.sin(2 * np.pi * frac_cycles(s["frequency"], t) + naive)
+    assert np.max(np.abs(rebuilt_naive - y)) > 1e-8

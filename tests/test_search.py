@@ -1,0 +1,202 @@
+"""Coarse-to-fine search (sigfit.search): same peaks as a full grid, bounded memory, exact phases.
+
+Issue #4: "Detection is no worse than a full grid: test that against a full grid on data where
+both fit." Here the full grid fits (~1e6 bins) and the search is forced onto its coarse-to-fine
+path by a small ``max_bins``.
+"""
+
+from __future__ import annotations
+
+import math
+import tracemalloc
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from sigfit.errors import InputError
+from sigfit.search import (
+    frac_cycles,
+    plan_search,
+    resolution_fmax,
+    search,
+    time_resolution,
+)
+
+nifty_ls = pytest.importorskip("nifty_ls")
+
+
+def full_grid(t, y, fmin, fmax, oversampling=5, dy=None):
+    """The anchor: nifty-ls on the whole grid at spacing 1/(oversampling*span)."""
+    tc = np.asarray(t, dtype=np.float64) - 0.5 * (float(np.min(t)) + float(np.max(t)))
+    span = float(np.ptp(tc))
+    df = 1.0 / (oversampling * span)
+    n = int(math.floor((fmax - fmin) / df)) + 1
+    res = nifty_ls.lombscargle(tc, y, dy=dy, fmin=fmin, fmax=fmin + (n - 1) * df, Nf=n)
+    return fmin + df * np.arange(n), np.asarray(res.power)
+
+
+# ---------------------------------------------------------------- time resolution, exact phases
+
+
+def test_time_resolution_integer_gcd():
+    t = np.array([120, 0, 300, 60], dtype=np.int64)
+    res = time_resolution(t)
+    assert res.quantum == 60.0 and res.nyquist == pytest.approx(1 / 120)
+    assert np.array_equal(np.sort(res.units), [0, 1, 2, 5])
+
+
+def test_time_resolution_decimals_and_continuous():
+    assert time_resolution(np.array([0.001, 0.004, 1.25])).quantum == pytest.approx(0.001)
+    assert time_resolution(np.array([3.5, 1.0, 2.0])).quantum == 0.5
+    rng = np.random.default_rng(0)
+    assert time_resolution(rng.uniform(-1000, 1000, 256)) is None
+    assert resolution_fmax(np.arange(0, 10**6, 7, dtype=np.int64)) == pytest.approx(0.5 / 7)
+
+
+def test_time_resolution_integer_valued_floats_match_ints():
+    t = np.random.default_rng(1).integers(0, 4 * 10**9, 1000)
+    assert time_resolution(t.astype(np.float64)).quantum == time_resolution(t).quantum == 1.0
+
+
+def test_frac_cycles_is_exact_at_giant_times():
+    rng = np.random.default_rng(2)
+    t = rng.integers(-(2**32), 2**32, 200).astype(np.float64)
+    f = 1.0 / 86400.0 * (1 + 1e-7)
+    got = frac_cycles(f, t)
+    exact = np.array([float((Fraction(f) * Fraction(int(x))) % 1) for x in t])
+    err = np.abs(got - exact)
+    err = np.minimum(err, 1 - err)  # 0.999.. and 0.0 are the same phase
+    assert err.max() < 4e-16
+    naive = np.mod(f * t, 1.0)
+    d = np.abs(naive - exact)
+    assert np.minimum(d, 1 - d).max() > 100 * err.max()  # what the error-free product buys
+
+
+# ---------------------------------------------------------------- same peaks as the full grid
+
+
+def _forced(t, y, **kw):
+    """The coarse-to-fine path with budgets small enough that it must zoom."""
+    return search(t, y, max_bins=2**14, max_pairs=2**17, **kw)
+
+
+def _trial(seed, amplitude, n=1000, span=100_000):
+    rng = np.random.default_rng(seed)
+    t = np.sort(rng.integers(0, span, n))
+    f_true = rng.uniform(0.01, 0.49)
+    y = amplitude * np.sin(2 * np.pi * f_true * t + 1.0) + rng.normal(0, 1, n)
+    freq, power = full_grid(t, y, 0.0, 0.5)
+    r = _forced(t, y, fmin=0.0, fmax=0.5)
+    assert r.plan.mode == "coarse-to-fine"
+    grid_hit = abs(freq[np.argmax(power)] - f_true) < 1 / span
+    search_hit = abs(r.peak_frequencies[0] - f_true) < 1 / span
+    return grid_hit, search_hit, freq, power, r
+
+
+def test_clear_detections_identical_to_full_grid():
+    """Where the full grid's highest peak is the tone with margin (FAP < 1e-4 here), the search
+    returns the same peak, same power."""
+    for seed in range(6):
+        grid_hit, search_hit, freq, power, r = _trial(seed, 0.36)
+        assert grid_hit and search_hit, seed
+        best = freq[np.argmax(power)]
+        assert abs(r.peak_frequencies[0] - best) <= 1.01 * (freq[1] - freq[0])
+        assert r.peak_powers[0] >= 0.98 * power.max()
+
+
+def test_near_threshold_detection_close_to_full_grid():
+    """At the full grid's detection threshold the coarse stage, which sees 1/20 of the pairs
+    here, may rank a tone below its 32 candidates: allow a small loss, measured in
+    benchmarks/bench_clock.py, and never a gain for noise."""
+    grid = search_ = 0
+    for seed in range(14):
+        g, s, *_ = _trial(100 + seed, 0.25)
+        grid += g
+        search_ += s and g
+    assert grid >= 6  # not vacuous
+    assert search_ >= 0.8 * grid
+
+
+def test_zoom_values_are_lomb_scargle_values():
+    """The coherent pieces are the floating-mean Lomb-Scargle power (golden: astropy)."""
+    astropy_ls = pytest.importorskip("astropy.timeseries").LombScargle
+    rng = np.random.default_rng(7)
+    t = np.sort(rng.integers(0, 100_000, 800))
+    y = np.sin(2 * np.pi * 0.123 * t) + rng.normal(0, 0.5, t.size)
+    r = _forced(t, y, fmin=0.0, fmax=0.5)
+    pick = np.argsort(r.power)[::-1][:50]
+    ref = astropy_ls(t.astype(float), y).power(r.frequency[pick], method="cython")
+    np.testing.assert_allclose(r.power[pick], ref, rtol=1e-5, atol=1e-7)
+    freq, power = full_grid(t, y, 0.0, 0.5)
+    assert r.power.max() == pytest.approx(power.max(), rel=1e-2)  # same peak, grids offset
+
+
+def test_several_tones_all_found():
+    rng = np.random.default_rng(3)
+    t = np.sort(rng.integers(0, 500_000, 4000))
+    tones = [(1 / 7.3, 1.0), (1 / 333.0, 0.6), (0.41, 0.4), (2.1e-5, 0.5)]
+    y = sum(a * np.sin(2 * np.pi * f * t + i) for i, (f, a) in enumerate(tones)) + rng.normal(0, 1, t.size)
+    r = _forced(t, y, fmin=0.0, fmax=0.5, n_peaks=8)
+    for f, _ in tones:
+        assert np.min(np.abs(r.peak_frequencies[:6] - f)) < 1 / 500_000, f
+
+
+def test_full_mode_when_it_fits():
+    rng = np.random.default_rng(4)
+    t = rng.uniform(0, 100, 300)
+    y = np.sin(2 * np.pi * 1.7 * t) + rng.normal(0, 0.3, t.size)
+    r = search(t, y, fmin=0.0, fmax=5.0)
+    assert r.plan.mode == "full"
+    assert abs(r.peak_frequencies[0] - 1.7) < 1 / 100
+
+
+def test_continuous_times_and_weights():
+    """Off-grid times take the cloud-in-cell path; dy weights reach both stages."""
+    rng = np.random.default_rng(5)
+    t = np.sort(rng.uniform(0, 50_000, 3000))
+    dy = rng.uniform(0.5, 2.0, t.size)
+    y = 0.5 * np.sin(2 * np.pi * 3.3 * t) + rng.normal(0, 1, t.size) * dy
+    r = search(t, y, dy, fmin=0.0, fmax=10.0, max_bins=2**16, max_pairs=2**18)
+    assert r.plan.mode == "coarse-to-fine" and not r.plan.exact_lags
+    assert abs(r.peak_frequencies[0] - 3.3) < 1 / 50_000
+
+
+# ---------------------------------------------------------------- cost and memory bounds
+
+
+@pytest.mark.parametrize("span", [1e7, 1e9, 1e11])
+def test_plan_is_bounded_whatever_the_span(span):
+    rng = np.random.default_rng(0)
+    t = np.sort(rng.integers(0, int(span), 100_000))
+    plan = plan_search(t, 0.0, 0.5)
+    assert plan.mode == "coarse-to-fine"
+    assert plan.n_fft <= 2**23 + 2**20 and plan.n_pairs <= 2**25
+    assert plan.memory_bound(t.size) < 0.6e9
+    # the zoom stage stays far smaller than the full grid it replaces
+    assert plan.coherent_bins_bound < 1e-2 * plan.full_grid_bins
+
+
+def test_measured_memory_within_bound():
+    rng = np.random.default_rng(1)
+    t = np.sort(rng.integers(0, 10**9, 20_000))
+    y = np.sin(2 * np.pi * t / 61.0) + rng.normal(0, 1, t.size)
+    kw = dict(fmin=0.0, fmax=0.5, max_bins=2**21, max_pairs=2**23)
+    plan = plan_search(t, 0.0, 0.5, max_bins=2**21, max_pairs=2**23)
+    tracemalloc.start()
+    r = search(t, y, **kw)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert abs(r.peak_frequencies[0] - 1 / 61.0) < 1e-9
+    assert peak < plan.memory_bound(t.size)
+
+
+def test_bad_band_is_an_input_error():
+    t = np.arange(10.0)
+    with pytest.raises(InputError, match="fmin < fmax"):
+        plan_search(t, 1.0, 0.5)
+    with pytest.raises(InputError, match="all times are equal"):
+        plan_search(np.zeros(5), 0.0, 1.0)
+    rng = np.random.default_rng(0)
+    with pytest.raises(InputError, match="lower fmax"):
+        plan_search(np.sort(rng.uniform(0, 1e9, 1000)), 0.0, 1e3, max_bins=2**10, max_pairs=2**10)
