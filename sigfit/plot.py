@@ -180,3 +180,116 @@ def _format_period(period: float, is_datetime: bool) -> str:
 
 def _fap(p) -> str:
     return "?" if p is None else f"{p:.2g}"
+
+
+# ---------------------------------------------------------------------------------------------
+# sigfit scalogram
+
+
+def scalogram_figure(panels, *, axis: str = "period", time_unit: str | None = None, epoch=None):
+    """One row per signal: the data on top, the wavelet amplitude map below (time across,
+    period or frequency on a log axis), the cone of influence shaded, significant regions
+    outlined, ridges drawn on top; the time-averaged (global) spectrum on the right.
+
+    Parameters
+    ----------
+    panels : sequence of (name, t, y, scalogram, ridges)
+        ``scalogram`` a :class:`sigfit.wavelet.Scalogram`, ``ridges`` a list of
+        :class:`sigfit.wavelet.Ridge` (strongest first; the first is drawn boldest).
+    axis : {"period", "frequency"}
+        What the vertical axis shows.
+    time_unit, epoch : str, optional
+        For date-time input (``"s"`` and the date-time of t = 0): axes read in h, d, ...
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Pass it to :func:`save_figure`.
+    """
+    import numpy as np
+
+    if axis not in ("period", "frequency"):
+        raise ValueError(f"axis must be 'period' or 'frequency', got {axis!r}")
+    plt = pyplot()
+    n = len(panels)
+    fig, axes = plt.subplots(
+        2 * n,
+        2,
+        figsize=(13, 6.2 * n),
+        squeeze=False,
+        gridspec_kw={"width_ratios": [5, 1], "height_ratios": [1, 2.6] * n},
+    )
+    is_dt = epoch is not None
+    for row, (name, t, y, sc, rdg) in enumerate(panels):
+        t = np.asarray(t, dtype=np.float64)
+        scale, unit = _time_scale(float(sc.t_stop - sc.t_start), is_dt)
+        t_label = f"time since {epoch} [{unit}]" if is_dt else "t"
+        u = f" [{unit}]" if is_dt else ""
+        per_unit = f" [1/{unit}]" if is_dt else ""
+        top, ax, side = axes[2 * row, 0], axes[2 * row + 1, 0], axes[2 * row + 1, 1]
+        axes[2 * row, 1].axis("off")
+
+        many = t.size > 5000
+        top.plot(t / scale, y, color="C0", lw=0.6, marker="." if t.size < 400 else None, ms=3,
+                 rasterized=many)
+        top.set_ylabel(name)
+        top.set_xlim(sc.t_start / scale, sc.t_stop / scale)
+        top.set_title(
+            f"{name}: {sc.n_samples} samples, {sc.method} with {sc.wavelet}, "
+            f"{sc.background} noise (AR1 {sc.ar1:.2f}), {100 * sc.significance_level:g}% contours",
+            fontsize=10,
+        )
+
+        # vertical coordinate: period or frequency, in the display unit
+        if axis == "period":
+            v = sc.period / scale
+            v_label = f"period{u}"
+        else:
+            v = sc.frequency * scale
+            v_label = f"frequency{per_unit}"
+        x = sc.time / scale
+        amp = np.ma.masked_invalid(sc.amplitude)
+        mesh = ax.pcolormesh(x, v, amp, shading="nearest", cmap="viridis", rasterized=True)
+        fig.colorbar(mesh, ax=ax, pad=0.01, fraction=0.04, label="amplitude")
+        sig = np.nan_to_num(sc.significance, nan=0.0)
+        if np.nanmax(sig) >= 1.0 and sig.shape[1] > 1 and sig.shape[0] > 1:
+            ax.contour(x, v, sig, levels=[1.0], colors="k", linewidths=0.8)
+        # cone of influence: frequencies below coi(t) are reached by the record's ends
+        with np.errstate(divide="ignore"):
+            edge = (1.0 / sc.coi) / scale if axis == "period" else sc.coi * scale
+        lo, hi = float(np.min(v)), float(np.max(v))
+        if axis == "period":
+            ax.fill_between(x, np.clip(edge, lo, hi), hi, color="w", alpha=0.45, hatch="x", lw=0)
+        else:
+            ax.fill_between(x, lo, np.clip(edge, lo, hi), color="w", alpha=0.45, hatch="x", lw=0)
+        for k, r in enumerate(rdg):
+            rv = (1.0 / r.frequency) / scale if axis == "period" else r.frequency * scale
+            ax.plot(r.time / scale, rv, color="C3" if k == 0 else "w", lw=1.8 if k == 0 else 1.0,
+                    label="strongest ridge" if k == 0 else ("other ridges" if k == 1 else None))
+        if rdg:
+            ax.legend(loc="upper right", fontsize=8)
+        ax.set_yscale("log")
+        ax.set_ylim(lo, hi)
+        if axis == "period":
+            ax.invert_yaxis()  # short periods on top, as the frequency axis would have them
+        ax.set_xlim(x[0], x[-1])
+        ax.set_xlabel(t_label)
+        ax.set_ylabel(v_label)
+
+        # global spectrum: time-averaged power outside the cone of influence, with the
+        # background's significance level averaged the same way
+        gs = sc.global_spectrum()
+        side.plot(gs, v, color="0.2", lw=1.0, label="global power")
+        outside = ~sc.in_coi & np.isfinite(sc.threshold)
+        thr = np.where(outside, sc.threshold, 0.0).sum(axis=1) / np.maximum(outside.sum(axis=1), 1)
+        thr[outside.sum(axis=1) == 0] = np.nan
+        side.plot(thr, v, color="C1", ls="--", lw=0.8, label="pointwise threshold")
+        side.set_yscale("log")
+        side.set_ylim(lo, hi)
+        if axis == "period":
+            side.invert_yaxis()
+        side.set_xlabel("power")
+        side.tick_params(labelleft=False)
+        side.legend(loc="lower right", fontsize=7)
+    fig.tight_layout()
+    return fig

@@ -66,7 +66,9 @@ def transform(
         ``A cos(2 pi f t + phi)`` gives ``A * exp(1j*(2 pi f tau + phi))``. NaN where the fit is
         undetermined (fewer than 3 effective samples, or singular weights).
     n_effective : ndarray, float, (M, T)
-        Foster's effective number of data points, ``(sum w)^2 / sum w^2`` (eq. 5-4).
+        Effective number of samples behind the amplitude: white noise of variance ``s^2`` gives
+        an expected squared amplitude ``4 s^2 / n_effective``. Equals Foster's
+        ``(sum w)^2 / sum w^2`` (eq. 5-4) for densely, evenly sampled windows; see ``_solve``.
     """
     from tqdm import tqdm
 
@@ -103,41 +105,59 @@ def transform(
                 z = omega * (t[None, a:b] - tau[start:stop, None])
                 w = np.exp(-decay * z * z)
                 sums = w @ columns[a:b]
-                w2 = np.einsum("ij,ij->i", w, w)
-                coef, neff = _solve(sums, w2, ct[start:stop], st[start:stop])
+                sums2 = (w * w) @ columns[a:b, :6]
+                coef, neff = _solve(sums, sums2, ct[start:stop], st[start:stop])
                 coefficients[k, start:stop] = coef
                 n_effective[k, start:stop] = neff
             start = stop
     return coefficients, n_effective
 
 
-def _solve(sums, w2, ct, st):
-    """Foster's weighted projection (eqs. 4-4, 5-5..5-7) from the block's raw sums."""
-    s1, sc, ss, scc, scs, sss, sy, syc, sys_, _ = sums.T
-    ok = s1 > 0
-    s1 = np.where(ok, s1, 1.0)
-    # trial functions relative to tau: cos(a - b), sin(a - b) from cos/sin of a = w t, b = w tau
-    m_c = (ct * sc + st * ss) / s1
-    m_s = (ct * ss - st * sc) / s1
-    m_cc = (ct * ct * scc + 2 * ct * st * scs + st * st * sss) / s1
-    m_ss = (ct * ct * sss - 2 * ct * st * scs + st * st * scc) / s1
-    m_cs = ((ct * ct - st * st) * scs + ct * st * (sss - scc)) / s1
-    v = np.stack([sy / s1, (ct * syc + st * sys_) / s1, (ct * sys_ - st * syc) / s1], axis=1)
+def _projections(sums, ct, st):
+    """Normalised Gram matrix of the trial functions (1, cos w(t-tau), sin w(t-tau)) from raw
+    sums of (1, cos wt, sin wt, cos^2, cos sin, sin^2) under some weights; angle-difference
+    identities turn the phases of t into phases relative to tau."""
+    s1, sc, ss, scc, scs, sss = sums[:, :6].T
+    s1 = np.where(s1 > 0, s1, 1.0)
     mat = np.empty((s1.size, 3, 3))
     mat[:, 0, 0] = 1.0
-    mat[:, 0, 1] = mat[:, 1, 0] = m_c
-    mat[:, 0, 2] = mat[:, 2, 0] = m_s
-    mat[:, 1, 1] = m_cc
-    mat[:, 1, 2] = mat[:, 2, 1] = m_cs
-    mat[:, 2, 2] = m_ss
-    neff = np.where(ok, s1 * s1 / np.where(w2 > 0, w2, 1.0), 0.0)
+    mat[:, 0, 1] = mat[:, 1, 0] = (ct * sc + st * ss) / s1
+    mat[:, 0, 2] = mat[:, 2, 0] = (ct * ss - st * sc) / s1
+    mat[:, 1, 1] = (ct * ct * scc + 2 * ct * st * scs + st * st * sss) / s1
+    mat[:, 2, 2] = (ct * ct * sss - 2 * ct * st * scs + st * st * scc) / s1
+    mat[:, 1, 2] = mat[:, 2, 1] = ((ct * ct - st * st) * scs + ct * st * (sss - scc)) / s1
+    return mat, s1
+
+
+def _solve(sums, sums2, ct, st):
+    """Foster's weighted projection (eqs. 4-4, 5-5..5-7) from a block's raw sums, and the
+    effective number of samples behind the amplitude.
+
+    ``sums`` are weighted with w, ``sums2`` with w^2. The coefficients are
+    ``beta = (P' W P)^-1 P' W y``; for white noise of variance s^2 their covariance is the sandwich
+    ``s^2 S^-1 M S^-1`` (S, M the Gram matrices under w and w^2, normalised by sum w and
+    (sum w)^2). Its (cos, sin) block has trace ``4 / n`` for densely and evenly sampled windows
+    with n = Foster's N_eff; sigfit returns ``n = 4 / trace`` everywhere, so the noise model of
+    the amplitude stays right where a window holds few samples or they bunch at one phase."""
+    gram, s1 = _projections(sums, ct, st)
+    ok = sums[:, 0] > 0
+    _, _, _, _, _, _, sy, syc, sys_, _ = sums.T
+    v = np.stack([sy / s1, (ct * syc + st * sys_) / s1, (ct * sys_ - st * syc) / s1], axis=1)
+    gram2, s2 = _projections(sums2, ct, st)
+    # normalise the w^2 Gram matrix by (sum w)^2: entries become sum(w^2 f g) / (sum w)^2
+    gram2 *= (s2 / (s1 * s1))[:, None, None]
+    neff_foster = np.where(ok, s1 * s1 / s2, 0.0)
     # a window with too few samples (or all at one phase) cannot carry a mean and a sinusoid
-    det = np.linalg.det(mat)
-    ok &= (neff > 3.0) & (np.abs(det) > 1e-10)
-    mat[~ok] = np.eye(3)
-    coef = np.linalg.solve(mat, v[:, :, None])[:, :, 0]
+    det = np.linalg.det(gram)
+    ok &= (neff_foster > 3.0) & (np.abs(det) > 1e-10)
+    gram[~ok] = np.eye(3)
+    coef = np.linalg.solve(gram, v[:, :, None])[:, :, 0]
+    inv = np.linalg.inv(gram)
+    cov = inv @ gram2 @ inv
+    trace = cov[:, 1, 1] + cov[:, 2, 2]
     out = coef[:, 1] - 1j * coef[:, 2]
     out[~ok] = np.nan
+    neff = np.where(ok & (trace > 0), 4.0 / np.where(trace > 0, trace, 1.0), 0.0)
     return out, neff
 
 

@@ -19,6 +19,7 @@ from ..errors import SigfitError, SigfitWarning
 COMMANDS: dict[str, str] = {
     "estimate": ".estimate:estimate",
     "sample": ".sample:sample",
+    "scalogram": ".scalogram:scalogram",
 }
 
 
