@@ -139,6 +139,8 @@ class EstimateResult:
     trend: tuple[float, ...] = ()
     detrend: str = "none"
     warnings: list[str] = field(default_factory=list)
+    track: Track | None = None  # method="wavelet": the strongest ridge
+    stationarity: Stationarity | None = None  # method="wavelet": did the frequency change?
 
     @property
     def significant(self) -> bool:
@@ -172,4 +174,64 @@ class EstimateResult:
         }
         if include_periodogram and self.periodogram is not None:
             d["periodogram"] = self.periodogram.to_dict()
+        if self.track is not None:
+            d["track"] = self.track.to_dict()
+        if self.stationarity is not None:
+            d["stationarity"] = self.stationarity.to_dict()
         return d
+
+
+@dataclass(frozen=True)
+class Track:
+    """An instantaneous-frequency track (``method="wavelet"``): the strongest wavelet ridge,
+    points outside the cone of influence only; ``time`` on the caller's axis."""
+
+    time: np.ndarray
+    frequency: np.ndarray
+    amplitude: np.ndarray
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "time": [_float(x) for x in self.time],
+            "frequency": [_float(x) for x in self.frequency],
+            "amplitude": [_float(x) for x in self.amplitude],
+        }
+
+
+@dataclass(frozen=True)
+class Stationarity:
+    """Has the dominant frequency changed over the record? (see :func:`sigfit.wavelet.stationarity`)
+
+    ``stationary`` is None when the record is too short to tell (``note`` says why).
+    ``segment_*`` are the per-segment least-squares frequencies, their standard errors and
+    mid-times (caller's axis); ``drift``/``drift_err`` the weighted linear slope df/dt.
+    """
+
+    stationary: bool | None
+    p_value: float | None
+    statistic: float | None
+    dof: int
+    test: str
+    level: float
+    segment_time: tuple[float, ...] = ()
+    segment_frequency: tuple[float, ...] = ()
+    segment_frequency_err: tuple[float, ...] = ()
+    drift: float | None = None
+    drift_err: float | None = None
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stationary": self.stationary,
+            "p_value": _float(self.p_value),
+            "statistic": _float(self.statistic),
+            "dof": int(self.dof),
+            "test": self.test,
+            "level": _float(self.level),
+            "segment_time": [_float(x) for x in self.segment_time],
+            "segment_frequency": [_float(x) for x in self.segment_frequency],
+            "segment_frequency_err": [_float(x) for x in self.segment_frequency_err],
+            "drift": _float(self.drift),
+            "drift_err": _float(self.drift_err),
+            "note": self.note,
+        }
