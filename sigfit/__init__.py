@@ -6,7 +6,7 @@ Public names only; estimation code never imports torch or matplotlib.
 from .batch import estimate_many
 from .errors import InputError, SigfitError, SigfitWarning
 from .estimate import estimate
-from .results import Component, EstimateResult, Periodogram
+from .results import Component, EstimateResult, Periodogram, Stationarity, Track
 
 __all__ = [
     "Component",
@@ -15,6 +15,8 @@ __all__ = [
     "Periodogram",
     "SigfitError",
     "SigfitWarning",
+    "Stationarity",
+    "Track",
     "estimate",
     "estimate_many",
 ]

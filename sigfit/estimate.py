@@ -48,6 +48,11 @@ def plan_search(
     name = _pg.resolve_method(method, uniform=dt is not None, weighted=weighted, fmax=fmax, nyquist=nyquist)
     if name == "fft":
         grid = fft_grid(series.n, dt, fmin=fmin, fmax=fmax, oversampling=oversampling, max_size=max_grid_size)
+    elif name == "wavelet":
+        from .wavelet import band  # the wavelet's own default band (cone of influence, spacing)
+
+        lo, hi = band(series.tau, fmin, fmax, dt)
+        grid = make_grid(series.span, fmin=lo, fmax=hi, oversampling=oversampling, max_size=max_grid_size)
     else:
         top = default_fmax(series.tau, dt) if fmax is None else fmax
         grid = make_grid(series.span, fmin=fmin, fmax=top, oversampling=oversampling, max_size=max_grid_size)
@@ -99,11 +104,15 @@ def estimate(
         Sample times, float or integer (int64 stamps are centred exactly). Unsorted is fine.
     y : array_like
         Sample values, same length. Rows with NaN/inf are dropped with a warning.
-    method : {'auto', 'fft', 'lombscargle'}
+    method : {'auto', 'fft', 'lombscargle', 'wavelet'}
         Periodogram used to find the peaks. ``fft``: evenly spaced samples, real FFT with zero
         padding; ``lombscargle``: any sampling, floating mean, ``dy`` weights, by NUFFT
         (nifty-ls); ``auto``: ``fft`` when the samples are evenly spaced, unweighted and the band
-        stays below Nyquist, else ``lombscargle``.
+        stays below Nyquist, else ``lombscargle``; ``wavelet``: the peak of the time-averaged
+        wavelet spectrum (:mod:`sigfit.wavelet`, CWT or WWZ by sampling) seeds the same
+        refinement, and the result also carries ``track`` (the strongest ridge) and
+        ``stationarity`` (has the frequency changed?). Its default band is the wavelet's
+        (:func:`sigfit.wavelet.band`).
     n_components : int
         Number of tones K. Found one at a time (prewhitening: fit, subtract, search the
         residual), then refined jointly. The search stops at the first tone that is not
@@ -174,8 +183,15 @@ def estimate(
     first_periodogram = None
     freqs: list[float] = []
     fit: Fit | None = None
+    search = None
+    if plan.method == "wavelet":
+        from .wavelet import WaveletSearch
+
+        search = WaveletSearch()
     for k in range(n_components):
-        if k == 0 and first_power is not None:
+        if search is not None:
+            f0, pgram = search.find_peak(series, work, series.dy, plan)
+        elif k == 0 and first_power is not None:
             if np.shape(first_power) != (plan.grid.size,):
                 raise InputError(
                     f"first_power has shape {np.shape(first_power)}, the grid has "
@@ -225,6 +241,7 @@ def estimate(
     residual_std = math.sqrt(float(fit.residual @ fit.residual) / max(dof, 1))
     audit_value_precision(series, residual_std)
     trend_coef = tuple(float(c) for c in fit.poly[:0:-1]) + (0.0,) if degree > 0 else ()
+    extras = {} if search is None else search.finish(series, components, degree)
     return EstimateResult(
         components=components,
         offset=float(fit.poly[0]),
@@ -238,4 +255,5 @@ def estimate(
         trend=trend_coef,
         detrend="none" if degree == 0 else ("linear" if degree == 1 else str(degree)),
         warnings=list(series.warnings),
+        **extras,
     )

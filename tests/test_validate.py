@@ -87,8 +87,8 @@ def test_dy_wrong_length():
 
 
 def test_unknown_method():
-    with pytest.raises(InputError, match="choose one of auto, fft, lombscargle"):
-        estimate(T, Y, method="wavelet")
+    with pytest.raises(InputError, match="choose one of auto, fft, lombscargle, wavelet"):
+        estimate(T, Y, method="bogus")
 
 
 def test_fft_on_irregular_samples():

@@ -18,7 +18,8 @@ from ..grid import FrequencyGrid
 from . import fft, lombscargle
 
 MethodName = Literal["fft", "lombscargle"]
-MethodChoice = Literal["auto", "fft", "lombscargle"]
+# "wavelet" is no periodogram: sigfit.wavelet seeds the same refinement (see sigfit.estimate)
+MethodChoice = Literal["auto", "fft", "lombscargle", "wavelet"]
 
 # The one list of methods. Docstrings that name them are checked against it in the tests.
 METHODS: dict[str, Callable[..., np.ndarray]] = {
