@@ -117,6 +117,8 @@ def _record(name, sc, rdg, notes) -> dict:
             "stop": r.stop,
             "mean_frequency": r.mean_frequency,
             "mean_period": 1.0 / r.mean_frequency,
+            "start_frequency": float(r.frequency[0]),
+            "stop_frequency": float(r.frequency[-1]),
             "mean_amplitude": float(r.amplitude.mean()),
             "energy": r.energy,
         }
@@ -138,7 +140,8 @@ def _table(rec, is_dt: bool) -> str:
     def when(x):
         return format_duration(x) if is_dt else f"{x:.6g}"
 
-    header = ["#", "period", "frequency", "from", "to", "amplitude"]
+    # period and frequency: power-weighted means; start -> stop: the frequency at each end
+    header = ["#", "period", "frequency", "start -> stop", "from", "to", "amplitude"]
     rows = []
     for k, r in enumerate(rec["ridges"], start=1):
         period = r["mean_period"]
@@ -146,6 +149,7 @@ def _table(rec, is_dt: bool) -> str:
             str(k),
             format_duration(period) if is_dt else f"{period:.6g}",
             f"{r['mean_frequency']:.6g}",
+            f"{r['start_frequency']:.4g} -> {r['stop_frequency']:.4g}",
             when(r["start"]),
             when(r["stop"]),
             f"{r['mean_amplitude']:.3g}" if math.isfinite(r["mean_amplitude"]) else "nan",
