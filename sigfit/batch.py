@@ -61,7 +61,6 @@ def _column_kind(name: str) -> str:
     return "float"
 
 
-ESTIMATE_OPTIONS = ("method", "n_components", "fmin", "fmax", "oversampling", "detrend")
 
 
 def result_rows(series_id: Any, result: EstimateResult) -> list[dict[str, Any]]:
@@ -235,7 +234,9 @@ def expand_paths(paths: Iterable[str | os.PathLike]) -> list[str]:
     out: list[str] = []
     for p in paths:
         p = os.fspath(p)
-        if os.path.isdir(p):
+        if p == "-":
+            out.append(p)  # stdin: one table, read on the client
+        elif os.path.isdir(p):
             found = sorted(
                 os.path.join(p, f) for f in os.listdir(p)
                 if not f.startswith(".") and os.path.isfile(os.path.join(p, f))
@@ -310,7 +311,7 @@ def _search_inputs(s: Series, options: dict[str, Any]):
     n_components, oversampling, fmin, fmax, degree = validate_options(
         n_components=options["n_components"], oversampling=options["oversampling"],
         fmin=options["fmin"], fmax=options["fmax"], detrend=options["detrend"],
-        fap_threshold=0.01,
+        fap_threshold=options["fap_threshold"],
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # estimate() itself reports them, once
@@ -737,8 +738,10 @@ def _open_client(client: Any, scheduler: str | None, workers: int | None, proces
     n = workers if workers is not None else (os.cpu_count() or 1)
     if n < 1:
         raise InputError(f"workers must be >= 1, got {n}")
+    # the scheduler's HTTP server (dashboard, health) on a free loopback port: never on the
+    # network, never clashing with another cluster on 8787
     kw: dict[str, Any] = dict(n_workers=n, threads_per_worker=1, processes=processes,
-                              dashboard_address=None)
+                              dashboard_address="127.0.0.1:0")
     if processes:
         kw["host"] = "127.0.0.1"  # loopback only: a local run opens no port to the network
     # the local cluster's own chatter (worker start/stop) is not the user's business
@@ -868,6 +871,7 @@ def estimate_many(
     fmax: float | None = None,
     oversampling: float = 5,
     detrend: str | int | None = None,
+    fap_threshold: float = 0.01,
     series: str | None = None,
     time: str | None = None,
     value: str | None = None,
@@ -893,7 +897,7 @@ def estimate_many(
         the series (``series=``); or file names, folders and glob patterns (each file read with
         :mod:`sigfit.io` on a worker; each value column of a file is a series with id ``path`` or
         ``path:column``; with ``series=`` each file is a long table instead).
-    method, n_components, fmin, fmax, oversampling, detrend
+    method, n_components, fmin, fmax, oversampling, detrend, fap_threshold
         As for :func:`sigfit.estimate`, applied to every series.
     series, time, value, dy : str, optional
         Column names for long tables. ``time`` defaults to the first other column; ``value`` to the
@@ -932,7 +936,7 @@ def estimate_many(
         The source, the options or the output cannot be used.
     """
     options = dict(method=method, n_components=n_components, fmin=fmin, fmax=fmax,
-                   oversampling=oversampling, detrend=detrend)
+                   oversampling=oversampling, detrend=detrend, fap_threshold=fap_threshold)
     if chunk_size is not None and chunk_size < 1:
         raise InputError(f"chunk_size must be >= 1, got {chunk_size}")
     writer = None if output is None else open_writer(output, resume=resume)

@@ -27,7 +27,7 @@ def client():
 
     # threads in this process: starts in ~0.1 s, and monkeypatches reach the tasks
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                      dashboard_address=None) as cluster, Client(cluster) as c:
+                      dashboard_address="127.0.0.1:0") as cluster, Client(cluster) as c:
         yield c
 
 

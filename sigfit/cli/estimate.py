@@ -14,16 +14,18 @@ import click
 
 from ..errors import InputError, SigfitWarning
 from ..io import format_result, load, signal_record
+from ._batch import batch_options
 from ._options import columns_options, estimate_kwargs, estimation_options, json_option, plot_option
 
 
 @click.command()
-@click.argument("file", metavar="FILE")
+@click.argument("files", metavar="FILE...", nargs=-1, required=True)
 @columns_options
 @estimation_options
 @json_option
 @plot_option
-def estimate(file, time_column, value_columns, as_json, plot, **options):
+@batch_options
+def estimate(files, time_column, value_columns, as_json, plot, **options):
     """Find the periods, phases and amplitudes in FILE.
 
     FILE is CSV/TSV with a header (delimiter sniffed), a 2-D .npy (time in the first column), a
@@ -36,7 +38,19 @@ def estimate(file, time_column, value_columns, as_json, plot, **options):
       sigfit estimate sine.csv
       sigfit estimate temperatures.csv -t date -y station1 --detrend linear --json
       sigfit estimate data.npz --components 2 --plot fit.png
+
+    Several files, a folder, a glob, --series or -o switch to batch mode (on Dask): one row per
+    (series, component), to -o FILE (.csv/.tsv/.parquet) or as CSV on stdout.
+
+    \b
+      sigfit estimate curves/ -o periods.parquet --workers 8
+      sigfit estimate survey.csv --series star -t mjd -y mag -o periods.csv --resume
     """
+    from . import _batch
+
+    if _batch.wants_batch(files, options):
+        return _batch.run(files, time_column, value_columns, as_json, plot, options)
+    file = files[0]
     from ..estimate import estimate as estimate_series  # the library entry point
 
     kwargs = estimate_kwargs(options)
