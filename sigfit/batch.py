@@ -242,7 +242,10 @@ def expand_paths(paths: Iterable[str | os.PathLike]) -> list[str]:
                 if not f.startswith(".") and os.path.isfile(os.path.join(p, f))
             )
             if not found:
-                raise InputError(f"folder {p!r} holds no files")
+                raise InputError(
+                    f"{p} is a directory with no files in it: give data files (CSV/TSV, .npy, "
+                    ".npz) or a folder that holds them"
+                )
             out.extend(found)
         elif os.path.exists(p):
             out.append(p)
