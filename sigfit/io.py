@@ -618,6 +618,14 @@ def load(
 # writing
 
 
+def new_file_mode() -> int:
+    """The mode ``open(path, "w")`` would give a new file (0o666 less the umask): mkstemp's
+    temporary files are 0o600, which would leave outputs unreadable to others."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> None:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it over ``path``:
     readers see the old file or the whole new one, never a part."""
@@ -631,6 +639,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> None:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, new_file_mode())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -19,6 +19,8 @@ def pyplot():
 
 def save_figure(fig, path) -> None:
     """Write ``fig`` to ``path`` (format from the suffix: .png, .svg, .pdf) whole or not at all."""
+    from .io import new_file_mode
+
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     suffix = os.path.splitext(path)[1] or ".png"
@@ -26,6 +28,7 @@ def save_figure(fig, path) -> None:
     os.close(fd)
     try:
         fig.savefig(tmp, dpi=120, bbox_inches="tight", format=suffix.lstrip(".") or "png")
+        os.chmod(tmp, new_file_mode())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -231,6 +231,11 @@ def test_write_is_whole_or_nothing(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == ["keep.npy"]  # no temporary file left behind
 
 
+def test_written_files_get_the_usual_permissions(tmp_path):
+    sio.write_columns(tmp_path / "a.csv", {"a": np.arange(2)})
+    assert (tmp_path / "a.csv").stat().st_mode & 0o777 == sio.new_file_mode()  # not mkstemp's 0o600
+
+
 def test_write_refuses_unknown_suffix_and_missing_directory(tmp_path):
     with pytest.raises(InputError, match="unknown format"):
         sio.write_columns(tmp_path / "a.xlsx", {"a": np.arange(2)})
