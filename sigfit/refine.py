@@ -161,22 +161,35 @@ def refine(
     x0[n_poly + 2 :: 3] = coef0[n_poly + 1 :: 2]
     upowers = design_matrix(u, (), degree)  # N x (d+1), fixed
 
+    # sin/cos of every tone at the last x: MINPACK asks for the Jacobian at the point whose
+    # residual it has just computed, so caching halves the trigonometry (the dominant cost).
+    cache: dict[str, np.ndarray] = {}
+
+    def trig(x):
+        key = x[n_poly::3]
+        if "nu" not in cache or not np.array_equal(cache["nu"], key):
+            th = [_angles(u, nu) for nu in key]
+            cache["nu"] = key.copy()
+            cache["sin"] = [np.sin(t) for t in th]
+            cache["cos"] = [np.cos(t) for t in th]
+        return cache["sin"], cache["cos"]
+
     def residual(x):
+        sins, coss = trig(x)
         r = upowers @ x[:n_poly] - y
         for j in range(k):
-            nu, a, b = x[n_poly + 3 * j : n_poly + 3 * j + 3]
-            th = _angles(u, nu)
-            r += a * np.sin(th) + b * np.cos(th)
+            a, b = x[n_poly + 3 * j + 1 : n_poly + 3 * j + 3]
+            r += a * sins[j] + b * coss[j]
         return r if sw is None else r * sw
 
     def jacobian(x):
+        sins, coss = trig(x)
         jac = np.empty((u.size, x.size))
         jac[:, :n_poly] = upowers
         for j in range(k):
             i = n_poly + 3 * j
-            nu, a, b = x[i : i + 3]
-            th = _angles(u, nu)
-            s, c = np.sin(th), np.cos(th)
+            a, b = x[i + 1 : i + 3]
+            s, c = sins[j], coss[j]
             jac[:, i] = TWO_PI * u * (a * c - b * s)
             jac[:, i + 1] = s
             jac[:, i + 2] = c
@@ -242,7 +255,7 @@ def amplitude_phase(fit: Fit, k: int, t_ref: float) -> tuple[float, float, float
     """Tone ``k`` as ``amplitude*sin(2 pi f t + phase)`` with the phase at t = 0 of the caller's
     axis, and the standard errors ``(f, f_err, amplitude, amplitude_err, phase, phase_err)``
     propagated from the covariance to first order."""
-    nu, a, b = fit.nu[k], fit.a[k], fit.b[k]
+    nu, a, b = float(fit.nu[k]), float(fit.a[k]), float(fit.b[k])
     f = nu / fit.t_scale
     amp = math.hypot(a, b)
     phase_c = math.atan2(b, a)  # a sin + b cos = amp sin(theta + phase_c)

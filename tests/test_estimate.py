@@ -163,3 +163,11 @@ def test_result_round_trip():
     assert len(d["periodogram"]["frequency"]) == len(r.periodogram.power)
     np.testing.assert_allclose(r.predict(t), y, atol=1.0)
     assert sigfit.estimate is estimate
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+
+    module = importlib.import_module("sigfit.estimate")  # the module, not the function
+    assert doctest.testmod(module).failed == 0
