@@ -55,8 +55,8 @@ def _check_against_estimate(rows, series, rtol, **options):
     for r in rows:
         by_id.setdefault(r["series"], []).append(r)
     assert set(by_id) == {s[0] for s in series}
-    for sid, t, y in series:
-        ref = sigfit.estimate(t, y, **options).to_dict()
+    for sid, t, y, *dy in series:
+        ref = sigfit.estimate(t, y, dy=dy[0] if dy else None, **options).to_dict()
         got = sorted(by_id[sid], key=lambda r: r["component"])
         assert len(got) == len(ref["components"])
         for r, c in zip(got, ref["components"], strict=True):
@@ -68,8 +68,9 @@ def _check_against_estimate(rows, series, rtol, **options):
 
 
 def test_rows_match_estimate_one_by_one(client):
-    series = _series(5)
-    rows = list(estimate_many(series, client=client, progress=False, chunk_size=2))
+    series = _series(14, n=100)
+    # one series per task: more tasks than the client keeps in flight (4 per thread + 2)
+    rows = list(estimate_many(series, client=client, progress=False, chunk_size=1))
     assert all(set(r) == set(COLUMNS) for r in rows)
     _check_against_estimate(rows, series, rtol=1e-12)
 
@@ -96,6 +97,55 @@ def test_shared_time_stamps_are_batched_and_match_unbatched(client, monkeypatch)
     assert calls == [(6, 200)]  # one NUFFT call for all six series
     # batched power differs from the 1-D call by NUFFT rounding only; refinement then agrees
     _check_against_estimate(rows, series, rtol=1e-7)
+
+
+def test_shared_time_stamps_with_weights_are_batched(client, monkeypatch):
+    rng = np.random.default_rng(3)
+    series = [(sid, t, y, rng.uniform(0.2, 0.5, t.size)) for sid, t, y in _series(4, shared=True)]
+    calls = []
+    real = batch._batched_periodogram
+
+    def spy(t, Y, dy, grid):
+        calls.append((np.shape(Y), np.shape(dy)))
+        return real(t, Y, dy, grid)
+
+    monkeypatch.setattr(batch, "_batched_periodogram", spy)
+    rows = list(estimate_many(series, client=client, progress=False, chunk_size=4))
+    assert calls == [((4, 200), (4, 200))]
+    _check_against_estimate(rows, series, rtol=1e-7)
+
+
+def test_a_failed_task_gives_error_rows(client, monkeypatch):
+    def boom(chunk, options):
+        raise RuntimeError("worker lost")
+
+    monkeypatch.setattr(batch, "run_chunk", boom)
+    rows = list(estimate_many(_series(3), client=client, progress=False))
+    assert sorted(r["series"] for r in rows) == ["s0", "s1", "s2"]
+    assert all(r["error"] == "task failed: RuntimeError: worker lost" for r in rows)
+
+
+def test_interrupted_run_leaves_whole_rows_and_resumes(client, tmp_path):
+    series = _series(8)
+    out = tmp_path / "res.csv"
+
+    class Interrupt(Exception):
+        pass
+
+    def stop_after_first(rows):
+        raise Interrupt  # as Ctrl-C right after the first chunk was written
+
+    with pytest.raises(Interrupt):
+        estimate_many(series, output=out, client=client, progress=False, chunk_size=2,
+                      on_rows=stop_after_first)
+    first = read_rows(out)
+    assert len(first) == 2 and not first["frequency"].isna().any()
+    estimate_many(series, output=out, resume=True, client=client, progress=False)
+    df = read_rows(out)
+    assert sorted(df["series"]) == [f"s{k}" for k in range(8)]
+    _check_against_estimate(
+        [{k: (None if pd.isna(v) else v) for k, v in r.items()} for r in df.to_dict("records")],
+        series, rtol=1e-15)
 
 
 def test_bad_series_become_error_rows_and_others_carry_on(client):
