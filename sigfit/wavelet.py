@@ -26,14 +26,13 @@ Conventions (both transforms):
 - Cone of influence (Torrence & Compo 1998, sec. 3g): the e-folding time of the wavelet power of
   an edge spike, ``sqrt(B) * C / f`` (``sqrt(2)`` scales for ``B = 2``, their Morlet). ``coi[j]``
   is the lowest frequency whose e-folding time fits between ``time[j]`` and the nearer end.
-- Significance (Torrence & Compo 1998, eqs. 16-18): against white or AR(1) red noise of the
-  series' own variance, ``power / noise_power`` is distributed as ``chi2_2 / 2``. The noise power
-  of a local sinusoid fit on ``N_eff`` effective samples is ``4 sigma^2 P(f) / N_eff``; for the CWT
-  ``N_eff`` is exact from the calibration, for the WWZ it is Foster's (eq. 5-4) at every point.
-  For irregular samples the AR(1) coefficient comes from Mudelsee's (2002) least squares for an
-  unevenly spaced AR(1) process and the spectrum uses the mean spacing, as REDFIT does
-  (Schulz & Mudelsee 2002); it is floored at white noise, because random times leak every
-  frequency's power into all others at about that level.
+- Significance (Torrence & Compo 1998, eqs. 16-18): against white noise or a red background of
+  the series' own variance, ``power / noise_power`` is distributed as ``chi2_2 / 2``. The noise
+  power of a local sinusoid fit on ``N_eff`` effective samples is ``4 sigma^2 P(f) / N_eff``; for
+  the CWT ``N_eff`` is exact from the calibration, for the WWZ it comes from each point's own
+  fit (Foster's eq. 5-4 for dense, even windows). The red ``P(f)`` is AR(1) plus white noise,
+  fitted robustly to the global spectrum (:func:`fit_background` says why not T&C's bare lag-1
+  AR(1)).
 """
 
 from __future__ import annotations
@@ -89,6 +88,7 @@ class Scalogram:
     n_samples: int
     t_start: float
     t_stop: float
+    red_fraction: float = 0.0  # share of the variance in the AR(1) part of the background
 
     @property
     def amplitude(self) -> np.ndarray:
@@ -150,6 +150,7 @@ class Scalogram:
             "center_frequency": self.center_frequency,
             "background": self.background,
             "ar1": self.ar1,
+            "red_fraction": self.red_fraction,
             "variance": self.variance,
             "significance_level": self.significance_level,
             "n_samples": int(self.n_samples),
@@ -341,26 +342,27 @@ def scalogram(
         )
         spacing = (t_stop - t_start) / (t.size - 1)
 
-    alpha = ar1(tc, resid) if background == "red" else 0.0
-    p_k = red_noise_spectrum(frequency, alpha, spacing)
-    if method == "wwz":
-        # irregular times leak every frequency's power into all others at about the level of
-        # white noise of the series' variance (the flat sidelobes of a random spectral window,
-        # Scargle 1982): a red background falling below that floor would call the leak significant
-        p_k = np.maximum(p_k, 1.0)
     with np.errstate(divide="ignore"):
-        noise_power = 4.0 * variance * p_k[:, None] / np.where(n_effective > 0, n_effective, np.nan)
+        white = 4.0 * variance / np.where(n_effective > 0, n_effective, np.nan)
+    coi = cone_of_influence(time, t_start, t_stop, bandwidth, center_frequency)
+    alpha, red_fraction = 0.0, 0.0
+    if background == "red":
+        outside = frequency[:, None] >= coi[None, :]
+        alpha, red_fraction = fit_background(coefficients, white, outside, frequency, spacing)
+    p_k = red_fraction * red_noise_spectrum(frequency, alpha, spacing) + (1.0 - red_fraction)
+    noise_power = white * p_k[:, None]
     return Scalogram(
         time=time,
         frequency=frequency,
         coefficients=coefficients,
         noise_power=noise_power,
-        coi=cone_of_influence(time, t_start, t_stop, bandwidth, center_frequency),
+        coi=coi,
         method=method,
         bandwidth=float(bandwidth),
         center_frequency=float(center_frequency),
         background=background,
         ar1=float(alpha),
+        red_fraction=float(red_fraction),
         variance=variance,
         significance_level=float(significance_level),
         n_samples=int(t.size),
@@ -425,30 +427,47 @@ def red_noise_spectrum(frequency, alpha: float, dt: float) -> np.ndarray:
     return (1.0 - a * a) / (1.0 + a * a - 2.0 * a * np.cos(TWO_PI * np.asarray(frequency) * dt))
 
 
-def ar1(t, y) -> float:
-    """AR(1) coefficient at the mean spacing, ``a = exp(-mean_spacing / tau)``.
+def fit_background(coefficients, white, outside, frequency, dt) -> tuple[float, float]:
+    """The red-noise background ``(alpha, red_fraction)``: AR(1) plus white noise,
+    ``q P_red(f; alpha) + (1 - q)`` in units of white noise of the series' variance, fitted to the
+    global (time-averaged, outside the cone of influence) spectrum by least absolute deviations
+    of log power over a grid of ``alpha`` and ``q``.
 
-    Fitted by Mudelsee's (2002) least squares ``min_a sum (x_i - a^(dt_i / mean dt) x_(i-1))^2``,
-    which for uniform samples is the lag-1 regression. Negative or undetermined values give 0
-    (white noise), as Torrence & Compo's red-noise test assumes ``a >= 0``.
+    Torrence & Compo take a bare AR(1) from the lag-1 autocorrelation. That fails both ways on
+    common data: a smooth signal plus white measurement noise gets ``alpha`` near 1 and a
+    background far below the measurement noise at high frequencies (every noise wiggle there
+    turns "significant"), while a series dominated by one sinusoid gets a background that
+    swallows the sinusoid's weaker stretches. The white part fixes the first; fitting the
+    spectrum robustly (the signal's peaks cover a minority of a log-spaced band, and least
+    absolute deviations ignore them) fixes the second. A pure AR(1) gives back its ``alpha`` and
+    ``q = 1``, white noise ``q = 0``. For irregular samples the white part also absorbs the
+    leak of the signal into all frequencies that random times cause (Scargle 1982), and
+    ``dt`` is the mean spacing, as in REDFIT (Schulz & Mudelsee 2002).
     """
-    from scipy.optimize import minimize_scalar
-
-    t = np.asarray(t, dtype=float)
-    x = np.asarray(y, dtype=float)
-    x = (x - x.mean()) / x.std()
-    steps = np.diff(t)
-    mean_step = (t[-1] - t[0]) / (t.size - 1)
-    r = steps / mean_step
-    x0, x1 = x[:-1], x[1:]
-    if np.allclose(r, 1.0):
-        a = float(np.dot(x0, x1) / np.dot(x0, x0))
-    else:
-        res = minimize_scalar(lambda a: np.sum((x1 - a**r * x0) ** 2), bounds=(0.0, 0.999), method="bounded")
-        a = float(res.x)
-    if not math.isfinite(a) or a < 0:
-        return 0.0
-    return min(a, 0.999)
+    power = np.abs(coefficients) ** 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = power / white
+    good = np.isfinite(ratio)
+    use = good & outside
+    rows = use.sum(axis=1)
+    fallback = good.sum(axis=1)
+    with np.errstate(invalid="ignore"):
+        level = np.where(
+            rows > 0,
+            np.where(use, ratio, 0.0).sum(axis=1) / np.maximum(rows, 1),
+            np.where(good, ratio, 0.0).sum(axis=1) / np.maximum(fallback, 1),
+        )
+    keep = np.isfinite(level) & (level > 0)
+    if keep.sum() < 3:
+        return 0.0, 0.0
+    log_level = np.log(level[keep])
+    alphas = np.r_[0.0, np.linspace(0.02, 0.98, 49), 0.99, 0.995, 0.999]
+    qs = np.linspace(0.0, 1.0, 51)
+    red = np.stack([red_noise_spectrum(frequency[keep], a, dt) for a in alphas])  # (A, M)
+    model = np.log(qs[None, :, None] * red[:, None, :] + (1.0 - qs[None, :, None]))  # (A, Q, M)
+    cost = np.abs(model - log_level).sum(axis=2)
+    i, j = np.unravel_index(np.argmin(cost), cost.shape)
+    return float(alphas[i]), float(qs[j])
 
 
 # --------------------------------------------------------------------------------------------
@@ -646,6 +665,7 @@ def ridges(
             amplitude=np.exp(0.5 * np.asarray(r["lp"])),
             in_coi=freq < coi[idx],
         )
+        ridge = _trim(ridge)
         if ridge.time.size < 2:
             continue
         efold = math.sqrt(sc.bandwidth) * sc.center_frequency / ridge.mean_frequency
@@ -653,6 +673,19 @@ def ridges(
             out.append(ridge)
     out.sort(key=lambda r: -r.energy)
     return out
+
+
+def _trim(ridge: Ridge) -> Ridge:
+    """Cut the ends where the amplitude is below half the ridge's median. A tone that stops
+    (or starts) at t0 has half the wavelet's window on it at t0, so its amplitude there is half
+    its own; beyond, the ridge is the wavelet's decaying tail, where the other signals' leakage
+    drags the frequency about."""
+    a = ridge.amplitude
+    strong = np.flatnonzero(a >= 0.5 * np.median(a))
+    if strong.size == 0:
+        return ridge
+    sl = slice(strong[0], strong[-1] + 1)
+    return Ridge(ridge.time[sl], ridge.frequency[sl], ridge.amplitude[sl], ridge.in_coi[sl])
 
 
 def _phase_frequency(sc: Scalogram, j: np.ndarray, f_peak: np.ndarray, max_jump: float) -> np.ndarray:
@@ -990,9 +1023,9 @@ __all__ = [
     "Ridge",
     "Scalogram",
     "WaveletSearch",
-    "ar1",
     "band",
     "cone_of_influence",
+    "fit_background",
     "frequency_grid",
     "global_peaks",
     "red_noise_spectrum",
