@@ -24,8 +24,12 @@ import math
 import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
+
+# run from a checkout without installing: the repository root goes first on the path
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 OMEGA, RANGE, NOISE = 31.0, 1000.0, 0.1
 F_TRUE = OMEGA / (2 * math.pi)

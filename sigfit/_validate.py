@@ -37,6 +37,7 @@ class Series:
     dy: np.ndarray | None  # float64, same shape as y, or None
     t_ref: float
     time_resolution: float  # the stamps' own quantum: 1 for integers, the ulp at max|t| for floats
+    time_is_integer: bool  # integer stamps are exact: their quantum aliases, it does not jitter
     value_resolution: float  # ulp at max|y| in the input's dtype
     value_dtype: np.dtype
     warnings: list[str] = field(default_factory=list)
@@ -239,6 +240,7 @@ def validate_series(t, y, dy=None, *, n_params: int = 1) -> Series:
         dy=dy_arr,
         t_ref=t_ref,
         time_resolution=time_resolution,
+        time_is_integer=t_in.dtype.kind in "iu",
         value_resolution=value_resolution,
         value_dtype=value_dtype,
         warnings=notes,
@@ -248,10 +250,21 @@ def validate_series(t, y, dy=None, *, n_params: int = 1) -> Series:
 def audit_time_precision(series: Series, fmax: float) -> None:
     """Warn when the time stamps' own resolution cannot support frequencies up to ``fmax``.
 
-    Rounding each stamp to its quantum ``q`` (one ulp of its dtype, or 1 for integers) jitters the
-    phase at frequency ``f`` by up to ``f*q/2`` cycles; above :data:`TIME_JITTER_WARN_CYCLES`
-    phase and frequency lose digits, and above 1/2 cycle the frequencies alias outright.
+    Rounding each float stamp to its quantum ``q`` (one ulp of its dtype at its magnitude)
+    jitters the phase at frequency ``f`` by up to ``f*q/2`` cycles; above
+    :data:`TIME_JITTER_WARN_CYCLES` phase and frequency lose digits. Integer stamps are exact, but
+    above 0.5 cycles per unit their frequencies alias (Eyer & Bartholdi 1999).
     """
+    if series.time_is_integer:
+        # exact stamps on a lattice of 1: no jitter, but f and f + 1 are the same tone
+        if fmax > 0.5:
+            warn(
+                series.warnings,
+                f"integer time stamps cannot tell a frequency f from f + 1: the band up to "
+                f"{fmax:.6g} runs past 0.5 cycles per unit, where every peak is an alias; "
+                "pass fmax <= 0.5 or finer (float64) times",
+            )
+        return
     jitter = fmax * series.time_resolution
     if jitter > TIME_JITTER_WARN_CYCLES:
         warn(

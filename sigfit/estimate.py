@@ -42,7 +42,8 @@ def plan_search(
     max_grid_size: int = MAX_GRID_SIZE,
 ) -> SearchPlan:
     """Resolve ``method`` from the sampling and build the grid (see :mod:`sigfit.grid`)."""
-    dt = _pg.uniform_step(series.tau, series.time_resolution)
+    rounding = 0.0 if series.time_is_integer else series.time_resolution  # integers are exact
+    dt = _pg.uniform_step(series.tau, rounding)
     nyquist = None if dt is None else 0.5 / dt
     weighted = series.dy is not None and np.ptp(series.dy) > 0
     name = _pg.resolve_method(method, uniform=dt is not None, weighted=weighted, fmax=fmax, nyquist=nyquist)

@@ -83,18 +83,20 @@ def linear_fit(u, y, sw, nus, degree: int) -> tuple[np.ndarray, float]:
     """Weighted linear least squares at fixed frequencies: (coefficients, chi2).
 
     Normal equations on equilibrated columns (P small, columns of comparable size since
-    ``|u| <= 1``), O(N P^2); falls back to ``lstsq`` if they are singular."""
+    ``|u| <= 1``), O(N P^2) in single-threaded ``einsum``: multithreaded BLAS on an N x 3 matrix
+    costs more in thread start-up than in arithmetic. Falls back to ``lstsq`` if singular."""
     a = design_matrix(u, nus, degree)
     aw, yw = (a, y) if sw is None else (a * sw[:, None], y * sw)
     norms = np.sqrt(np.einsum("ij,ij->j", aw, aw))
     norms[norms == 0] = 1.0
-    an = aw / norms
+    gram = np.einsum("ij,ik->jk", aw, aw) / np.outer(norms, norms)
+    rhs = np.einsum("ij,i->j", aw, yw) / norms
     try:
-        coef = np.linalg.solve(an.T @ an, an.T @ yw) / norms
+        coef = np.linalg.solve(gram, rhs) / norms
     except np.linalg.LinAlgError:
         coef, *_ = np.linalg.lstsq(aw, yw, rcond=None)
-    r = yw - aw @ coef
-    return coef, float(r @ r)
+    r = yw - np.einsum("ij,j->i", aw, coef)
+    return coef, float(np.dot(r, r))
 
 
 def fit_trend(tau, y, dy, degree: int, t_scale: float) -> np.ndarray:
@@ -176,7 +178,7 @@ def refine(
 
     def residual(x):
         sins, coss = trig(x)
-        r = upowers @ x[:n_poly] - y
+        r = np.einsum("ij,j->i", upowers, x[:n_poly]) - y
         for j in range(k):
             a, b = x[n_poly + 3 * j + 1 : n_poly + 3 * j + 3]
             r += a * sins[j] + b * coss[j]
@@ -231,8 +233,7 @@ def covariance(jac: np.ndarray) -> np.ndarray:
     inverted by eigendecomposition so that a degenerate direction gets zero, not infinity."""
     norms = np.sqrt(np.einsum("ij,ij->j", jac, jac))
     norms[norms == 0] = 1.0
-    js = jac / norms
-    evals, evecs = np.linalg.eigh(js.T @ js)
+    evals, evecs = np.linalg.eigh(np.einsum("ij,ik->jk", jac, jac) / np.outer(norms, norms))
     inv = np.where(evals > evals[-1] * 1e-14, 1.0 / np.where(evals > 0, evals, 1.0), 0.0)
     return (evecs * inv) @ evecs.T / np.outer(norms, norms)
 

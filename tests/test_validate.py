@@ -163,6 +163,24 @@ def test_precision_audit_float32_times():
         estimate(t, y, method="lombscargle", fmax=0.5)
 
 
+def test_integer_stamps_exact_and_silent():
+    ti = np.arange(0, 400, dtype=np.int64)
+    y = np.sin(2 * np.pi * 0.123 * ti)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SigfitWarning)
+        r = estimate(ti, y)
+    assert r.method == "fft"
+    assert r.components[0].frequency == pytest.approx(0.123, rel=1e-9)
+    gapped = (np.array([0, 1, 5, 6, 7, 12, 13, 20])[None, :] + np.arange(0, 400, 25)[:, None]).ravel()
+    assert estimate(gapped, np.sin(2 * np.pi * 0.123 * gapped)).method == "lombscargle"
+
+
+def test_integer_stamps_warn_past_their_nyquist():
+    ti = np.arange(0, 400, dtype=np.int64)
+    with pytest.warns(SigfitWarning, match="cannot tell a frequency f from f \\+ 1"):
+        estimate(ti, np.sin(2 * np.pi * 0.123 * ti), fmax=0.8)
+
+
 def test_precision_audit_silent_on_float64():
     with warnings.catch_warnings():
         warnings.simplefilter("error", SigfitWarning)
