@@ -117,8 +117,9 @@ def _record(name, sc, rdg, notes) -> dict:
             "stop": r.stop,
             "mean_frequency": r.mean_frequency,
             "mean_period": 1.0 / r.mean_frequency,
-            "start_frequency": float(r.frequency[0]),
-            "stop_frequency": float(r.frequency[-1]),
+            # the ends' frequencies from the points outside the cone of influence
+            "start_frequency": float(r.reliable().frequency[0]),
+            "stop_frequency": float(r.reliable().frequency[-1]),
             "mean_amplitude": float(r.amplitude.mean()),
             "energy": r.energy,
         }
