@@ -14,12 +14,15 @@ from ._validate import (
     audit_value_precision,
     validate_options,
     validate_series,
+    warn,
 )
 from .errors import InputError
-from .grid import MAX_GRID_SIZE, FrequencyGrid, default_fmax, make_grid
+from .grid import MAX_GRID_SIZE, FrequencyGrid, default_fmax, lattice_quantum, make_grid
+from .harmonics import MAX_HARMONICS, find_components, to_components
 from .periodogram.fft import fft_grid
 from .refine import Fit, amplitude_phase, fit_trend, n_params, refine, tone_powers
 from .results import Component, EstimateResult, Periodogram
+from .search import audit_time_lattice, time_resolution
 from .significance import effective_baseline, false_alarm_probability
 
 
@@ -30,6 +33,12 @@ class SearchPlan:
     method: str
     grid: FrequencyGrid
     nyquist: float | None  # for evenly spaced samples, else None
+    # the grid is too large to evaluate: search it coarse-to-fine (sigfit.search), same band
+    coarse: bool = False
+    exact_quantum: float | None = None  # the stamps are integer multiples of this (sigfit.search)
+    # the stamps' own Nyquist frequency 1/(2q) (uniform, lattice or exact grid of stamps):
+    # harmonics stay below it because above it they alias
+    harmonic_nyquist: float | None = None
 
 
 def plan_search(
@@ -47,6 +56,10 @@ def plan_search(
     nyquist = None if dt is None else 0.5 / dt
     weighted = series.dy is not None and np.ptp(series.dy) > 0
     name = _pg.resolve_method(method, uniform=dt is not None, weighted=weighted, fmax=fmax, nyquist=nyquist)
+    res = time_resolution(series.t)  # exact grid of the stamps (integer seconds: q = 1)
+    quantum = lattice_quantum(series.tau) if res is None else res.quantum
+    harmonic_nyquist = nyquist if nyquist is not None else (None if quantum is None else 0.5 / quantum)
+    coarse = False
     if name == "fft":
         grid = fft_grid(series.n, dt, fmin=fmin, fmax=fmax, oversampling=oversampling, max_size=max_grid_size)
     elif name == "wavelet":
@@ -55,9 +68,24 @@ def plan_search(
         lo, hi = band(series.tau, fmin, fmax, dt)
         grid = make_grid(series.span, fmin=lo, fmax=hi, oversampling=oversampling, max_size=max_grid_size)
     else:
-        top = default_fmax(series.tau, dt) if fmax is None else fmax
-        grid = make_grid(series.span, fmin=fmin, fmax=top, oversampling=oversampling, max_size=max_grid_size)
-    return SearchPlan(method=name, grid=grid, nyquist=nyquist)
+        if fmax is not None:
+            top = fmax
+        elif dt is None and res is not None:
+            # stamps on an exact grid of step q: nothing above 1/(2q) is distinguishable, and
+            # everything below is (Eyer & Bartholdi 1999): integer seconds reach 0.5 Hz
+            top = res.nyquist
+        else:
+            top = default_fmax(series.tau, dt)
+        try:
+            grid = make_grid(series.span, fmin=fmin, fmax=top, oversampling=oversampling, max_size=max_grid_size)
+        except InputError:
+            # too many bins for one grid: the coarse-to-fine search covers the same band at the
+            # same resolution with memory bounded by max_grid_size (sigfit.search)
+            grid = make_grid(series.span, fmin=fmin, fmax=top, oversampling=oversampling, max_size=math.inf)
+            coarse = True
+    return SearchPlan(method=name, grid=grid, nyquist=nyquist, coarse=coarse,
+                      harmonic_nyquist=harmonic_nyquist,
+                      exact_quantum=None if res is None else res.quantum)
 
 
 def pick_peak(frequency: np.ndarray, power: np.ndarray) -> float:
@@ -72,8 +100,18 @@ def pick_peak(frequency: np.ndarray, power: np.ndarray) -> float:
     return float(frequency[i])
 
 
-def find_peak(series: Series, values: np.ndarray, dy: np.ndarray | None, plan: SearchPlan):
-    """Periodogram of ``values`` on the plan's grid and its highest peak: (frequency, Periodogram)."""
+def find_peak(series: Series, values: np.ndarray, dy: np.ndarray | None, plan: SearchPlan,
+              max_grid_size: int = MAX_GRID_SIZE):
+    """Periodogram of ``values`` on the plan's grid and its highest peak: (frequency, Periodogram).
+    A coarse plan returns the coherent pieces the search evaluated (not uniform)."""
+    if plan.coarse:
+        from .search import search
+
+        # the stamps themselves (not tau): an exact grid of stamps makes the lags exact integers
+        r = search(series.t, values, dy, fmin=plan.grid.start, fmax=plan.grid.stop,
+                   oversampling=1.0 / (plan.grid.step * series.span), max_bins=max_grid_size)
+        return float(r.peak_frequencies[0]), Periodogram(
+            r.frequency, r.power, normalization="standard", method=plan.method + " (coarse-to-fine)")
     power = _pg.compute(plan.method, series.tau, values, dy, plan.grid)
     freq = plan.grid.frequency()
     return pick_peak(freq, power), Periodogram(freq, power, normalization="standard", method=plan.method)
@@ -93,6 +131,8 @@ def estimate(
     fap_threshold: float = 0.01,
     max_grid_size: int = MAX_GRID_SIZE,
     first_power: np.ndarray | None = None,
+    harmonics: int | str = "auto",
+    max_harmonics: int = MAX_HARMONICS,
 ) -> EstimateResult:
     """Frequencies, phases and amplitudes of the strongest tones in ``y(t)``, with errors.
 
@@ -137,6 +177,14 @@ def estimate(
         The first search's periodogram, computed elsewhere on this call's own grid from the
         detrended values (:func:`sigfit.estimate_many` computes it for many series sharing their
         time stamps in one batched NUFFT call). Skips that one periodogram; everything else runs.
+    harmonics : "auto" or int
+        Harmonics per periodic component (:mod:`sigfit.harmonics`). ``"auto"``: the fundamental
+        behind each peak is identified (a subharmonic wins only when its harmonics explain the
+        data, by BIC) and its number of harmonics chosen by BIC, up to ``max_harmonics`` and
+        below the time stamps' own Nyquist frequency; a sinusoid keeps one. ``1``: pure
+        sinusoids. ``H``: identified fundamentals with ``H`` harmonics.
+    max_harmonics : int
+        Most harmonics per component with ``harmonics="auto"``.
 
     Returns
     -------
@@ -168,8 +216,17 @@ def estimate(
         fap_threshold=fap_threshold,
     )
     series = validate_series(t, y, dy, n_params=n_params(n_components, degree))
+    if not (harmonics == "auto" or (isinstance(harmonics, (int, np.integer)) and harmonics >= 1)):
+        raise InputError(f"harmonics must be 'auto' or a positive integer, got {harmonics!r}")
+    if not (isinstance(max_harmonics, (int, np.integer)) and max_harmonics >= 1):
+        raise InputError(f"max_harmonics must be a positive integer, got {max_harmonics!r}")
     plan = plan_search(series, method, fmin=fmin, fmax=fmax, oversampling=oversampling, max_grid_size=max_grid_size)
-    audit_time_precision(series, plan.grid.stop)
+    if plan.exact_quantum is not None:
+        # stamps on an exact grid carry no rounding jitter; above 1/(2q) frequencies alias
+        for message in audit_time_lattice(plan.exact_quantum, plan.grid.stop):
+            warn(series.warnings, message)
+    else:
+        audit_time_precision(series, plan.grid.stop)
 
     tau, yv = series.tau, series.y
     t_scale = float(np.max(np.abs(tau)))
@@ -177,6 +234,13 @@ def estimate(
     max_shift = 1.0 / series.span  # one main-lobe half width: the fit stays on its peak
     bandwidth = plan.grid.stop - plan.grid.start
     baseline = effective_baseline(tau, series.weights)
+
+    if harmonics != 1 or plan.coarse:
+        return _estimate_periodic(
+            series, plan, n_components=n_components, degree=degree, dy_search=dy_search,
+            fap_threshold=fap_threshold, max_grid_size=max_grid_size, first_power=first_power,
+            harmonics=harmonics, max_harmonics=max_harmonics,
+        )
 
     # the periodogram sees the data with the trend (and offset) removed first
     trend = fit_trend(tau, yv, series.dy, degree, t_scale)
@@ -257,4 +321,76 @@ def estimate(
         detrend="none" if degree == 0 else ("linear" if degree == 1 else str(degree)),
         warnings=list(series.warnings),
         **extras,
+    )
+
+
+def _estimate_periodic(
+    series: Series,
+    plan: SearchPlan,
+    *,
+    n_components: int,
+    degree: int,
+    dy_search,
+    fap_threshold: float,
+    max_grid_size: int,
+    first_power,
+    harmonics,
+    max_harmonics: int,
+) -> EstimateResult:
+    """:func:`estimate` with periodic components that may carry harmonics (sigfit.harmonics):
+    prewhitening on the plan's periodogram (full grid or coarse-to-fine), each peak taken to its
+    fundamental, harmonics chosen by BIC, everything refit jointly."""
+    tau, yv = series.tau, series.y
+    t_scale = float(np.max(np.abs(tau)))
+    bandwidth = plan.grid.stop - plan.grid.start
+    baseline = effective_baseline(tau, series.weights)
+    pgrams: list[Periodogram] = []
+
+    def peak(values):
+        if not pgrams and first_power is not None and not plan.coarse:
+            if np.shape(first_power) != (plan.grid.size,):
+                raise InputError(
+                    f"first_power has shape {np.shape(first_power)}, the grid has "
+                    f"{plan.grid.size} frequencies: compute it on this call's grid"
+                )
+            freq = plan.grid.frequency()
+            power = np.asarray(first_power, dtype=np.float64)
+            f0, pgram = pick_peak(freq, power), Periodogram(freq, power, "standard", plan.method)
+        else:
+            f0, pgram = find_peak(series, values, dy_search, plan, max_grid_size)
+        pgrams.append(pgram)
+        return f0, float(np.max(pgram.power))
+
+    def fap(power, n_null):
+        return false_alarm_probability(power, series.n, bandwidth, baseline, n_null=n_null)
+
+    fit, infos = find_components(
+        tau, yv, series.dy, peak, n_components=n_components, degree=degree, t_scale=t_scale,
+        nyquist=plan.harmonic_nyquist, min_frequency=1.0 / series.span,
+        max_shift=1.0 / series.span, harmonics=harmonics, max_harmonics=max_harmonics,
+        stop=lambda power, n_null: fap(power, n_null) > fap_threshold,
+    )
+    components, notes = to_components(fit, infos, tau, yv, series.dy, series.t_ref, fap=fap,
+                                      fap_threshold=fap_threshold, degree=degree,
+                                      nyquist=plan.harmonic_nyquist, max_harmonics=max_harmonics)
+    for note in notes:
+        warn(series.warnings, note)
+    components.sort(key=lambda c: -c.amplitude)
+    dof = series.n - fit.n_params
+    residual_std = math.sqrt(float(fit.residual @ fit.residual) / max(dof, 1))
+    audit_value_precision(series, residual_std)
+    trend_coef = tuple(float(c) for c in fit.poly[:0:-1]) + (0.0,) if degree > 0 else ()
+    return EstimateResult(
+        components=components,
+        offset=float(fit.poly[0]),
+        offset_err=float(math.sqrt(max(fit.covariance[0, 0], 0.0))),
+        residual_std=residual_std,
+        n_samples=series.n,
+        method=plan.method,
+        periodogram=pgrams[0] if pgrams else None,
+        t_ref=series.t_ref,
+        t_scale=t_scale,
+        trend=trend_coef,
+        detrend="none" if degree == 0 else ("linear" if degree == 1 else str(degree)),
+        warnings=list(series.warnings),
     )

@@ -43,7 +43,9 @@ MAX_DIVISOR = 8  # candidate fundamentals f_p/1 .. f_p/8
 ID_HARMONICS = 4  # harmonics of f_p kept when comparing candidate fundamentals
 BIC_MARGIN = 10.0  # "very strong" evidence (Kass & Raftery 1995) before a subharmonic replaces a peak
 ROWS = 8192  # rows of the design matrix held at once
-RSS_FLOOR = 1e-9  # relative rms below which residual reductions are float64 round-off, not signal
+# residual sums of squares below this fraction of the total are round-off of the Gram-matrix path
+# (|y|^2 - sum R_iy^2 cancels to ~1e-14 of |y|^2), not signal: BIC compares them as equal
+RSS_FLOOR = 1e-10
 
 
 @dataclass
@@ -187,7 +189,7 @@ def _bic(rss: np.ndarray | float, n_params, n: int, floor: float, weighted: bool
 
 def _floor(y, sw) -> float:
     yy = y if sw is None else y * sw
-    return y.size * (RSS_FLOOR * float(np.std(yy))) ** 2 + 1e-300
+    return RSS_FLOOR * y.size * float(np.var(yy)) + 1e-300
 
 
 def select_n_harmonics(
@@ -231,7 +233,8 @@ def identify_fundamental(
 
     Each candidate ``f_p/k`` is fitted (at fixed frequency) with its harmonics up to
     ``n_harmonics * f_p`` (and below ``nyquist``); the smallest BIC wins, and ``k > 1`` must beat
-    ``k = 1`` by :data:`BIC_MARGIN`. Candidates below ``min_frequency`` (e.g. one cycle over the
+    ``k = 1`` by :data:`BIC_MARGIN`, with its own fundamental (harmonic 1) earning a BIC
+    improvement of the same margin. Candidates below ``min_frequency`` (e.g. one cycle over the
     span) are skipped. ``f_p`` should be refined first: the harmonics multiply its error.
 
     Returns
@@ -243,16 +246,30 @@ def identify_fundamental(
     floor = _floor(y, sw)
     n_poly = degree + 1
     bic = np.full(max_divisor, np.inf)
+    supported = np.zeros(max_divisor, dtype=bool)
+    supported[0] = True
     for k in range(1, max_divisor + 1):
         f = peak_frequency / k
         if f < min_frequency:
             break
         h = harmonic_limit(f, nyquist, k * n_harmonics)
         g = gram(tau, y, sw, [f], [h], degree, t_scale)
+        if k > 1:
+            # put the fundamental's two columns last: the path then also gives the residual
+            # without them, so the fundamental itself must earn its place. Otherwise two
+            # independent tones at a ratio j/k (0.5 and 1.7 = 5 and 17 times 0.1) would pass as
+            # harmonics of a fundamental that is not in the data.
+            p = g.shape[0] - 1
+            order = list(range(n_poly)) + list(range(n_poly + 2, p)) + [n_poly, n_poly + 1, p]
+            g = g[np.ix_(order, order)]
         rss = _rss_path(g)
         if rss is None:
             continue
         bic[k - 1] = _bic(rss[-1], n_poly + 2 * h + 1, y.size, floor, dy is not None)
+        if k > 1:
+            without = _bic(rss[-3], n_poly + 2 * h - 1, y.size, floor, dy is not None)
+            supported[k - 1] = without > bic[k - 1] + BIC_MARGIN
+    bic = np.where(supported, bic, np.inf)
     best = int(np.argmin(bic)) + 1
     if best > 1 and not bic[best - 1] < bic[0] - BIC_MARGIN:
         best = 1
@@ -843,6 +860,38 @@ def component_summary(fit: PeriodicFit, k: int, t_ref: float) -> dict:
     }
 
 
+def to_components(fit: PeriodicFit, infos, tau, y, dy, t_ref: float, *, fap, fap_threshold: float,
+                  degree: int = 0, nyquist: float | None = None, max_harmonics: int = MAX_HARMONICS):
+    """The fitted components as :class:`sigfit.results.Component` (fundamental amplitude and
+    phase, every harmonic's, errors), with each component's false-alarm probability
+    ``fap(detection_power, n_null)`` of the peak that revealed it, and notes on what limited the
+    harmonics. Returns ``(components, notes)``."""
+    from .results import Component
+
+    powers = component_powers(tau, y, dy, fit, degree)
+    out, notes = [], []
+    for k, info in enumerate(infos):
+        s = component_summary(fit, k, t_ref)
+        p_fa = float(fap(info.detection_power, info.n_null))
+        h = fit.n_harmonics[k]
+        out.append(Component(
+            frequency=s["frequency"], frequency_err=s["frequency_err"],
+            phase=float(s["phases"][0]), phase_err=float(s["phase_errs"][0]),
+            amplitude=float(s["amplitudes"][0]), amplitude_err=float(s["amplitude_errs"][0]),
+            power=float(powers[k]), false_alarm_probability=p_fa,
+            significant=bool(p_fa <= fap_threshold), n_harmonics=int(h),
+            harmonic_amplitudes=tuple(float(a) for a in s["amplitudes"]) if h > 1 else (),
+            harmonic_phases=tuple(float(p) for p in s["phases"]) if h > 1 else (),
+        ))
+        if h > 1 and nyquist is not None and h == harmonic_limit(s["frequency"], nyquist, 10**9) \
+                and h < max_harmonics:
+            notes.append(
+                f"period {1 / s['frequency']:.10g}: {h} harmonics, all below the time stamps' "
+                f"Nyquist frequency {nyquist:g}; higher harmonics of its shape alias onto these"
+            )
+    return out, notes
+
+
 __all__ = [
     "ComponentInfo",
     "PeriodicFit",
@@ -856,5 +905,6 @@ __all__ = [
     "identify_fundamental",
     "select_n_harmonics",
     "step_bracket",
+    "to_components",
     "with_frequency",
 ]

@@ -145,6 +145,20 @@ def resolution_fmax(t: np.ndarray) -> float | None:
     return None if res is None else res.nyquist
 
 
+def audit_time_lattice(quantum: float, fmax: float) -> list[str]:
+    """Notes on a band searched over time stamps that are exact multiples of ``quantum``: such
+    stamps carry no rounding jitter (integer seconds are exact), but frequencies above
+    ``1/(2 quantum)`` are aliases of lower ones."""
+    nyq = 0.5 / quantum
+    if fmax > nyq * (1 + 1e-9):
+        return [
+            f"every time stamp is a multiple of {quantum:g}: frequencies above {nyq:g} are aliases "
+            f"of lower ones (f and f + {1 / quantum:g} are the same sinusoid there); the band up "
+            f"to {fmax:g} repeats itself: pass fmax <= {nyq:g}"
+        ]
+    return []
+
+
 def _two_product(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``a*b = p + e`` exactly (Dekker 1971, Numer. Math. 18, 224: Veltkamp splitting)."""
     p = a * b
@@ -582,6 +596,7 @@ def search(
 
 __all__ = [
     "SearchPlan",
+    "audit_time_lattice",
     "SearchResult",
     "TimeResolution",
     "frac_cycles",
