@@ -323,8 +323,8 @@ def _search_inputs(s: Series, options: dict[str, Any]):
         return None  # rows were dropped: this series no longer shares the group's time stamps
     plan = plan_search(series, options["method"], fmin=fmin, fmax=fmax,
                        oversampling=oversampling, max_grid_size=MAX_GRID_SIZE)
-    if plan.method != "lombscargle":
-        return None  # the FFT path is cheap on its own
+    if plan.method != "lombscargle" or plan.coarse:
+        return None  # the FFT path is cheap on its own; a coarse-to-fine search has no one grid
     # as in estimate(): the periodogram sees the values with the trend (and offset) removed
     t_scale = float(np.max(np.abs(series.tau)))
     trend = fit_trend(series.tau, series.y, series.dy, degree, t_scale)
