@@ -40,7 +40,7 @@ from .search import frac_cycles
 TWO_PI = 2.0 * math.pi
 MAX_HARMONICS = 48  # default cap: cost grows as N*(2H)^2 per Gauss-Newton step
 MAX_DIVISOR = 8  # candidate fundamentals f_p/1 .. f_p/8
-ID_HARMONICS = 4  # harmonics of f_p kept when comparing candidate fundamentals
+ID_HARMONICS = 4  # candidates f_p/k keep their harmonics up to this many times f_p
 BIC_MARGIN = 10.0  # "very strong" evidence (Kass & Raftery 1995) before a subharmonic replaces a peak
 ROWS = 8192  # rows of the design matrix held at once
 # residual sums of squares below this fraction of the total are round-off of the Gram-matrix path
@@ -87,6 +87,19 @@ class PeriodicFit:
             ab[0::2], ab[1::2] = a, b
             out += [np.array([nu]), ab]
         return np.concatenate(out)
+
+
+def single_threaded():
+    """Limit BLAS/OpenMP pools to one thread while fitting: the work is many small matrix products
+    (8192 x ~100), where extra threads gain little and, on a shared machine, spin-wait against
+    each other (measured: 5x the CPU time under load). A no-op without threadpoolctl."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # optional: the numbers do not change, only the threads
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1)
 
 
 def harmonic_limit(frequency: float, nyquist: float | None, max_harmonics: int = MAX_HARMONICS) -> int:
@@ -193,10 +206,12 @@ def _floor(y, sw) -> float:
 
 
 def select_n_harmonics(
-    tau, y, dy, frequency: float, h_max: int, *, degree: int = 0, t_scale: float | None = None
-) -> tuple[int, np.ndarray]:
+    tau, y, dy, frequency: float, h_max: int, *, degree: int = 0, t_scale: float | None = None,
+    return_gram: bool = False,
+):
     """The number of harmonics (1..h_max) of ``frequency`` with the smallest BIC, and the BIC of
-    each, at fixed frequency. ``y`` should already have other components removed."""
+    each, at fixed frequency (and the Gram matrix, to start :func:`fit_periodic` from, with
+    ``return_gram``). ``y`` should already have other components removed."""
     t_scale = float(np.max(np.abs(tau))) if t_scale is None else t_scale
     sw = None if dy is None else 1.0 / dy
     h_max = max(1, int(h_max))
@@ -207,13 +222,14 @@ def select_n_harmonics(
             break
         h_max = max(1, h_max // 2)  # nearly collinear harmonics: fall back to fewer
     if rss is None:
-        return 1, np.zeros(1)
+        return (1, np.zeros(1), None) if return_gram else (1, np.zeros(1))
     n_poly = degree + 1
     hs = np.arange(1, h_max + 1)
     rss_h = rss[n_poly + 2 * hs]
     # parameters: polynomial, 2 per harmonic, and the frequency
     bic = _bic(rss_h, n_poly + 2 * hs + 1, y.size, _floor(y, sw), dy is not None)
-    return int(hs[np.argmin(bic)]), bic
+    best = int(hs[np.argmin(bic)])
+    return (best, bic, g) if return_gram else (best, bic)
 
 
 def identify_fundamental(
@@ -346,6 +362,7 @@ def fit_periodic(
     max_shift: float | None = None,
     max_iter: int = 30,
     robust: bool | None = None,
+    initial_gram: np.ndarray | None = None,
 ) -> PeriodicFit:
     """Jointly fit components with fundamentals ``frequencies`` (cycles per unit of t) and
     ``n_harmonics`` harmonics each, plus a polynomial of ``degree``, by Gauss-Newton.
@@ -364,6 +381,9 @@ def fit_periodic(
     robust : bool, optional
         Sandwich covariance (default: when ``dy`` is None); otherwise ``s^2 (J^T W J)^-1`` with
         ``s^2 = chi2/(N-P)`` (no ``dy``) or 1 (``dy`` are one-sigma errors).
+    initial_gram : ndarray, optional
+        :func:`gram` of one component at ``frequencies[0]`` with at least ``n_harmonics[0]``
+        harmonics (e.g. from :func:`select_n_harmonics`): spares recomputing it.
 
     Returns
     -------
@@ -379,7 +399,11 @@ def fit_periodic(
     n_poly = degree + 1
 
     # start: linear least squares at the given frequencies
-    g = gram(tau, y, sw, freqs, n_harm, degree, t_scale)
+    if initial_gram is not None and len(freqs) == 1:
+        keep = list(range(n_poly + 2 * n_harm[0])) + [initial_gram.shape[0] - 1]
+        g = initial_gram[np.ix_(keep, keep)]
+    else:
+        g = gram(tau, y, sw, freqs, n_harm, degree, t_scale)
     p_lin = g.shape[0] - 1
     coef = _solve(g[:p_lin, :p_lin], g[:p_lin, p_lin])
     params = [coef[:n_poly]]
@@ -740,6 +764,15 @@ def find_components(
     -------
     (PeriodicFit, list of ComponentInfo), components in the order found
     """
+    with single_threaded():
+        return _find_components(tau, y, dy, find_peak, n_components=n_components, degree=degree,
+                                t_scale=t_scale, nyquist=nyquist, min_frequency=min_frequency,
+                                max_shift=max_shift, harmonics=harmonics,
+                                max_harmonics=max_harmonics, stop=stop)
+
+
+def _find_components(tau, y, dy, find_peak, *, n_components, degree, t_scale, nyquist,
+                     min_frequency, max_shift, harmonics, max_harmonics, stop):
     tau = np.asarray(tau, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     t_scale = float(np.max(np.abs(tau))) if t_scale is None else float(t_scale)
@@ -761,6 +794,7 @@ def find_components(
         one = fit_periodic(tau, resid, dy, [fp], [1], degree=degree, t_scale=t_scale, max_shift=max_shift)
         fp_ref = float(one.frequency[0])
         bracket = None
+        g0 = None
         if h_fixed == 1:
             f0, h, k = fp_ref, 1, 1
             fit = None
@@ -780,10 +814,18 @@ def find_components(
                 bracket = step_bracket(tau, y, f0, f_err)
                 if bracket is not None:
                     f0 = bracket.frequency
-            h = select_n_harmonics(tau, resid, dy, f0, cap, degree=degree, t_scale=t_scale)[0] if auto else cap
+            if auto:
+                # alone, the component is selected on y itself (same path: the polynomial is in
+                # the design), so its Gram matrix also starts the final fit
+                h, _, g0 = select_n_harmonics(tau, y if not freqs else resid, dy, f0, cap, degree=degree,
+                                              t_scale=t_scale, return_gram=True)
+                if freqs:
+                    g0 = None
+            else:
+                h = cap
         if bracket is None:
             fit = fit_periodic(tau, y, dy, [*freqs, f0], [*n_harm, h], degree=degree, t_scale=t_scale,
-                               max_shift=max_shift)
+                               max_shift=max_shift, initial_gram=g0 if not freqs else None)
             if lone_step and h_fixed != 1:
                 # the many-harmonic fit may resolve the edges where the first fit could not
                 f_err = math.sqrt(max(fit.covariance[degree + 1, degree + 1], 0.0)) / t_scale
@@ -794,7 +836,8 @@ def find_components(
                 else:
                     bracket = None
         else:
-            fit = fit_periodic(tau, y, dy, [f0], [h], degree=degree, t_scale=t_scale, max_iter=0)
+            fit = fit_periodic(tau, y, dy, [f0], [h], degree=degree, t_scale=t_scale, max_iter=0,
+                               initial_gram=g0)
             sl = fit.component_slice(0)
             f_err_fit = math.sqrt(max(fit.covariance[sl.start, sl.start], 0.0)) / t_scale
             if bracket.frequency_err < f_err_fit:
@@ -904,6 +947,7 @@ __all__ = [
     "harmonic_limit",
     "identify_fundamental",
     "select_n_harmonics",
+    "single_threaded",
     "step_bracket",
     "to_components",
     "with_frequency",

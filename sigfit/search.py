@@ -527,6 +527,16 @@ def search(
     >>> r.plan.mode, round(1 / r.peak_frequencies[0], 3)
     ('coarse-to-fine', 97.0)
     """
+    from .harmonics import single_threaded
+
+    with single_threaded():
+        return _search(t, y, dy, fmin=fmin, fmax=fmax, oversampling=oversampling,
+                       n_candidates=n_candidates, n_peaks=n_peaks, max_bins=max_bins,
+                       max_pairs=max_pairs, progress=progress)
+
+
+def _search(t, y, dy, *, fmin, fmax, oversampling, n_candidates, n_peaks, max_bins, max_pairs,
+            progress) -> SearchResult:
     from tqdm.auto import tqdm
 
     t = np.asarray(t)
