@@ -182,7 +182,8 @@ def estimate(
         behind each peak is identified (a subharmonic wins only when its harmonics explain the
         data, by BIC) and its number of harmonics chosen by BIC, up to ``max_harmonics`` and
         below the time stamps' own Nyquist frequency; a sinusoid keeps one. ``1``: pure
-        sinusoids. ``H``: identified fundamentals with ``H`` harmonics.
+        sinusoids. ``H``: identified fundamentals with ``H`` harmonics. (``method='wavelet'``
+        fits sinusoids.)
     max_harmonics : int
         Most harmonics per component with ``harmonics="auto"``.
 
@@ -221,8 +222,9 @@ def estimate(
     if not (isinstance(max_harmonics, (int, np.integer)) and max_harmonics >= 1):
         raise InputError(f"max_harmonics must be a positive integer, got {max_harmonics!r}")
     plan = plan_search(series, method, fmin=fmin, fmax=fmax, oversampling=oversampling, max_grid_size=max_grid_size)
-    if plan.exact_quantum is not None:
-        # stamps on an exact grid carry no rounding jitter; above 1/(2q) frequencies alias
+    if plan.exact_quantum is not None and not (series.time_is_integer and plan.exact_quantum == 1):
+        # stamps on an exact grid of step q (float seconds on whole seconds, integers in steps of
+        # 60, ...) carry no rounding jitter, but above 1/(2q) frequencies alias
         for message in audit_time_lattice(plan.exact_quantum, plan.grid.stop):
             warn(series.warnings, message)
     else:
@@ -235,7 +237,8 @@ def estimate(
     bandwidth = plan.grid.stop - plan.grid.start
     baseline = effective_baseline(tau, series.weights)
 
-    if harmonics != 1 or plan.coarse:
+    if plan.method != "wavelet" and (harmonics != 1 or plan.coarse):
+        # periodic components with harmonics (sigfit.harmonics); the wavelet keeps its own path
         return _estimate_periodic(
             series, plan, n_components=n_components, degree=degree, dy_search=dy_search,
             fap_threshold=fap_threshold, max_grid_size=max_grid_size, first_power=first_power,
