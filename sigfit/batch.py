@@ -279,7 +279,13 @@ def _estimate_series(s: Series, options: dict[str, Any],
         t = _as_array(s.t, "t", s.id)
         y = _as_array(s.y, "y", s.id)
         dy = None if s.dy is None else np.asarray(s.dy)
-        res = estimate(t, y, dy=dy, first_power=first_power, **options)
+        try:
+            res = estimate(t, y, dy=dy, first_power=first_power, **options)
+        except Exception:
+            if first_power is None:
+                raise
+            # the batched shortcut must never cost a series: redo it the plain way
+            res = estimate(t, y, dy=dy, **options)
     except Exception as exc:  # one bad series never stops the others: it becomes an error row
         n = int(np.size(s.y)) if s.y is not None else None
         return [error_row(s.id, _reason(exc), n)]

@@ -83,7 +83,8 @@ def test_two_components_and_dict_source(client):
     _check_against_estimate(rows, [(k, *v) for k, v in src.items()], rtol=1e-12, n_components=2)
 
 
-def test_shared_time_stamps_are_batched_and_match_unbatched(client, monkeypatch):
+@pytest.mark.parametrize("options", [{}, {"detrend": "linear", "n_components": 2}])
+def test_shared_time_stamps_are_batched_and_match_unbatched(client, monkeypatch, options):
     series = _series(6, shared=True)
     calls = []
     real = batch._batched_periodogram
@@ -93,10 +94,10 @@ def test_shared_time_stamps_are_batched_and_match_unbatched(client, monkeypatch)
         return real(t, Y, *args, **kwargs)
 
     monkeypatch.setattr(batch, "_batched_periodogram", spy)
-    rows = list(estimate_many(series, client=client, progress=False, chunk_size=6))
+    rows = list(estimate_many(series, client=client, progress=False, chunk_size=6, **options))
     assert calls == [(6, 200)]  # one NUFFT call for all six series
     # batched power differs from the 1-D call by NUFFT rounding only; refinement then agrees
-    _check_against_estimate(rows, series, rtol=1e-7)
+    _check_against_estimate(rows, series, rtol=1e-7, **options)
 
 
 def test_shared_time_stamps_with_weights_are_batched(client, monkeypatch):
