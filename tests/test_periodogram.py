@@ -118,3 +118,18 @@ def test_grid_rules():
     g = make_grid(10.0, fmin=None, fmax=3.0, oversampling=4)
     assert isinstance(g, FrequencyGrid)
     assert g.step <= 1 / 40 and g.stop == pytest.approx(3.0) and g.start == pytest.approx(1 / 40)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_baluev_fap_matches_astropy(weighted):
+    # astropy's formula itself (LombScargle.false_alarm_probability snaps fmax to its own grid)
+    stats = pytest.importorskip("astropy.timeseries.periodograms.lombscargle._statistics")
+    from sigfit.significance import effective_baseline, false_alarm_probability
+
+    t, y, dy = _irregular(5, n=120)
+    dy = dy if weighted else None
+    w = None if dy is None else 1 / dy**2
+    for z in (0.05, 0.15, 0.3):
+        ref = stats.fap_baluev(z, 3.0, t, y, dy, normalization="standard")
+        ours = false_alarm_probability(z, t.size, 3.0, effective_baseline(t, w))
+        assert ours == pytest.approx(float(ref), rel=1e-10, abs=1e-300)
