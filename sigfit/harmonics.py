@@ -43,6 +43,8 @@ MAX_DIVISOR = 8  # candidate fundamentals f_p/1 .. f_p/8
 ID_HARMONICS = 4  # candidates f_p/k keep their harmonics up to this many times f_p
 BIC_MARGIN = 10.0  # "very strong" evidence (Kass & Raftery 1995) before a subharmonic replaces a peak
 ROWS = 8192  # rows of the design matrix held at once
+NYQUIST_MARGIN = 1e-6  # a harmonic this close (relative) to the stamps' Nyquist counts as on it
+FREQUENCY_ERR_FLOOR = 4 * np.finfo(np.float64).eps  # relative: float64 cannot say more
 # residual sums of squares below this fraction of the total are round-off of the Gram-matrix path
 # (|y|^2 - sum R_iy^2 cancels to ~1e-14 of |y|^2), not signal: BIC compares them as equal
 RSS_FLOOR = 1e-10
@@ -113,9 +115,9 @@ def harmonic_limit(frequency: float, nyquist: float | None, max_harmonics: int =
     """
     if nyquist is None or not math.isfinite(nyquist):
         return max(1, int(max_harmonics))
-    h = int(math.floor(nyquist / frequency * (1.0 - 1e-12)))
-    if h * frequency >= nyquist * (1.0 - 1e-12):
-        h -= 1  # harmonic exactly at Nyquist: its sine column is zero on the grid
+    h = int(math.floor(nyquist / frequency))
+    if h * frequency >= nyquist * (1.0 - NYQUIST_MARGIN):
+        h -= 1  # harmonic at Nyquist (to within the estimate's error): its sine column vanishes
     return max(1, min(h, int(max_harmonics)))
 
 
@@ -893,6 +895,9 @@ def component_summary(fit: PeriodicFit, k: int, t_ref: float) -> dict:
         jm[ib, 0] = -TWO_PI * (i + 1) * t_ref / fit.t_scale
     c = jm @ cov @ jm.T
     err = np.sqrt(np.clip(np.diag(c), 0.0, None))
+    # an exact fit (a digit's shape is often fully described by its harmonics on integer stamps)
+    # leaves round-off only: never claim more than float64 can represent
+    err[0] = max(err[0], FREQUENCY_ERR_FLOOR * abs(f))
     return {
         "frequency": float(f),
         "frequency_err": float(err[0]),
