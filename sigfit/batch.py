@@ -887,6 +887,7 @@ def estimate_many(
     oversampling: float = 5,
     detrend: str | int | None = None,
     fap_threshold: float = 0.01,
+    harmonics: int | str = "auto",
     series: str | None = None,
     time: str | None = None,
     value: str | None = None,
@@ -912,7 +913,7 @@ def estimate_many(
         the series (``series=``); or file names, folders and glob patterns (each file read with
         :mod:`sigfit.io` on a worker; each value column of a file is a series with id ``path`` or
         ``path:column``; with ``series=`` each file is a long table instead).
-    method, n_components, fmin, fmax, oversampling, detrend, fap_threshold
+    method, n_components, fmin, fmax, oversampling, detrend, fap_threshold, harmonics
         As for :func:`sigfit.estimate`, applied to every series.
     series, time, value, dy : str, optional
         Column names for long tables. ``time`` defaults to the first other column; ``value`` to the
@@ -951,7 +952,8 @@ def estimate_many(
         The source, the options or the output cannot be used.
     """
     options = dict(method=method, n_components=n_components, fmin=fmin, fmax=fmax,
-                   oversampling=oversampling, detrend=detrend, fap_threshold=fap_threshold)
+                   oversampling=oversampling, detrend=detrend, fap_threshold=fap_threshold,
+                   harmonics=harmonics)
     if chunk_size is not None and chunk_size < 1:
         raise InputError(f"chunk_size must be >= 1, got {chunk_size}")
     writer = None if output is None else open_writer(output, resume=resume)

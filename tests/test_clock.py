@@ -116,3 +116,19 @@ def test_acceptance_size(tmp_path):
     for j, (period, tol) in enumerate(zip(digit_periods((60, 60, 24)), (1e-8, 1e-9, 1e-9), strict=True)):
         c = estimate(s.t.astype(np.float64), s.digits[:, j]).components[0]
         assert abs(c.period - period) / period <= tol
+
+
+def test_cli_harmonics_option(tmp_path):
+    from sigfit.cli import cli
+
+    out = tmp_path / "clock.csv"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["sample", "clock", "--n", "3000", "--years", "1", "--bases", "7,13,5",
+                               "-o", str(out)]).exit_code == 0
+    res = runner.invoke(cli, ["estimate", str(out), "-y", "minutes", "--harmonics", "1", "--json"])
+    assert res.exit_code == 0, res.output
+    c = json.loads(res.stdout)["signals"][0]["components"][0]
+    assert c["n_harmonics"] == 1 and "harmonic_amplitudes" not in c
+    assert abs(c["period"] - 91) < 1e-3
+    res = runner.invoke(cli, ["estimate", str(out), "--harmonics", "0"])
+    assert res.exit_code == 2 and "harmonics must be >= 1" in res.output

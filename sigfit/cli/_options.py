@@ -125,6 +125,26 @@ class Detrend(click.ParamType):
         return degree
 
 
+class Harmonics(click.ParamType):
+    """``auto`` or a number of harmonics N >= 1 (1: pure sinusoids)."""
+
+    name = "auto|N"
+
+    def convert(self, value, param, ctx):
+        if value is None or isinstance(value, int):
+            return value
+        text = str(value).strip().lower()
+        if text == "auto":
+            return text
+        try:
+            n = int(text)
+        except ValueError:
+            self.fail(f"{value!r} is not auto or a number of harmonics", param, ctx)
+        if n < 1:
+            self.fail(f"the number of harmonics must be >= 1, got {n}", param, ctx)
+        return n
+
+
 def _estimate_function():
     from ..estimate import estimate
 
@@ -185,6 +205,14 @@ def estimation_options(f):
             help="A period is significant when its false-alarm probability is at most this.",
         ),
         click.option(
+            "--harmonics",
+            type=Harmonics(),
+            default=default_of(fit, "harmonics"),
+            show_default=True,
+            help="Harmonics per periodic component: auto (fundamental identified, count by BIC), "
+            "1 (pure sinusoids) or N.",
+        ),
+        click.option(
             "--detrend",
             type=Detrend(),
             default="none",
@@ -202,6 +230,7 @@ ESTIMATE_KEYWORDS = (
     "oversampling",
     "fap_threshold",
     "detrend",
+    "harmonics",
 )
 
 
