@@ -17,7 +17,8 @@ a band ``B`` has ``oversampling * B * T`` bins: for random integer seconds over 
    ``sinc^2`` response divided out) and one real FFT gives ``S`` on the whole band at spacing
    ``1/(2L)``. The peak half-width is ``1/L``. Cost: the ``P ~ N^2 L / T`` pairs plus one FFT of
    ``M`` points; ``L`` is chosen so both stay under ``max_pairs`` and ``max_bins``.
-2. **Zoom, coherent, all samples.** Around each of the ``n_candidates`` strongest distinct coarse
+2. **Zoom, coherent, all samples.** Around each of the ``n_candidates`` (32 to 256, as many as a
+   fixed work budget affords) strongest distinct coarse
    peaks, the floating-mean Lomb-Scargle periodogram (nifty-ls) on ``[f - 1/L, f + 1/L]`` at the
    full resolution ``1/(oversampling T)``, i.e. the full grid's own values there. Frequencies below
    ``2/L``, which the lag window cannot resolve, get the full coherent grid too.
@@ -54,6 +55,8 @@ MAX_ZOOM_BINS = 2**27  # coherent zoom bins (~1 minute of nifty-ls at 1e5 sample
 PAIR_CHUNK = 2**22  # pairs histogrammed at once
 BIN_CHUNK = 2**20  # coherent bins handed to nifty-ls at once (~100 bytes each)
 COARSE_OVERSAMPLING = 2  # coarse grid spacing 1/(2L): a peak loses at most 19% of its power
+ZOOM_WORK = 2**22  # samples + bins per zoom window, summed over windows: sets n_candidates
+MIN_CANDIDATES, MAX_CANDIDATES = 32, 256
 ZOOM_HALF_WIDTH = 1.0  # in units of 1/L: the Fejer kernel's main lobe
 LOW_BAND = 2.0  # below LOW_BAND/L the lag window cannot resolve; search it coherently
 CIC_MARGIN = 8  # off-grid lags: grid step 1/(CIC_MARGIN*fmax) keeps cloud-in-cell aliases < 2%
@@ -287,12 +290,17 @@ def plan_search(
     fmax: float,
     *,
     oversampling: float = 5,
-    n_candidates: int = 32,
+    n_candidates: int | None = None,
     max_bins: int = MAX_BINS,
     max_pairs: int = MAX_PAIRS,
     resolution: TimeResolution | None | str = "auto",
 ) -> SearchPlan:
     """Choose how to cover ``[fmin, fmax]`` for times ``t`` within the budgets.
+
+    ``n_candidates`` (coarse peaks zoomed) defaults to as many as :data:`ZOOM_WORK` affords,
+    between 32 and 256: each zoom costs about ``N + 2 oversampling T / L``, so small data sets
+    get many candidates, which keeps weak tones near the full grid's threshold (measured in
+    ``benchmarks/bench_clock.py``).
 
     Raises
     ------
@@ -327,6 +335,9 @@ def plan_search(
     from scipy.fft import next_fast_len
 
     n_fft = next_fast_len(int(math.ceil(COARSE_OVERSAMPLING * lag / step)) + 1, real=True)
+    if n_candidates is None:
+        per_window = 2 * ZOOM_HALF_WIDTH * oversampling * span / lag + 1 + x.size
+        n_candidates = int(min(MAX_CANDIDATES, max(MIN_CANDIDATES, ZOOM_WORK // per_window)))
     plan = SearchPlan(
         "coarse-to-fine", span, fmin, fmax, oversampling, full,
         lag_max=lag, lag_step=step, exact_lags=exact, n_fft=n_fft,
@@ -431,16 +442,20 @@ def _local_maxima(p: np.ndarray) -> np.ndarray:
 def _distinct_top(freq: np.ndarray, power: np.ndarray, k: int, exclusion: float) -> np.ndarray:
     """Indices of the ``k`` strongest entries no two of which lie within ``exclusion``
     (greedy non-maximum suppression: side lobes of a strong peak do not crowd out other peaks)."""
+    import bisect
+
     order = np.argsort(power)[::-1]
     chosen: list[int] = []
-    chosen_f: list[float] = []
+    taken: list[float] = []  # accepted frequencies, sorted
     for i in order:
-        fi = freq[i]
-        if all(abs(fi - g) > exclusion for g in chosen_f):
-            chosen.append(int(i))
-            chosen_f.append(float(fi))
-            if len(chosen) >= k:
-                break
+        fi = float(freq[i])
+        j = bisect.bisect_left(taken, fi)
+        if (j < len(taken) and taken[j] - fi <= exclusion) or (j > 0 and fi - taken[j - 1] <= exclusion):
+            continue
+        taken.insert(j, fi)
+        chosen.append(int(i))
+        if len(chosen) >= k:
+            break
     return np.asarray(chosen, dtype=np.int64)
 
 
@@ -485,7 +500,7 @@ def search(
     fmin: float,
     fmax: float,
     oversampling: float = 5,
-    n_candidates: int = 32,
+    n_candidates: int | None = None,
     n_peaks: int | None = None,
     max_bins: int = MAX_BINS,
     max_pairs: int = MAX_PAIRS,
@@ -504,10 +519,11 @@ def search(
         The band, in cycles per unit of t.
     oversampling : float
         Coherent grid spacing is ``1/(oversampling*span)``.
-    n_candidates : int
-        Coarse peaks carried to the zoom stage; the more, the safer for weak or crowded peaks.
+    n_candidates : int, optional
+        Coarse peaks carried to the zoom stage; the more, the safer for weak or crowded peaks
+        (default: :func:`plan_search`'s work budget, 32 to 256).
     n_peaks : int, optional
-        Peaks returned (default ``n_candidates``), strongest first, at least ``2/span`` apart.
+        Peaks returned (default 32), strongest first, at least ``2/span`` apart.
     max_bins, max_pairs : int
         Budgets (see the module docstring); ``max_bins`` is also the largest full grid
         evaluated directly.
@@ -550,7 +566,7 @@ def _search(t, y, dy, *, fmin, fmax, oversampling, n_candidates, n_peaks, max_bi
                        max_bins=max_bins, max_pairs=max_pairs, resolution=res)
     tc, t_ref = _centre(t, res)
     df = 1.0 / (oversampling * plan.span)
-    n_peaks = n_candidates if n_peaks is None else n_peaks
+    n_peaks = MIN_CANDIDATES if n_peaks is None else n_peaks
 
     with tqdm(total=3, desc="search", disable=not progress, file=None, leave=False) as bar:
         if plan.mode == "full":

@@ -105,17 +105,18 @@ def test_clear_detections_identical_to_full_grid():
         assert r.peak_powers[0] >= 0.98 * power.max()
 
 
-def test_near_threshold_detection_close_to_full_grid():
-    """At the full grid's detection threshold the coarse stage, which sees 1/20 of the pairs
-    here, may rank a tone below its 32 candidates: allow a small loss, measured in
-    benchmarks/bench_clock.py, and never a gain for noise."""
+def test_near_threshold_detection_as_good_as_full_grid():
+    """At the full grid's detection threshold (it finds the tone in about half the draws), the
+    search, whose coarse stage sees 1/20 of the pairs here, finds every tone the grid finds: the
+    zoom carries enough candidates (up to 256 when zooms are cheap) that a weak tone ranked low
+    by the coarse stage is still zoomed."""
     grid = search_ = 0
     for seed in range(14):
         g, s, *_ = _trial(100 + seed, 0.25)
         grid += g
         search_ += s and g
-    assert grid >= 6  # not vacuous
-    assert search_ >= 0.8 * grid
+    assert 4 <= grid <= 12  # at the threshold: the comparison is not vacuous
+    assert search_ == grid
 
 
 def test_zoom_values_are_lomb_scargle_values():
