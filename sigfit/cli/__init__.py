@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "estimate": ".estimate:estimate",
     "sample": ".sample:sample",
     "scalogram": ".scalogram:scalogram",
+    "landscape": ".landscape:landscape",
+    "train": ".train:train",
 }
 
 

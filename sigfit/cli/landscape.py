@@ -1,0 +1,42 @@
+"""``sigfit landscape``: the seed's plots of the Sin loss and its gradient, with the theory."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+@click.command("landscape")
+@click.option("--omega", type=click.FloatRange(min=0, min_open=True), default=31.0, show_default=True,
+              help="Target angular frequency.")
+@click.option("--range", "range_", type=click.FloatRange(min=0, min_open=True), default=1000.0,
+              show_default=True, help="x ~ U(-R, R).")
+@click.option("--batch", type=click.IntRange(min=1), default=100_000, show_default=True,
+              help="Points in the one batch the landscape is measured on.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--points", type=click.IntRange(min=3), default=2001, show_default=True,
+              help="Frequencies on [0, 2*omega].")
+@click.option("--zoom-points", type=click.IntRange(min=3), default=801, show_default=True,
+              help="Frequencies on omega +- 20/R.")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="Figure file (.png, .svg or .pdf).")
+@click.option("--json", "as_json", is_flag=True, help="Print the measured basin as JSON on stdout.")
+def landscape(omega, range_, batch, seed, points, zoom_points, output, as_json):
+    """Loss of Sin and d(loss)/d(freq) on one large batch, for freq over [0, 2*omega] and zoomed
+    near omega, with the exact expectation and 1 - sin(dR)/(dR) overlaid; prints the measured basin
+    half-width (theory: 4.4934/R)."""
+    import baselines.landscape as ls
+
+    result = ls.sin_landscape(omega, range_, batch=batch, seed=seed, points=points,
+                          zoom_points=zoom_points, progress=True)
+    ls.plot_landscape(result, output)
+    if as_json:
+        click.echo(json.dumps({**result.to_dict(), "figure": output}, indent=2))
+        return
+    click.echo(f"basin half-width: measured {result.half_width:.6g} = {result.half_width * range_:.4f}/R "
+               f"(left {result.half_width_left:.6g}, right {result.half_width_right:.6g}); "
+               f"theory {ls.BASIN_ROOT:.4f}/R = {result.theory_half_width:.6g}")
+    click.echo(f"SGD stability limit at the optimum: lr < {ls.stable_lr(range_):.3g} "
+               f"(full batch, 6/R^2), {ls.stable_lr(range_, batch=32):.3g} at batch 32")
+    click.echo(f"figure: {output}", err=True)

@@ -1,0 +1,172 @@
+"""``sigfit train``: train a torch baseline on the sine or clock task. torch is imported only when
+the command runs (never at ``import sigfit.cli``)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from ..errors import InputError, SigfitError
+from ..samples import parse_bases
+
+# Written here because listing them from baselines.MODELS would import torch at `sigfit --help`;
+# tests/test_baselines_cli.py checks both lists against the dispatch tables.
+MODEL_NAMES = ("sin", "siren", "gelu", "snake", "fourier")
+TASK_NAMES = ("sine", "clock")
+OUTPUT_FILES = ("config.json", "log.jsonl", "summary.json")
+SINE_ONLY = ("omega", "range_", "phase", "noise")
+CLOCK_ONLY = ("years", "bases", "head")
+
+
+def _given(ctx: click.Context, name: str) -> bool:
+    src = ctx.get_parameter_source(name)
+    return src is not None and src.name not in ("DEFAULT", "DEFAULT_MAP")
+
+
+def prepare_out_dir(path: str, overwrite: bool, files=OUTPUT_FILES, param="--out") -> None:
+    """Create ``path``; refuse an existing one unless ``overwrite`` (then only our files go)."""
+    if os.path.exists(path):
+        if not os.path.isdir(path):
+            raise click.BadParameter(f"{path} exists and is not a folder", param_hint=param)
+        if not overwrite:
+            raise click.BadParameter(
+                f"{path} already exists; pass --overwrite to replace its results, or choose a new folder",
+                param_hint=param)
+        for name in files:
+            p = os.path.join(path, name)
+            if os.path.exists(p):
+                os.unlink(p)
+    else:
+        os.makedirs(path)
+
+
+@click.command("train")
+@click.argument("task", type=click.Choice(TASK_NAMES))
+@click.option("--model", required=True, type=click.Choice(MODEL_NAMES),
+              help="sin (the seed's one-parameter module), siren, gelu, snake or fourier (Fourier features).")
+@click.option("--steps", type=click.IntRange(min=1), default=None,
+              help="Optimiser steps (default 1000 when no --budget).")
+@click.option("--budget", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Wall-clock seconds; with --steps, whichever comes first.")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Learning rate (default: 1e-4 for sin, the seed's; 1e-3 for the MLPs).")
+@click.option("--batch", type=click.IntRange(min=1), default=None,
+              help="Batch size (default: 32 on sine, 256 on clock).")
+@click.option("--optimizer", type=click.Choice(["sgd", "adam"]), default=None,
+              help="Default: sgd for sin (the seed), adam for the MLPs.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seeds both the initialisation and the training data stream.")
+@click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float32", show_default=True,
+              help="Model precision; time is normalised in float64 before the cast.")
+@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="auto", show_default=True)
+@click.option("--omega", type=float, default=31.0, show_default=True, help="sine: target angular frequency.")
+@click.option("--range", "range_", type=click.FloatRange(min=0, min_open=True), default=1000.0,
+              show_default=True, help="sine: x ~ U(-R, R).")
+@click.option("--phase", type=float, default=0.0, show_default=True, help="sine: target phase (radians).")
+@click.option("--noise", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="sine: std of noise on the training targets.")
+@click.option("--years", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
+              help="clock: span of the instants.")
+@click.option("--bases", default="60,60,24", show_default=True,
+              help="clock: digit bases, least significant first (60,60,24 is h:m:s).")
+@click.option("--head", type=click.Choice(["classify", "regress"]), default="classify", show_default=True,
+              help="clock: one softmax per digit (default) or one regressed value per digit.")
+@click.option("--hidden", type=click.IntRange(min=1), default=128, show_default=True, help="MLP width.")
+@click.option("--depth", type=click.IntRange(min=1), default=3, show_default=True, help="MLP hidden layers.")
+@click.option("--w0", type=float, default=30.0, show_default=True, help="siren: frequency scale.")
+@click.option("--sigma", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
+              help="fourier: B ~ N(0, sigma^2), cycles per unit of normalised time.")
+@click.option("--features", type=click.IntRange(min=1), default=128, show_default=True,
+              help="fourier: number of random frequencies.")
+@click.option("--log-every", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Steps between log.jsonl lines.")
+@click.option("--eval-every", type=click.IntRange(min=0), default=1000, show_default=True,
+              help="Steps between held-out evaluations (0: only at the end).")
+@click.option("--eval-size", type=click.IntRange(min=1), default=None,
+              help="Held-out set size (default: 10,000 sine points, 100,000 clock instants).")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=True, dir_okay=True),
+              help="Output folder: config.json, log.jsonl, summary.json.")
+@click.option("--overwrite", is_flag=True, help="Replace the results in an existing --out folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print summary.json on stdout.")
+@click.pass_context
+def train(ctx, task, model, steps, budget, lr, batch, optimizer, seed, dtype, device, omega, range_,
+          phase, noise, years, bases, head, hidden, depth, w0, sigma, features, log_every, eval_every,
+          eval_size, out, overwrite, as_json):
+    """Train a baseline MODEL on TASK (sine or clock); write config.json, log.jsonl and
+    summary.json to --out.
+
+    \b
+    sigfit train sine --model sin --steps 1000 --out runs/sin       # the seed, verbatim
+    sigfit train clock --model fourier --budget 120 --out runs/clock
+    """
+    for name in SINE_ONLY if task == "clock" else CLOCK_ONLY:
+        if _given(ctx, name):
+            flag = "--" + name.rstrip("_").replace("_", "-")
+            raise click.UsageError(f"{flag} applies to the {'sine' if task == 'clock' else 'clock'} task only")
+    if task == "clock" and model == "sin":
+        raise click.BadParameter("the Sin model has one output and fits only the sine task; "
+                                 "use siren, gelu, snake or fourier", param_hint="--model")
+    if steps is None and budget is None:
+        steps = 1000
+    try:
+        bases = parse_bases(bases)
+    except InputError as e:
+        raise click.BadParameter(str(e), param_hint="--bases") from None
+
+    import baselines  # torch from here on
+
+    defaults = baselines.default_hyperparameters(task, model)
+    optimizer = optimizer or defaults["optimizer"]
+    lr = lr if lr is not None else defaults["lr"]
+    batch = batch or defaults["batch"]
+    task_kwargs = {} if eval_size is None else {"eval_size": eval_size}
+    if task == "sine":
+        the_task = baselines.SineTask(omega=omega, range_=range_, phase=phase, noise=noise, **task_kwargs)
+    else:
+        the_task = baselines.ClockTask(years=years, bases=bases, head=head, **task_kwargs)
+    model_cfg = baselines.ModelConfig(name=model, dtype=dtype, seed=seed, hidden=hidden, depth=depth,
+                                      w0=w0, sigma=sigma, n_features=features)
+    train_cfg = baselines.TrainerConfig(optimizer=optimizer, lr=lr, batch=batch, steps=steps,
+                                        budget=budget, seed=seed, device=device, log_every=log_every,
+                                        eval_every=eval_every, progress=True)
+    the_model = baselines.build_model(model_cfg, the_task)
+    trainer = baselines.Trainer(the_model, the_task, train_cfg)
+
+    if model == "sin" and optimizer == "sgd":
+        limit = baselines.stable_lr(range_, batch=batch)
+        if lr > limit:
+            click.echo(f"warning: lr {lr:g} is above the SGD stability limit {limit:.3g} for Sin at "
+                       f"R={range_:g}, batch {batch} (curvature R^2/3): even the optimum is unstable",
+                       err=True)
+
+    prepare_out_dir(out, overwrite)
+    baselines.write_json_atomic(os.path.join(out, "config.json"), trainer.config_dict())
+    result = trainer.run(log_path=os.path.join(out, "log.jsonl"))
+    summary = result.to_dict()
+    baselines.write_json_atomic(os.path.join(out, "summary.json"), summary)
+
+    if as_json:
+        import json
+
+        click.echo(json.dumps(summary, indent=2))
+    else:
+        _print_summary(result, the_task, out)
+    if result.status == "diverged":
+        raise SigfitError(f"{result.message}; the log so far is in {os.path.join(out, 'log.jsonl')}")
+    if result.status == "interrupted":
+        click.echo(f"interrupted after {result.steps} steps; log and summary kept in {out}", err=True)
+        ctx.exit(130)
+
+
+def _print_summary(result, task, out) -> None:
+    loss = "n/a" if result.final_loss is None else f"{result.final_loss:.6g}"
+    click.echo(f"{result.status}: {result.steps} steps in {result.wall_s:.1f} s, "
+               f"held-out loss {loss}")
+    if result.accuracy:
+        chance = task.chance
+        for name, acc in result.accuracy.items():
+            click.echo(f"  {name:>8} accuracy {100 * acc:7.3f}%   (chance {100 * chance[name]:.3f}%)")
+    click.echo(f"results in {out}", err=True)
+    sys.stdout.flush()
