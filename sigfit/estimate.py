@@ -22,7 +22,7 @@ from .harmonics import MAX_HARMONICS, find_components, to_components
 from .periodogram.fft import fft_grid
 from .refine import Fit, amplitude_phase, fit_trend, n_params, refine, tone_powers
 from .results import Component, EstimateResult, Periodogram
-from .search import audit_time_lattice, time_resolution
+from .search import audit_frequency_precision, audit_time_lattice, time_resolution
 from .significance import effective_baseline, false_alarm_probability
 
 
@@ -376,6 +376,11 @@ def _estimate_periodic(
     components, notes = to_components(fit, infos, tau, yv, series.dy, series.t_ref, fap=fap,
                                       fap_threshold=fap_threshold, degree=degree,
                                       nyquist=plan.harmonic_nyquist, max_harmonics=max_harmonics)
+    if plan.exact_quantum is None and not series.time_is_integer:
+        # float stamps off any grid were rounded to an ulp: that bounds the reported precision
+        for c in components:
+            notes += audit_frequency_precision(c.frequency, c.frequency_err,
+                                               0.5 * series.time_resolution, series.span, series.n)
     for note in notes:
         warn(series.warnings, note)
     components.sort(key=lambda c: -c.amplitude)

@@ -43,6 +43,7 @@ MAX_DIVISOR = 8  # candidate fundamentals f_p/1 .. f_p/8
 ID_HARMONICS = 4  # candidates f_p/k keep their harmonics up to this many times f_p
 BIC_MARGIN = 10.0  # "very strong" evidence (Kass & Raftery 1995) before a subharmonic replaces a peak
 ROWS = 8192  # rows of the design matrix held at once
+SAMPLES_PER_PARAM = 5  # harmonic models keep at least this many samples per parameter
 NYQUIST_MARGIN = 1e-6  # a harmonic this close (relative) to the stamps' Nyquist counts as on it
 FREQUENCY_ERR_FLOOR = 4 * np.finfo(np.float64).eps  # relative: float64 cannot say more
 # residual sums of squares below this fraction of the total are round-off of the Gram-matrix path
@@ -110,8 +111,8 @@ def harmonic_limit(frequency: float, nyquist: float | None, max_harmonics: int =
 
     Examples
     --------
-    >>> harmonic_limit(1 / 60, 0.5), harmonic_limit(1 / 61, 0.5), harmonic_limit(1e-5, None, 48)
-    (29, 30, 48)
+    >>> harmonic_limit(1 / 40, 0.5), harmonic_limit(1 / 41, 0.5), harmonic_limit(1e-5, None, 48)
+    (19, 20, 48)
     """
     if nyquist is None or not math.isfinite(nyquist):
         return max(1, int(max_harmonics))
@@ -119,6 +120,13 @@ def harmonic_limit(frequency: float, nyquist: float | None, max_harmonics: int =
     if h * frequency >= nyquist * (1.0 - NYQUIST_MARGIN):
         h -= 1  # harmonic at Nyquist (to within the estimate's error): its sine column vanishes
     return max(1, min(h, int(max_harmonics)))
+
+
+def _harmonics_affordable(n: int, degree: int) -> int:
+    """Most harmonics a component may have with ``n`` samples: a model with nearly as many
+    parameters as samples interpolates the noise, and BIC, an asymptotic criterion, then
+    prefers it (32 samples would be "explained" by 16 harmonics of a quarter of the tone)."""
+    return max(1, (n // SAMPLES_PER_PARAM - (degree + 1) - 1) // 2)
 
 
 def _poly_cols(u: np.ndarray, degree: int) -> np.ndarray:
@@ -216,7 +224,7 @@ def select_n_harmonics(
     ``return_gram``). ``y`` should already have other components removed."""
     t_scale = float(np.max(np.abs(tau))) if t_scale is None else t_scale
     sw = None if dy is None else 1.0 / dy
-    h_max = max(1, int(h_max))
+    h_max = max(1, min(int(h_max), _harmonics_affordable(y.size, degree)))
     while True:
         g = gram(tau, y, sw, [frequency], [h_max], degree, t_scale)
         rss = _rss_path(g)
@@ -270,7 +278,9 @@ def identify_fundamental(
         f = peak_frequency / k
         if f < min_frequency:
             break
-        h = harmonic_limit(f, nyquist, k * n_harmonics)
+        h = min(harmonic_limit(f, nyquist, k * n_harmonics), _harmonics_affordable(y.size, degree))
+        if h < k:
+            break  # the candidate's harmonics would not even reach the peak: too few samples
         g = gram(tau, y, sw, [f], [h], degree, t_scale)
         if k > 1:
             # put the fundamental's two columns last: the path then also gives the residual
@@ -804,7 +814,8 @@ def _find_components(tau, y, dy, find_peak, *, n_components, degree, t_scale, ny
             k, _ = identify_fundamental(tau, resid, dy, fp_ref, nyquist=nyquist, min_frequency=min_frequency,
                                         degree=degree, t_scale=t_scale)
             f0 = fp_ref / k
-            cap = harmonic_limit(f0, nyquist, max_harmonics if auto else h_fixed)
+            cap = min(harmonic_limit(f0, nyquist, max_harmonics if auto else h_fixed),
+                      _harmonics_affordable(y.size, degree))
             # a few harmonics first: harmonic h multiplies the frequency error by h
             mid = min(cap, ID_HARMONICS * k)
             mid_fit = fit_periodic(tau, resid, dy, [f0], [mid], degree=degree, t_scale=t_scale,

@@ -91,8 +91,8 @@ def time_resolution(t: np.ndarray, *, max_decimals: int = 12) -> TimeResolution 
 
     Examples
     --------
-    >>> time_resolution(np.array([0, 120, 300], dtype=np.int64)).quantum
-    60.0
+    >>> time_resolution(np.array([0, 14, 35], dtype=np.int64)).quantum
+    7.0
     >>> time_resolution(np.array([0.25, 1.5, 3.0])).quantum
     0.25
     >>> time_resolution(np.random.default_rng(0).uniform(0, 1, 50)) is None
@@ -158,6 +158,24 @@ def audit_time_lattice(quantum: float, fmax: float) -> list[str]:
             f"every time stamp is a multiple of {quantum:g}: frequencies above {nyq:g} are aliases "
             f"of lower ones (f and f + {1 / quantum:g} are the same sinusoid there); the band up "
             f"to {fmax:g} repeats itself: pass fmax <= {nyq:g}"
+        ]
+    return []
+
+
+def audit_frequency_precision(frequency: float, frequency_err: float, rounding: float, span: float,
+                              n: int) -> list[str]:
+    """A note when a reported frequency error is below what the time stamps' rounding supports.
+
+    Stamps rounded to ``+-rounding`` (half their quantum: an ulp for floats) jitter by
+    ``delta = rounding/sqrt(3)`` rms, i.e. phase noise ``2 pi f delta``; from phase noise alone the
+    frequency cannot be known better than ``f delta sqrt(12) / (span sqrt(n))`` (the Cramer-Rao
+    bound of a phase ramp over ``n`` uniform samples)."""
+    floor = abs(frequency) * rounding / math.sqrt(3.0) * math.sqrt(12.0) / (span * math.sqrt(n))
+    if frequency_err < floor:
+        return [
+            f"frequency {frequency:.12g}: its reported error {frequency_err:.2g} is below the "
+            f"{floor:.2g} that time stamps rounded to +-{rounding:.2g} support; read the error as "
+            f"at least {floor:.2g} (pass times relative to a nearby origin, or exact integer stamps)"
         ]
     return []
 
@@ -540,7 +558,7 @@ def search(
     >>> t = np.sort(rng.integers(0, 10**8, 3000))
     >>> y = np.sin(2 * np.pi * t / 97.0) + rng.normal(0, 1, t.size)
     >>> r = search(t, y, fmin=0.0, fmax=0.5)
-    >>> r.plan.mode, round(1 / r.peak_frequencies[0], 3)
+    >>> r.plan.mode, round(1 / float(r.peak_frequencies[0]), 3)
     ('coarse-to-fine', 97.0)
     """
     from .harmonics import single_threaded
@@ -622,6 +640,7 @@ def _search(t, y, dy, *, fmin, fmax, oversampling, n_candidates, n_peaks, max_bi
 
 __all__ = [
     "SearchPlan",
+    "audit_frequency_precision",
     "audit_time_lattice",
     "SearchResult",
     "TimeResolution",

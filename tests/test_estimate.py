@@ -187,11 +187,6 @@ def test_right_peak_from_32_samples_pure_sinusoid():
         assert abs(c.angular_frequency - 31.0) < 2 * math.pi / np.ptp(x)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="harmonics='auto' takes f/4 with 4 harmonics for a pure sinusoid from 32 samples "
-    "(benchmarks/RESULTS.md, estimate section); remove this marker when sigfit.harmonics is fixed",
-)
 def test_right_peak_from_32_samples_with_default_harmonics():
     hits = 0
     for seed in range(20):

@@ -201,3 +201,11 @@ def test_bad_band_is_an_input_error():
     rng = np.random.default_rng(0)
     with pytest.raises(InputError, match="lower fmax"):
         plan_search(np.sort(rng.uniform(0, 1e9, 1000)), 0.0, 1e3, max_bins=2**10, max_pairs=2**10)
+
+
+def test_frequency_precision_audit():
+    from sigfit.search import audit_frequency_precision
+
+    # stamps near 4e9 s stored as float32-like coarse floats (rounding 128 s) cannot support 1e-15
+    assert audit_frequency_precision(1 / 97.0, 1e-15, 128.0, 3e9, 10_000)
+    assert not audit_frequency_precision(1 / 97.0, 1e-12, 2.4e-7, 3e9, 10_000)
