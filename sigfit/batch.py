@@ -441,7 +441,11 @@ def _group_series(series: list[Series]) -> list[_Group]:
             g = _Group(np.asarray(s.t), [s])  # estimate() will say what is wrong
             order.append(g)
             continue
-        key = _time_key(t)
+        try:
+            key = _time_key(t)
+        except (TypeError, ValueError):  # e.g. an object array: estimate() will judge it alone
+            order.append(_Group(t, [s]))
+            continue
         g = groups.get(key)
         if g is None:
             g = groups[key] = _Group(t, [])
@@ -853,19 +857,28 @@ def read_long_table(path: str, *, series: str, time: str | None = None,
         e = sio._numeric(table, sio._resolve(table, dy, "dy"), role="dy ")
         if e is None:
             raise InputError(f"{path}: dy column {dy!r} holds no numbers")
-    ids = np.asarray(table.columns[s_col]).astype(str)
-    ids = np.char.strip(ids)
-    keep = axis.valid & np.isfinite(y) & (np.isfinite(e) if e is not None else True)
-    order = np.argsort(ids[keep], kind="stable")
-    k_ids, k_t, k_y = ids[keep][order], axis.values[keep][order], y[keep][order]
-    k_e = None if e is None else e[keep][order]
-    names, starts = np.unique(k_ids, return_index=True)
-    ends = np.append(starts[1:], k_ids.size)
-    # files name series in any order; keep the order of first appearance for the user
-    first = {n: i for i, n in reversed(list(enumerate(ids)))}
-    for j in sorted(range(names.size), key=lambda j: first[names[j]]):
-        a, b = starts[j], ends[j]
-        yield Series(str(names[j]), k_t[a:b], k_y[a:b], None if k_e is None else k_e[a:b])
+    ids = np.char.strip(np.asarray(table.columns[s_col]).astype(str))
+    keep = axis.valid & np.isfinite(y)
+    if e is not None:
+        keep &= np.isfinite(e)
+    bad_ids, bad_counts = np.unique(ids[~keep], return_counts=True)
+    dropped = dict(zip(bad_ids.tolist(), bad_counts.tolist(), strict=True))
+    ids, t, y = ids[keep], axis.values[keep], y[keep]
+    e = None if e is None else e[keep]
+    order = np.argsort(ids, kind="stable")  # stable: each series keeps its rows' file order
+    names, starts, counts = np.unique(ids[order], return_index=True, return_counts=True)
+    _, first_row = np.unique(ids, return_index=True)  # same sorted names as above
+    # series come out in the order they first appear in the file
+    for j in np.argsort(first_row, kind="stable"):
+        rows = order[starts[j]:starts[j] + counts[j]]
+        name = str(names[j])
+        notes = (f"dropped {dropped[name]} rows with a missing, NaN or inf time or value",) \
+            if name in dropped else ()
+        yield Series(name, t[rows], y[rows], None if e is None else e[rows], notes)
+    for name in sorted(set(dropped) - set(names.tolist())):
+        # every row dropped: an empty series, so that it gets an error row instead of vanishing
+        yield Series(name, t[:0], y[:0], None if e is None else e[:0],
+                     (f"dropped all {dropped[name]} rows (missing, NaN or inf time or value)",))
 
 
 def _default_chunk_size(n_items: int | None, n_threads: int) -> int:

@@ -129,3 +129,19 @@ def test_missing_file_and_unknown_series_column_one_line(tmp_path, scheduler):
     sio.write_columns(f, dict(zip(("t", "y"), _curve(1), strict=True)))
     code, _, err = run("estimate", f, "--series", "star", "--scheduler", scheduler)
     assert code == 1 and "star" in err and "Traceback" not in err
+
+
+def test_long_table_rows_with_nan_are_dropped_and_reported(tmp_path, scheduler):
+    t, y = _curve(2)
+    y[5] = np.nan
+    df = pd.concat([pd.DataFrame({"id": "a", "t": t, "y": y}),
+                    pd.DataFrame({"id": "gone", "t": t[:3], "y": np.nan})])
+    f = tmp_path / "long.csv"
+    df.to_csv(f, index=False)
+    out = tmp_path / "res.csv"
+    code, _, err = run("estimate", f, "--series", "id", "-o", out, "--scheduler", scheduler)
+    assert code == 0, err
+    res = read_rows(out).set_index("series")
+    assert "dropped 1 rows" in res.loc["a", "warnings"] and pd.isna(res.loc["a", "error"])
+    assert res.loc["a", "n_samples"] == len(t) - 1
+    assert res.loc["gone", "error"]  # every row dropped: an error row, not a silent gap
