@@ -128,14 +128,13 @@ def hit_rate(found, truth):
 
 
 def start_cluster(n_workers):
-    import logging
+    """The LocalCluster estimate_many itself would start (sigfit.batch.local_cluster)."""
+    from distributed import Client
 
-    from distributed import Client, LocalCluster
+    from sigfit.batch import local_cluster
 
-    logging.getLogger("distributed").setLevel(logging.ERROR)
     t0 = time.perf_counter()
-    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=None)
+    cluster = local_cluster(n_workers)
     client = Client(cluster)
     return cluster, client, time.perf_counter() - t0
 

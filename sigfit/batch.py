@@ -328,7 +328,8 @@ def _search_inputs(s: Series, options: dict[str, Any]):
     if series.n != np.size(s.t):
         return None  # rows were dropped: this series no longer shares the group's time stamps
     plan = plan_search(series, options["method"], fmin=fmin, fmax=fmax,
-                       oversampling=oversampling, max_grid_size=MAX_GRID_SIZE)
+                       oversampling=oversampling,
+                       max_grid_size=options.get("max_grid_size", MAX_GRID_SIZE))
     if plan.method != "lombscargle" or plan.coarse:
         return None  # the FFT path is cheap on its own; a coarse-to-fine search has no one grid
     # as in estimate(): the periodogram sees the values with the trend (and offset) removed
@@ -740,7 +741,7 @@ def _open_client(client: Any, scheduler: str | None, workers: int | None, proces
     start a LocalCluster on loopback sized to the machine (one single-threaded worker per core:
     refinement is Python-heavy and holds the GIL)."""
     try:
-        from distributed import Client, LocalCluster
+        from distributed import Client
     except ImportError as exc:
         raise InputError(
             "estimate_many needs dask.distributed: pip install 'sigfit[dask]'"
@@ -756,17 +757,7 @@ def _open_client(client: Any, scheduler: str | None, workers: int | None, proces
     n = workers if workers is not None else (os.cpu_count() or 1)
     if n < 1:
         raise InputError(f"workers must be >= 1, got {n}")
-    # the scheduler's HTTP server (dashboard, health) on a free loopback port: never on the
-    # network, never clashing with another cluster on 8787
-    kw: dict[str, Any] = dict(n_workers=n, threads_per_worker=1, processes=processes,
-                              dashboard_address="127.0.0.1:0")
-    if processes:
-        kw["host"] = "127.0.0.1"  # loopback only: a local run opens no port to the network
-    # the local cluster's own chatter (worker start/stop) is not the user's business
-    import logging
-
-    logging.getLogger("distributed").setLevel(logging.ERROR)
-    cluster = LocalCluster(**kw)
+    cluster = local_cluster(n, processes=processes)
     c = Client(cluster)
 
     def close():
@@ -774,6 +765,30 @@ def _open_client(client: Any, scheduler: str | None, workers: int | None, proces
         cluster.close()
 
     return c, close
+
+
+def local_cluster(n_workers: int, *, processes: bool = True):
+    """The LocalCluster :func:`estimate_many` starts: ``n_workers`` single-threaded workers on
+    loopback (refinement is Python-heavy and holds the GIL; OpenMP/BLAS at one thread each, as
+    Dask sets them), and no HTTP server on the network."""
+    import logging
+
+    import dask
+    from distributed import LocalCluster
+
+    kw: dict[str, Any] = dict(n_workers=n_workers, threads_per_worker=1, processes=processes,
+                              dashboard_address="127.0.0.1:0")
+    if processes:
+        kw["host"] = "127.0.0.1"  # loopback only: a local run opens no port to the network
+    # the local cluster's own chatter (worker start/stop) is not the user's business
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    # Dask's workers return freed memory to the OS eagerly (MALLOC_TRIM_THRESHOLD_=65536); an
+    # estimate allocates and frees many small arrays, and the extra trimming cost 20% more CPU
+    # per series here (benchmarks/RESULTS.md). Keep the other settings (one OpenMP/BLAS thread).
+    environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ", {}).items()
+               if k != "MALLOC_TRIM_THRESHOLD_"}
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+        return LocalCluster(**kw)
 
 
 def _items(source: Any, *, series: str | None, time: str | None, value: str | None,
@@ -915,6 +930,7 @@ def estimate_many(
     chunk_size: int | None = None,
     progress: bool = True,
     on_rows: Callable[[list[dict[str, Any]]], None] | None = None,
+    **estimate_options: Any,
 ) -> Iterator[dict[str, Any]] | BatchSummary:
     """Estimate many series in parallel on Dask: one row per (series, component).
 
@@ -950,6 +966,9 @@ def estimate_many(
         Show a tqdm bar over series on stderr.
     on_rows : callable, optional
         Called with the rows of each completed chunk (after they are written).
+    **estimate_options
+        Any other keyword of :func:`sigfit.estimate` (e.g. ``max_harmonics``,
+        ``max_grid_size``), passed to it for every series.
 
     Returns
     -------
@@ -964,9 +983,20 @@ def estimate_many(
     InputError
         The source, the options or the output cannot be used.
     """
+    if dy is not None and not isinstance(dy, str):
+        raise InputError(
+            "dy= names the uncertainty column of a table; give each series' uncertainties in "
+            "its (id, t, y, dy) tuple instead"
+        )
+    per_series = {"t", "y", "first_power"} & set(estimate_options)
+    if per_series:
+        raise InputError(
+            f"{', '.join(sorted(per_series))} cannot be given for all series at once: pass "
+            "(id, t, y, dy) tuples, or dy=COLUMN for a table"
+        )
     options = dict(method=method, n_components=n_components, fmin=fmin, fmax=fmax,
                    oversampling=oversampling, detrend=detrend, fap_threshold=fap_threshold,
-                   harmonics=harmonics)
+                   harmonics=harmonics, **estimate_options)
     if chunk_size is not None and chunk_size < 1:
         raise InputError(f"chunk_size must be >= 1, got {chunk_size}")
     writer = None if output is None else open_writer(output, resume=resume)

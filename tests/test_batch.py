@@ -253,3 +253,13 @@ def test_first_power_hook_checks_its_grid():
     t, y = _series(1)[0][1:]
     with pytest.raises(sigfit.InputError, match="first_power"):
         sigfit.estimate(t, y, first_power=np.zeros(3))
+
+
+def test_other_estimate_keywords_pass_through(client):
+    series = _series(2)
+    rows = list(estimate_many(series, harmonics=1, client=client, progress=False))
+    _check_against_estimate(rows, series, rtol=1e-12, harmonics=1)
+    with pytest.raises(sigfit.InputError, match="tuple"):
+        estimate_many(series, dy=np.ones(3), client=client)
+    with pytest.raises(sigfit.InputError, match="first_power"):
+        estimate_many(series, first_power=np.ones(3), client=client)
