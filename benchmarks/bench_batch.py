@@ -12,7 +12,9 @@ Everyone searches the same grid: ``sigfit.estimate``'s grid for ``fmax = 5`` at 
 
 1. astropy loop: ``LombScargle(t, y).power(grid, method="fast")`` + argmax + Baluev false-alarm
    probability, one series after another (the anchor; it gives no refinement, phase or errors);
-2. sigfit loop: ``sigfit.estimate(t, y, fmax=5)`` one series after another, no Dask;
+2. sigfit loop: ``sigfit.estimate(t, y, fmax=5, harmonics=1)`` one series after another, no
+   Dask (``harmonics=1``: a pure sinusoid, the model astropy fits; ``--harmonics auto`` measures
+   sigfit's default, which also identifies the fundamental and its harmonics by BIC);
 3. ``estimate_many`` on a LocalCluster (loopback, processes) with 1 and with 2 single-threaded
    workers; cluster start-up is timed apart, a warm-up batch runs first;
 4. per-task overhead: round trip of ``--tasks`` empty tasks on the 1-worker cluster, and the
@@ -82,18 +84,22 @@ def astropy_loop(series, grids):
     return found
 
 
+HARMONICS: int | str = 1  # set from --harmonics
+
+
 def sigfit_loop(series):
     import sigfit
 
-    return {sid: sigfit.estimate(t, y, fmax=FMAX).components[0].frequency for sid, t, y in series}
+    return {sid: sigfit.estimate(t, y, fmax=FMAX, harmonics=HARMONICS).components[0].frequency
+            for sid, t, y in series}
 
 
 def dask_run(series, client, chunk_size=None):
     import sigfit
 
     found = {}
-    for row in sigfit.estimate_many(series, fmax=FMAX, client=client, progress=False,
-                                    chunk_size=chunk_size):
+    for row in sigfit.estimate_many(series, fmax=FMAX, harmonics=HARMONICS, client=client,
+                                    progress=False, chunk_size=chunk_size):
         if row["error"]:
             raise RuntimeError(f"{row['series']}: {row['error']}")
         found[row["series"]] = row["frequency"]
@@ -169,7 +175,12 @@ def main(argv=None):
                     help="series per block; methods take turns block by block")
     ap.add_argument("--sampling", choices=["own", "shared", "both"], default="both")
     ap.add_argument("--tasks", type=int, default=500, help="empty tasks for the overhead")
+    ap.add_argument("--harmonics", default="1",
+                    help="sigfit's harmonics option: 1 (a pure sinusoid, the model astropy fits; "
+                    "default here) or auto (sigfit's default: fundamental and harmonics by BIC)")
     args = ap.parse_args(argv)
+    global HARMONICS
+    HARMONICS = "auto" if args.harmonics == "auto" else int(args.harmonics)
     warnings.simplefilter("ignore")
     log = lambda *a: print(*a, file=sys.stderr, flush=True)  # noqa: E731
 
