@@ -71,7 +71,7 @@ class Component:
         amps = self.harmonic_amplitudes or (self.amplitude,)
         phases = self.harmonic_phases or (self.phase,)
         out = np.zeros_like(t)
-        for h, (a, p) in enumerate(zip(amps, phases), start=1):
+        for h, (a, p) in enumerate(zip(amps, phases, strict=True), start=1):
             # reduce h*f*t to [0, 1) cycles in float64 before multiplying by 2*pi: keeps digits at t ~ 4e9
             cycles = np.mod(h * self.frequency * t, 1.0)
             out += a * np.sin(TWO_PI * cycles + p)
