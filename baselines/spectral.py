@@ -1,0 +1,409 @@
+"""The bridge from sigfit's estimates to the torch models: initialise them, or replace them.
+
+Every estimate here is made from a *training batch* of the task (``estimate_task``: by default
+1024 samples of the sine, 4096 instants of the clock, drawn from a stream that never coincides
+with a training stream or the held-out set), never from the task's known parameters. The clock's
+periods and phases come from ``sigfit.estimate`` on each digit column; the number of classes per
+digit comes from the task's label space (the size of each softmax block), nothing else.
+
+Initialisers (each returns the model, changed in place):
+
+- :func:`init_sin`: ``freq``, ``phase``, ``amplitude`` of the strongest tone.
+- :func:`init_siren`: first-layer units 2k, 2k+1 carry ``sin`` and ``cos`` of tone k (harmonics
+  after fundamentals), the rest keep SIREN's init.
+- :func:`init_fourier`: Fourier features at every estimated period and its harmonics, phases from
+  ``t mod P`` in float64 (:func:`reduced_phase`) before any cast.
+- :func:`init_snake`: the first Snake layer's ``a`` per channel so that channel oscillates at an
+  estimated frequency.
+
+Replacements:
+
+- :class:`SpectralSine`: the fitted sum of sinusoids (:meth:`EstimateResult.predict`), no training.
+- :class:`ClockDecoder`: digit ``k`` is ``floor(b_k * frac((t - t0_k)/P_k))`` with ``P_k`` the
+  estimated period and ``t0_k`` fitted to the staircase of the training batch
+  (:func:`fit_staircase_phase`); :class:`ClockPhaseModel` is its differentiable torch twin whose
+  periods and phases can be fine-tuned.
+
+Learning rates (:func:`spectral_lr`): the same rule for random and spectral init. ``Sin`` trains
+with plain SGD at half of :func:`baselines.stable_lr` for the task's input range ``R`` and batch
+(``60 B / ((10 B + 17) A^2 R^2)``, mean-square stability at the optimum; the optimum's curvature
+does not depend on where training starts). The MLPs see ``u = (x - c)/s`` in [-1, 1] and train
+with Adam; Adam's step is about ``lr`` per parameter whatever the curvature, so the rule there
+is that one step may move a spectral first-layer phase by at most ~0.03 rad at |u| = 1: 1e-3 for
+Fourier/GELU/Snake (whose features or first layer are not scaled by w0), ``1e-3 / w0`` for SIREN.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from sigfit.errors import InputError
+from sigfit.estimate import estimate
+from sigfit.results import EstimateResult
+
+from .landscape import stable_lr
+from .models import FourierMLP, Sin, Siren, SnakeMLP
+
+TWO_PI = 2.0 * math.pi
+DEFAULT_ESTIMATE_SAMPLES = {"sine": 1024, "clock": 4096}
+INITS = ("random", "spectral")
+STAIRCASE_SAMPLES = 65536  # training instants for the clock decoder's staircase fit
+
+
+def _estimate_rng(seed: int) -> np.random.Generator:
+    # entropy word 2: training streams use 0 and the held-out set 1 (baselines.tasks)
+    return np.random.default_rng([int(seed), 2])
+
+
+@dataclass
+class TaskEstimate:
+    """Estimates from one training batch: one :class:`EstimateResult` per output column (the sine:
+    one; the clock: one per digit, most significant first), and the batch they came from."""
+
+    results: list[EstimateResult]
+    n_samples: int
+    seed: int
+    wall_s: float
+    x: np.ndarray
+    y: np.ndarray
+
+    @property
+    def tones(self) -> list[tuple[float, float, int, float]]:
+        """``(frequency, phase, harmonic, amplitude)`` of every fitted sinusoid, fundamentals of
+        all columns first, then harmonics in order (cycles per unit x, radians at x = 0)."""
+        comps = [c for r in self.results for c in r.components if c.significant] or [
+            r.components[0] for r in self.results if r.components]
+        out = [(c.frequency, c.phase, 1, c.amplitude) for c in comps]
+        hmax = max((len(c.harmonic_amplitudes) for c in comps), default=0)
+        for h in range(2, hmax + 1):
+            for c in comps:
+                if len(c.harmonic_amplitudes) >= h:
+                    out.append((h * c.frequency, c.harmonic_phases[h - 1], h, c.harmonic_amplitudes[h - 1]))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"n_samples": self.n_samples, "seed": self.seed, "wall_s": self.wall_s,
+                "columns": [r.to_dict() for r in self.results]}
+
+
+def estimate_task(task, n_samples: int | None = None, seed: int = 0, **kwargs) -> TaskEstimate:
+    """Run :func:`sigfit.estimate` on ``n_samples`` fresh training pairs of ``task``.
+
+    ``kwargs`` go to :func:`sigfit.estimate` (defaults: ``n_components=1`` per column, harmonics
+    ``"auto"``). The sine's batch defaults to 1024, the clock's to 4096.
+    """
+    import time
+
+    n = int(n_samples or DEFAULT_ESTIMATE_SAMPLES.get(task.name, 1024))
+    if n < 16:
+        raise InputError(f"estimate samples must be at least 16, got {n}")
+    x, y = task.sample(n, _estimate_rng(seed))
+    t0 = time.perf_counter()
+    cols = y.reshape(n, -1)
+    results = [estimate(x, cols[:, j].astype(np.float64), **kwargs) for j in range(cols.shape[1])]
+    for j, r in enumerate(results):
+        if not r.components:
+            raise InputError(f"no periodic component found in output column {j}; "
+                             "give more estimate samples")
+    return TaskEstimate(results, n, int(seed), time.perf_counter() - t0, x, y)
+
+
+def _two_product(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``a*b = p + e`` exactly in float64 (Dekker 1971, TwoProduct with Veltkamp splitting)."""
+    p = a * b
+
+    def split(x):
+        c = 134217729.0 * x  # 2**27 + 1
+        hi = c - (c - x)
+        return hi, x - hi
+
+    ah, al = split(a)
+    bh, bl = split(b)
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    return p, e
+
+
+def reduced_phase(frequency, phase, centre: float) -> np.ndarray:
+    """Phase (radians, in [0, 2 pi)) at ``x = centre`` of ``sin(2 pi f x + phase)``.
+
+    ``centre mod P`` in cycles, i.e. ``frac(f * centre)``, is computed in float64 from the exact
+    product (``f*centre = p + e``, :func:`_two_product`; ``frac(p)`` is exact), so no digits are
+    lost when ``f * centre`` is huge (the clock: 3e7 cycles at the centre of 120 years, where a
+    plain product would lose ~4e-9 cycles) and nothing is cast before the reduction."""
+    f = np.asarray(frequency, dtype=np.float64)
+    p = np.asarray(phase, dtype=np.float64)
+    hi, lo = _two_product(f, np.float64(centre))
+    cycles = np.mod(np.mod(hi, 1.0) + lo, 1.0)
+    return np.mod(TWO_PI * cycles + p, TWO_PI)
+
+
+# --------------------------------------------------------------------------- initialisers
+
+
+@torch.no_grad()
+def init_sin(model: Sin, est: TaskEstimate) -> Sin:
+    """The strongest tone's angular frequency, phase and amplitude (``A sin(w x + p)``)."""
+    c = est.results[0].components[0]
+    return model.set(freq=c.angular_frequency, phase=c.phase, amplitude=c.amplitude)
+
+
+@torch.no_grad()
+def init_siren(model: Siren, est: TaskEstimate) -> Siren:
+    """First-layer units 2k and 2k+1 compute ``sin`` and ``cos`` of tone k in raw x, as many tones
+    as half the width allows; the rest of the network keeps SIREN's init."""
+    lin = model.first.linear
+    tones = est.tones[: lin.out_features // 2]
+    w0, c, s = model.first.w0, model.input_offset, model.input_scale
+    for k, (f, p, _, _) in enumerate(tones):
+        pc = float(reduced_phase(f, p, c))  # phase at x = c, where u = 0
+        for unit, extra in ((2 * k, 0.0), (2 * k + 1, math.pi / 2)):
+            # sin(w0 (W u + b)) = sin(w (x - c) + pc + extra) with W = w s / w0, b = (pc + extra)/w0
+            lin.weight[unit, 0] = TWO_PI * f * s / w0
+            lin.bias[unit] = (pc + extra) / w0
+    return model
+
+
+@torch.no_grad()
+def init_fourier(model: FourierMLP, est: TaskEstimate) -> FourierMLP:
+    """Features at the estimated frequencies and harmonics (as many as the model has), phases
+    from ``x mod P`` in float64 (:func:`reduced_phase`); the remaining features keep their draw."""
+    feats = model.features
+    tones = est.tones[: feats.n_features]
+    if not tones:
+        return model
+    f = np.array([t[0] for t in tones])
+    p = np.array([t[1] for t in tones])
+    idx = torch.arange(len(tones))
+    # forward computes 2 pi frac(B u + phase/2pi) with u = (x - c)/s: B = f s, phase = phase at x = c
+    feats.frequency[idx] = torch.as_tensor(f * model.input_scale, dtype=torch.float64)
+    feats.phase[idx] = torch.as_tensor(reduced_phase(f, p, model.input_offset), dtype=torch.float64)
+    return model
+
+
+@torch.no_grad()
+def init_snake(model: SnakeMLP, est: TaskEstimate) -> SnakeMLP:
+    """First Snake layer: channel j gets ``a_j = pi f_k s / |W_j|`` for tone k = j mod K, so that
+    ``sin^2(a_j W_j u)`` (angular frequency ``2 a_j |W_j|`` in u) oscillates at ``2 pi f_k`` in
+    raw x (Ziyin et al. 2020: Snake's period in its input is pi/a)."""
+    act = model.acts[0]
+    first = model.net[0]
+    tones = [t for t in est.tones if t[2] == 1] or est.tones
+    f = np.array([tones[j % len(tones)][0] for j in range(act.a.numel())])
+    w = first.weight[:, 0].detach().double().abs().clamp_min(1e-3).cpu().numpy()
+    act.a.copy_(torch.as_tensor(math.pi * f * model.input_scale / w, dtype=act.a.dtype))
+    return model
+
+
+INITIALISERS = {"sin": init_sin, "siren": init_siren, "fourier": init_fourier, "snake": init_snake}
+
+
+def spectral_init(model, name: str, est: TaskEstimate):
+    """Apply the initialiser for model family ``name``; GELU has no spectral parameter."""
+    try:
+        fn = INITIALISERS[name]
+    except KeyError:
+        raise InputError(f"model {name!r} has no spectral initialisation; "
+                         f"choose one of {', '.join(INITIALISERS)}") from None
+    return fn(model, est)
+
+
+def spectral_lr(name: str, task, batch: int, *, amplitude: float = 1.0, w0: float = 30.0) -> dict[str, Any]:
+    """Optimiser and learning rate by the rule in the module docstring (same for both inits)."""
+    if name == "sin":
+        return {"optimizer": "sgd", "lr": 0.5 * stable_lr(task.input_scale, amplitude=amplitude, batch=batch)}
+    return {"optimizer": "adam", "lr": 1e-3 / w0 if name == "siren" else 1e-3}
+
+
+# --------------------------------------------------------------------------- replacements
+
+
+class SpectralSine(nn.Module):
+    """The fitted sum of sinusoids as a module (float64, no parameters, no training)."""
+
+    def __init__(self, result: EstimateResult):
+        super().__init__()
+        self.result = result
+        self.dtype = torch.float64
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.result.predict(x.detach().reshape(-1).double().cpu().numpy())
+        return torch.as_tensor(y, device=x.device).unsqueeze(1)
+
+
+def fit_staircase_phase(t: np.ndarray, digits: np.ndarray, period: float, base: int,
+                        scale: float = 1.0) -> tuple[float, float, float]:
+    """Offset ``theta`` and drift ``delta`` (cycles) such that
+    ``digit = floor(base * frac(t/P + delta*t/scale - theta))`` on every sample, with the widest margin.
+
+    Each sample confines the phase offset to an arc of width ``1/base``:
+    ``theta - delta*t_i/scale`` in ``(a_i - 1/base, a_i]`` with ``a_i = frac(t_i/P - d_i/base)``.
+    The arcs are unwrapped around their circular mean and the Chebyshev centre of the feasible
+    set (maximise the margin ``m`` to every arc's ends) is found by linear programming (HiGHS).
+    ``delta`` absorbs the period's estimation error (a phase drift across ``scale``); ``m`` is
+    negative when no straight line fits all staircases (period or labels off). ``t`` should be
+    centred (float64); ``t/P`` is reduced with ``fmod`` first. Returns ``(theta, delta, m)``.
+    """
+    from scipy.optimize import linprog
+
+    t = np.asarray(t, dtype=np.float64)
+    d = np.asarray(digits, dtype=np.float64)
+    z = np.mod(np.fmod(t, period) / period, 1.0)
+    a = np.mod(z - d / base, 1.0)
+    guess = float(np.angle(np.mean(np.exp(2j * np.pi * (a - 0.5 / base)))) / TWO_PI) + 0.5 / base
+    au = guess + np.mod(a - guess + 0.5, 1.0) - 0.5
+    tau = t / scale
+    ones = np.ones_like(tau)
+    # variables (theta, delta, m); the phase offset at sample i is theta - delta*tau_i.
+    # Cutting planes: solve on a subset, add the tightest arcs of all samples, until none is violated.
+    active = np.arange(min(len(t), 2048))
+    for _ in range(20):
+        A = np.vstack([np.column_stack([ones[active], -tau[active], ones[active]]),   # <= a
+                       np.column_stack([-ones[active], tau[active], ones[active]])])  # <= 1/b - a
+        res = linprog(c=[0.0, 0.0, -1.0], A_ub=A,
+                      b_ub=np.concatenate([au[active], 1.0 / base - au[active]]),
+                      bounds=[(None, None), (-0.5, 0.5), (None, 0.5 / base)], method="highs")
+        if not res.success:  # pragma: no cover - the LP is always feasible with m free below
+            raise InputError(f"staircase phase fit failed: {res.message}")
+        theta, delta, m = res.x
+        off = theta - delta * tau
+        slack = np.minimum(au - off, off - (au - 1.0 / base))
+        if slack.min() >= m - 1e-12:
+            break
+        active = np.union1d(active, np.argsort(slack)[:1024])
+    theta, delta, m = res.x
+    return float(np.mod(theta, 1.0)), float(delta), float(m)
+
+
+@dataclass
+class ClockDecoder:
+    """Digits from phases: digit k = ``floor(bases[k] * frac((t - centre)/periods[k] - thetas[k]))``
+    (most significant first, the task's target order). Built by :meth:`from_estimate`."""
+
+    periods: tuple[float, ...]
+    thetas: tuple[float, ...]
+    bases: tuple[int, ...]
+    centre: float
+    scale: float = 1.0
+    drifts: tuple[float, ...] = ()  # cycles across `scale`: the periods' correction
+    margins: tuple[float, ...] = ()
+
+    @classmethod
+    def from_estimate(cls, task, est: TaskEstimate, staircase_samples: int = STAIRCASE_SAMPLES) -> ClockDecoder:
+        """Periods from the estimate of each digit column; the staircase phase (and a drift that
+        corrects the period) fitted on a training batch of ``staircase_samples`` (drawn with the
+        estimate's seed; the fit is a cheap LP, so it can afford more samples than the
+        periodogram: more samples pin each digit boundary closer, to well under a second); the
+        number of classes per digit from the task's label space."""
+        bases = tuple(int(b) for b in task.digit_bases)
+        if len(est.results) != len(bases):
+            raise InputError(f"the estimate has {len(est.results)} columns but the task has {len(bases)} digits")
+        centre = float(task.input_offset)
+        x, y = task.sample(int(staircase_samples), np.random.default_rng([est.seed, 3]))
+        x = np.concatenate([est.x, x])
+        y = np.concatenate([est.y, y])
+        tc = x - centre
+        scale = float(task.input_scale)
+        periods, thetas, drifts, margins = [], [], [], []
+        for k, (r, b) in enumerate(zip(est.results, bases, strict=True)):
+            period = r.components[0].period
+            theta, drift, margin = fit_staircase_phase(tc, y[:, k], period, b, scale)
+            periods.append(period)
+            thetas.append(theta)
+            drifts.append(drift)
+            margins.append(margin)
+        return cls(tuple(periods), tuple(thetas), bases, centre, scale, tuple(drifts), tuple(margins))
+
+    @property
+    def corrected_periods(self) -> tuple[float, ...]:
+        """Periods with the staircase fit's drift folded in: ``1/(1/P + delta/scale)``."""
+        drifts = self.drifts or (0.0,) * len(self.periods)
+        return tuple(1.0 / (1.0 / P + dl / self.scale) for P, dl in zip(self.periods, drifts, strict=True))
+
+    def phases(self, t) -> np.ndarray:
+        """(n, digits) phase of each digit in cycles, [0, 1), float64."""
+        tc = np.asarray(t, dtype=np.float64) - self.centre
+        drifts = self.drifts or (0.0,) * len(self.periods)
+        cols = [np.mod(np.fmod(tc, P) / P + dl * tc / self.scale - th, 1.0)
+                for P, th, dl in zip(self.periods, self.thetas, drifts, strict=True)]
+        return np.stack(cols, axis=1)
+
+    def predict(self, t) -> np.ndarray:
+        """(n, digits) int64 digits, most significant first."""
+        ph = self.phases(t)
+        b = np.asarray(self.bases)
+        return np.minimum(np.floor(ph * b).astype(np.int64), b - 1)
+
+    def accuracy(self, t, digits, names=None) -> dict[str, float]:
+        right = self.predict(t) == np.asarray(digits)
+        names = names or [f"digit{k}" for k in range(right.shape[1])]
+        acc = {n: float(right[:, k].mean()) for k, n in enumerate(names)}
+        acc["all"] = float(right.all(axis=1).mean())
+        return acc
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"periods": list(self.periods), "thetas": list(self.thetas), "bases": list(self.bases),
+                "centre": self.centre, "scale": self.scale, "drifts": list(self.drifts),
+                "corrected_periods": list(self.corrected_periods), "margins": list(self.margins)}
+
+
+class ClockPhaseModel(nn.Module):
+    """Differentiable :class:`ClockDecoder` producing the classify head's logits.
+
+    Digit k's phase ``phi = frac(f_k (x - c) - theta_k)``, with ``f_k = 1/P_k + dfreq_k / s``
+    (``dfreq`` starts at the decoder's drifts)
+    (``s`` the half-span: ``dfreq`` is the phase drift in cycles across it, so its gradient is O(1)
+    rather than O(s)); class j's logit is ``kappa_k cos(2 pi (phi - (j + 1/2)/b_k))``, largest for
+    the class whose arc centre is nearest, so argmax is exactly ``floor(b phi)``. All float64.
+    Trainable: ``dfreq``, ``theta``, ``log_kappa``.
+    """
+
+    def __init__(self, decoder: ClockDecoder, input_scale: float):
+        super().__init__()
+        self.dtype = torch.float64
+        self.centre = float(decoder.centre)
+        self.input_scale = float(input_scale)
+        self.bases = tuple(decoder.bases)
+        self.register_buffer("freq0", torch.tensor([1.0 / P for P in decoder.periods], dtype=torch.float64))
+        self.dfreq = nn.Parameter(torch.tensor(decoder.drifts or (0.0,) * len(self.bases), dtype=torch.float64))
+        self.theta = nn.Parameter(torch.tensor(decoder.thetas, dtype=torch.float64))
+        # sharp enough that neighbouring classes differ by ~10 nats at an arc centre
+        kappa = [10.0 * b * b / (2 * math.pi**2) for b in self.bases]
+        self.log_kappa = nn.Parameter(torch.log(torch.tensor(kappa, dtype=torch.float64)))
+        for k, b in enumerate(self.bases):
+            self.register_buffer(f"centres{k}", (torch.arange(b, dtype=torch.float64) + 0.5) / b)
+
+    def phases(self, x: torch.Tensor) -> torch.Tensor:
+        tc = x.reshape(-1).to(torch.float64) - self.centre
+        periods = 1.0 / self.freq0
+        # reduce with the fixed period first (exact in float64), then add the small trainable drift
+        base = torch.remainder(torch.fmod(tc.unsqueeze(1), periods) * self.freq0, 1.0)
+        drift = tc.unsqueeze(1) / self.input_scale * self.dfreq
+        return torch.remainder(base + drift - self.theta, 1.0)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        ph = self.phases(x)
+        blocks = []
+        for k in range(len(self.bases)):
+            centres = getattr(self, f"centres{k}")
+            blocks.append(torch.exp(self.log_kappa[k]) * torch.cos(TWO_PI * (ph[:, k : k + 1] - centres)))
+        return torch.cat(blocks, dim=1)
+
+
+def replacement(task, est: TaskEstimate) -> nn.Module:
+    """The task's replacement model: the fitted sinusoids (sine) or the phase model (clock)."""
+    if task.name == "sine":
+        return SpectralSine(est.results[0])
+    return ClockPhaseModel(ClockDecoder.from_estimate(task, est), task.input_scale)
+
+
+__all__ = [
+    "DEFAULT_ESTIMATE_SAMPLES", "INITIALISERS", "INITS", "ClockDecoder", "ClockPhaseModel", "SpectralSine",
+    "TaskEstimate", "estimate_task", "fit_staircase_phase", "init_fourier", "init_sin", "init_siren",
+    "init_snake", "reduced_phase", "replacement", "spectral_init", "spectral_lr",
+]
