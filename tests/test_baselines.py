@@ -91,7 +91,7 @@ def test_sin_random_init_with_the_seeds_sgd_stays_near_one(seed):
     res = bl.Trainer(model, task, quiet(optimizer="sgd", lr=1e-4, batch=32, steps=400, seed=seed)).run()
     assert res.status == "completed"
     assert 0.9 < res.final_loss < 1.1
-    assert abs(float(model.freq) - OMEGA) > 1.0  # nowhere near the answer
+    assert abs(model.freq.item() - OMEGA) > 1.0  # nowhere near the answer
 
 
 def test_sin_random_init_fails_at_every_swept_learning_rate():
@@ -110,7 +110,7 @@ def test_freq_31_gives_loss_zero():
     # the seed's literal experiment: float32 x, float32 target, float32 model -> exactly 0
     x = (torch.rand(32, generator=torch.Generator().manual_seed(0)) * 2 - 1) * R
     m = bl.Sin(OMEGA)
-    assert float(((m.freq * x).sin() - torch.sin(x * OMEGA)).pow(2).mean()) == 0.0
+    assert ((m.freq * x).sin() - torch.sin(x * OMEGA)).pow(2).mean().item() == 0.0
     # on the float64 task: float64 is exact to rounding; float32 has a floor from quantising x
     task = bl.SineTask(eval_size=10_000)
     for dtype, bound in (("float64", 1e-20), ("float32", 1e-5)):

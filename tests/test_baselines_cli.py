@@ -116,3 +116,25 @@ def test_landscape_writes_figure_and_prints_half_width(tmp_path, capsys):
                            "--zoom-points", "201", "-o", str(fig), "--json"], capsys)
     d = json.loads(stdout)
     assert d["half_width_times_range"] == pytest.approx(4.4934, rel=0.03)
+
+
+def test_ctrl_c_keeps_log_and_summary_and_exits_130(tmp_path, capsys, monkeypatch):
+    import baselines
+
+    calls = {"n": 0}
+    original = baselines.SineTask.sample
+
+    def sample_then_interrupt(self, n, rng):
+        calls["n"] += 1
+        if calls["n"] == 251:  # Ctrl-C while drawing the 251st batch
+            raise KeyboardInterrupt
+        return original(self, n, rng)
+
+    monkeypatch.setattr(baselines.SineTask, "sample", sample_then_interrupt)
+    out = tmp_path / "int"
+    code, stdout, err = run(["train", "sine", "--model", "sin", "--steps", "1000", "--eval-size", "100",
+                             "--out", str(out)], capsys)
+    assert code == 130 and "interrupted after 250 steps" in err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "interrupted" and summary["steps"] == 250
+    assert [json.loads(s)["step"] for s in (out / "log.jsonl").read_text().splitlines()] == [100, 200, 250]
