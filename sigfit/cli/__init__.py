@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "scalogram": ".scalogram:scalogram",
     "landscape": ".landscape:landscape",
     "train": ".train:train",
+    "compare": ".compare:compare",
 }
 
 

@@ -1,0 +1,350 @@
+"""Random vs spectral initialisation, and the replacement, on one task: the engine behind
+``sigfit compare``.
+
+Fairness: for a given seed every run (each model, each init) sees the same training stream
+(``TrainerConfig.seed``), the same step count or wall-clock budget, the same optimiser and
+learning rate (:func:`baselines.spectral.spectral_lr`: one rule for both inits) and the same
+held-out set. The estimate of each seed is made from its own training batch
+(:func:`baselines.spectral.estimate_task`). ``results.json`` is rewritten atomically after
+every run, so an interrupted comparison keeps the runs already finished.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sigfit.errors import InputError
+
+from .models import ModelConfig, build_model
+from .spectral import (
+    INITIALISERS,
+    ClockDecoder,
+    estimate_task,
+    replacement,
+    spectral_init,
+    spectral_lr,
+)
+from .sweep import lr_grid
+from .train import Trainer, TrainerConfig, _finite, _versions, write_json_atomic
+
+SINE_THRESHOLD = 1e-10  # held-out MSE
+CLOCK_THRESHOLD = 0.999  # exact h:m:s accuracy
+
+
+@dataclass
+class CompareConfig:
+    """What one comparison runs. Saved in ``results.json``."""
+
+    task: str = "sine"
+    models: tuple[str, ...] = ("sin", "siren", "gelu", "snake", "fourier")
+    seeds: int = 3
+    steps: int | None = 100
+    budget: float | None = None  # seconds per run
+    estimate_samples: int | None = None  # default: 1024 sine, 4096 clock
+    dtype: str = "float64"
+    batch: int | None = None  # default: the task's (32 sine, 256 clock)
+    eval_every: int | None = None  # default: ~50 evaluations per run
+    sweep: bool = False  # random init: also try lr x 10**k, k = -2..1, keep the best
+    threshold: float | None = None  # default SINE_THRESHOLD / CLOCK_THRESHOLD
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["models"] = list(self.models)
+        return d
+
+
+@dataclass
+class Comparison:
+    config: CompareConfig
+    task: Any
+    estimates: list[dict[str, Any]] = field(default_factory=list)
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    curves: list[dict[str, Any]] = field(default_factory=list)
+    status: str = "running"
+    first_estimate: Any = None  # the TaskEstimate of seed 0 (for the plots)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _finite({
+            "config": self.config.to_dict(), "task": self.task.to_dict(), "versions": _versions(),
+            "seeds": list(range(self.config.seeds)), "threshold": _threshold(self.config),
+            "status": self.status, "estimates": self.estimates, "runs": self.runs, "curves": self.curves,
+        })
+
+
+def _threshold(cfg: CompareConfig) -> float:
+    if cfg.threshold is not None:
+        return float(cfg.threshold)
+    return SINE_THRESHOLD if cfg.task == "sine" else CLOCK_THRESHOLD
+
+
+def _reached(cfg: CompareConfig, metrics: dict[str, Any]) -> bool:
+    thr = _threshold(cfg)
+    if cfg.task == "sine":
+        loss = metrics.get("eval_loss")
+        return loss is not None and math.isfinite(loss) and loss < thr
+    return (metrics.get("accuracy") or {}).get("all", 0.0) >= thr
+
+
+def _train_run(cmp: Comparison, model, name: str, init: str, seed: int, lr: float, optimizer: str):
+    cfg = cmp.config
+    task = cmp.task
+    steps = cfg.steps
+    every = cfg.eval_every or (max(1, steps // 50) if steps else 10)
+    tcfg = TrainerConfig(optimizer=optimizer, lr=lr, batch=int(cfg.batch or task.default_batch), steps=steps,
+                         budget=cfg.budget, seed=seed, log_every=every, eval_every=every, progress=False)
+    trainer = Trainer(model, task, tcfg)
+    m0 = task.evaluate(model, trainer.device)
+    curve = [(0, m0["eval_loss"], (m0.get("accuracy") or {}).get("all"))]
+    first = [0 if _reached(cfg, m0) else None]
+
+    def on_eval(tr):
+        m = tr.metrics
+        curve.append((tr.step, m["eval_loss"], (m.get("accuracy") or {}).get("all")))
+        if first[0] is None and _reached(cfg, m):
+            first[0] = tr.step
+
+    trainer.add_callback("on_eval", on_eval)
+    res = trainer.run()
+    if res.steps and curve[-1][0] != res.steps and res.final_loss is not None:
+        curve.append((res.steps, res.final_loss, (res.accuracy or {}).get("all")))
+        if first[0] is None and _reached(cfg, {"eval_loss": res.final_loss, "accuracy": res.accuracy}):
+            first[0] = res.steps
+    run = {"model": name, "init": init, "seed": seed, "steps_to_threshold": first[0],
+           "final_loss": res.final_loss, "accuracy": res.accuracy, "wall_s": res.wall_s,
+           "steps": res.steps, "status": res.status, "optimizer": optimizer, "lr": lr}
+    return run, curve, res.status
+
+
+def run_comparison(cfg: CompareConfig, task, out_dir: str | None = None, *, log=None) -> Comparison:
+    """Run every seed: the replacement, then each model with random and spectral init.
+
+    ``out_dir``: ``results.json`` is written there after each run. ``log(str)`` reports progress.
+    Ctrl-C stops after the run in progress is recorded (``status: "interrupted"``).
+    """
+    for m in cfg.models:
+        if cfg.task == "clock" and m == "sin":
+            raise InputError("the Sin model fits only the sine task; drop it from --models for the clock")
+    cmp = Comparison(cfg, task)
+    path = os.path.join(out_dir, "results.json") if out_dir else None
+    log = log or (lambda s: print(s, file=sys.stderr))
+
+    def save():
+        if path:
+            write_json_atomic(path, cmp.to_dict())
+
+    try:
+        for seed in range(cfg.seeds):
+            est = estimate_task(task, cfg.estimate_samples, seed=seed)
+            entry = {"seed": seed, **est.to_dict()}
+            if cmp.first_estimate is None:
+                cmp.first_estimate = est
+            # replacement: no training for the sine; the clock's phase decoder is evaluated as built
+            t0 = time.perf_counter()
+            rep = replacement(task, est)
+            if cfg.task == "clock":
+                entry["decoder"] = ClockDecoder.from_estimate(task, est).to_dict()
+            m = task.evaluate(rep, "cpu")
+            cmp.estimates.append(entry)
+            cmp.runs.append({"model": "spectral" if cfg.task == "sine" else "phase-decoder", "init": "replace",
+                             "seed": seed, "steps_to_threshold": 0 if _reached(cfg, m) else None,
+                             "final_loss": m["eval_loss"], "accuracy": m.get("accuracy"),
+                             "wall_s": time.perf_counter() - t0 + est.wall_s, "steps": 0, "status": "completed"})
+            log(_line(cmp.runs[-1]))
+            save()
+            for name in cfg.models:
+                for init in ("random", "spectral"):
+                    if init == "spectral" and name not in INITIALISERS:
+                        continue  # GELU has no spectral parameter: random init only
+                    mcfg = ModelConfig(name, dtype=cfg.dtype, seed=seed)
+                    amp = est.results[0].components[0].amplitude if cfg.task == "sine" else 1.0
+                    hp = spectral_lr(name, task, int(cfg.batch or task.default_batch), amplitude=amp,
+                                     w0=mcfg.w0)
+                    lrs = [hp["lr"]]
+                    if init == "random" and cfg.sweep:
+                        lrs = lr_grid(hp["lr"], decades=(-2.0, 1.0), per_decade=1)
+                    best = None
+                    for lr in lrs:
+                        model = build_model(mcfg, task)
+                        if init == "spectral":
+                            spectral_init(model, name, est)
+                        run, curve, status = _train_run(cmp, model, name, init, seed, lr, hp["optimizer"])
+                        if best is None or _better(run, best[0]):
+                            best = (run, curve)
+                        if status == "interrupted":
+                            raise KeyboardInterrupt
+                    run, curve = best
+                    if len(lrs) > 1:
+                        run["swept_lrs"] = lrs
+                    cmp.runs.append(run)
+                    cmp.curves.append({"model": name, "init": init, "seed": seed,
+                                       "step": [c[0] for c in curve], "eval_loss": [c[1] for c in curve],
+                                       "accuracy": [c[2] for c in curve]})
+                    log(_line(run))
+                    save()
+        cmp.status = "completed"
+    except KeyboardInterrupt:
+        cmp.status = "interrupted"
+    save()
+    return cmp
+
+
+def _better(a: dict, b: dict) -> bool:
+    def key(r):
+        loss = r["final_loss"] if r["final_loss"] is not None and math.isfinite(r["final_loss"]) else math.inf
+        acc = (r.get("accuracy") or {}).get("all", 0.0)
+        return (-acc, loss)
+
+    return key(a) < key(b)
+
+
+def _line(run: dict) -> str:
+    acc = run.get("accuracy")
+    a = f" acc {100 * acc['all']:.3f}%" if acc else ""
+    loss = run["final_loss"]
+    ls = "n/a" if loss is None else f"{loss:.3g}"
+    return (f"seed {run['seed']} {run['model']:>13} {run['init']:>8}: loss {ls}{a}, "
+            f"steps to threshold {run['steps_to_threshold']}, {run['wall_s']:.1f} s")
+
+
+def summary_rows(cmp: Comparison) -> list[dict[str, Any]]:
+    """One row per (model, init): seeds, how many reached the threshold, median steps to it,
+    median final loss and accuracy."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in cmp.runs:
+        groups.setdefault((r["model"], r["init"]), []).append(r)
+    rows = []
+    for (model, init), rs in groups.items():
+        reached = [r["steps_to_threshold"] for r in rs if r["steps_to_threshold"] is not None]
+        losses = [r["final_loss"] for r in rs if r["final_loss"] is not None]
+        accs = [r["accuracy"]["all"] for r in rs if r.get("accuracy")]
+        rows.append({"model": model, "init": init, "seeds": len(rs), "reached": len(reached),
+                     "median_steps": float(np.median(reached)) if reached else None,
+                     "median_loss": float(np.median(losses)) if losses else None,
+                     "median_accuracy": float(np.median(accs)) if accs else None,
+                     "median_wall_s": float(np.median([r["wall_s"] for r in rs]))})
+    return rows
+
+
+def format_table(cmp: Comparison) -> str:
+    rows = summary_rows(cmp)
+    thr = _threshold(cmp.config)
+    what = f"MSE < {thr:g}" if cmp.config.task == "sine" else f"accuracy >= {100 * thr:g}%"
+    head = f"{'model':>13} {'init':>8} {'reached':>9} {'med steps':>9} {'med loss':>10} {'med acc':>9} {'wall s':>7}"
+    lines = [f"threshold: held-out {what}", head]
+    for r in rows:
+        acc = "" if r["median_accuracy"] is None else f"{100 * r['median_accuracy']:.3f}%"
+        steps = "-" if r["median_steps"] is None else f"{r['median_steps']:g}"
+        loss = "-" if r["median_loss"] is None else f"{r['median_loss']:.3g}"
+        lines.append(f"{r['model']:>13} {r['init']:>8} {r['reached']:>4}/{r['seeds']:<4} {steps:>9} "
+                     f"{loss:>10} {acc:>9} {r['median_wall_s']:>7.1f}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- plots
+
+
+def plot_comparison(cmp: Comparison, out_dir: str) -> list[str]:
+    """Loss vs step (median and min-max over seeds, log scale), clock accuracy vs step, the
+    periodogram with the estimate marked, and (sine) the loss landscape with 1 - normalised
+    periodogram. Returns the paths written."""
+    from sigfit.plot import pyplot, save_figure
+
+    plt = pyplot()
+    paths = []
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for c in cmp.curves:
+        groups.setdefault((c["model"], c["init"]), []).append(c)
+    keys = [("eval_loss", "held-out loss", "loss_vs_step.png", True)]
+    if cmp.config.task == "clock":
+        keys.append(("accuracy", "exact h:m:s accuracy", "accuracy_vs_step.png", False))
+    for key, label, fname, logy in keys:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        for (model, init), cs in groups.items():
+            n = min(len(c["step"]) for c in cs)
+            steps = np.asarray(cs[0]["step"][:n], dtype=float)
+            vals = np.array([[np.nan if v is None else v for v in c[key][:n]] for c in cs], dtype=float)
+            if logy:
+                vals = np.maximum(vals, 1e-30)
+            med = np.nanmedian(vals, axis=0)
+            ls = "-" if init == "spectral" else "--"
+            (line,) = ax.plot(steps, med, ls, label=f"{model} {init}")
+            ax.fill_between(steps, np.nanmin(vals, axis=0), np.nanmax(vals, axis=0), alpha=0.15,
+                            color=line.get_color())
+        if logy:
+            ax.set_yscale("log")
+            if cmp.config.task == "sine":
+                ax.axhline(_threshold(cmp.config), color="k", lw=0.8, ls=":")
+        ax.set_xlabel("step")
+        ax.set_ylabel(label)
+        ax.set_title(f"{cmp.config.task}: median over {cmp.config.seeds} seeds (band: min-max)")
+        ax.legend(fontsize=7)
+        p = os.path.join(out_dir, fname)
+        save_figure(fig, p)
+        plt.close(fig)
+        paths.append(p)
+    est = cmp.first_estimate
+    if est is not None:
+        paths += _plot_periodogram(cmp, est, out_dir, plt, save_figure)
+    return paths
+
+
+def _plot_periodogram(cmp, est, out_dir, plt, save_figure) -> list[str]:
+    paths = []
+    n = len(est.results)
+    fig, axes = plt.subplots(n, 1, figsize=(7, 2.6 * n), squeeze=False)
+    names = getattr(cmp.task, "names", ["y"])
+    for ax, r, name in zip(axes[:, 0], est.results, names, strict=False):
+        if r.periodogram is not None:
+            ax.plot(r.periodogram.frequency, r.periodogram.power, lw=0.6)
+            ax.set_xscale("log")
+        f = r.components[0].frequency
+        ax.axvline(f, color="r", ls="--", lw=0.8, label=f"estimate P = {1 / f:.10g}")
+        ax.set_ylabel(f"power ({name})")
+        ax.legend(fontsize=7)
+    axes[-1, 0].set_xlabel("frequency (cycles per unit of x)")
+    p = os.path.join(out_dir, "periodogram.png")
+    save_figure(fig, p)
+    plt.close(fig)
+    paths.append(p)
+    if cmp.config.task == "sine":
+        from .landscape import expected_loss
+
+        task = cmp.task
+        c = est.results[0].components[0]
+        R = task.range_
+        w = c.angular_frequency + np.linspace(-40.0, 40.0, 1601) / R
+        loss = expected_loss(w, task.omega, R, phase=task.phase, amplitude=task.amplitude)
+        # classical periodogram of the estimate batch on the same grid (normalised to its peak)
+        x, y = est.x, est.y.reshape(-1)
+        power = np.abs(np.exp(-1j * np.outer(w, x)) @ y) ** 2
+        fig, ax = plt.subplots(figsize=(7, 4))
+        ax.plot(w, loss, label="loss landscape L(freq) (exact, landscape.expected_loss)")
+        ax.plot(w, 1 - power / power.max(), "--", label="1 - normalised periodogram (estimate batch)")
+        ax.axvline(c.angular_frequency, color="r", lw=0.8, label=f"estimate {c.angular_frequency:.12g}")
+        ax.set_xlabel("Sin freq (rad per unit x)")
+        ax.legend(fontsize=7)
+        p = os.path.join(out_dir, "landscape_periodogram.png")
+        save_figure(fig, p)
+        plt.close(fig)
+        paths.append(p)
+    return paths
+
+
+def make_compare_task(name: str, *, eval_size: int | None = None, **kwargs):
+    from .tasks import make_task
+
+    if eval_size is not None:
+        kwargs["eval_size"] = eval_size
+    return make_task(name, **kwargs)
+
+
+__all__ = ["CLOCK_THRESHOLD", "SINE_THRESHOLD", "CompareConfig", "Comparison", "format_table",
+           "make_compare_task", "plot_comparison", "run_comparison", "summary_rows"]
