@@ -828,7 +828,14 @@ def _find_components(tau, y, dy, find_peak, *, n_components, degree, t_scale, ny
     for _ in range(n_components):
         fp, power = find_peak(resid)
         n_null = degree + 1 + sum(1 + 2 * h for h in n_harm)
-        one = fit_periodic(tau, resid, dy, [fp], [1], degree=degree, t_scale=t_scale, max_shift=max_shift)
+        # large N with an overwhelming peak: the model (refined peak, divisor, harmonics) is chosen
+        # on a subset; the joint fit below refines it on all samples (its frequency error from the
+        # subset, ~(N/n)^1.5 of the final one, is far inside the fit's basin)
+        sub = _selection_subset(y.size, power)
+        sel = slice(None) if sub is None else sub
+        dy_sel = None if dy is None else dy[sel]
+        one = fit_periodic(tau[sel], resid[sel], dy_sel, [fp], [1], degree=degree, t_scale=t_scale,
+                           max_shift=max_shift)
         fp_ref = float(one.frequency[0])
         bracket = None
         g0 = None
@@ -836,9 +843,6 @@ def _find_components(tau, y, dy, find_peak, *, n_components, degree, t_scale, ny
             f0, h, k = fp_ref, 1, 1
             fit = None
         else:
-            sub = _selection_subset(y.size, power)
-            sel = slice(None) if sub is None else sub
-            dy_sel = None if dy is None else dy[sel]
             k, _ = identify_fundamental(tau[sel], resid[sel], dy_sel, fp_ref, nyquist=nyquist,
                                         min_frequency=min_frequency, degree=degree, t_scale=t_scale)
             f0 = fp_ref / k
@@ -846,7 +850,7 @@ def _find_components(tau, y, dy, find_peak, *, n_components, degree, t_scale, ny
                       _harmonics_affordable(y.size, degree))
             # a few harmonics first: harmonic h multiplies the frequency error by h
             mid = min(cap, ID_HARMONICS * k)
-            mid_fit = fit_periodic(tau, resid, dy, [f0], [mid], degree=degree, t_scale=t_scale,
+            mid_fit = fit_periodic(tau[sel], resid[sel], dy_sel, [f0], [mid], degree=degree, t_scale=t_scale,
                                    max_shift=max_shift / k)
             f0 = float(mid_fit.frequency[0])
             f_err = math.sqrt(max(mid_fit.covariance[degree + 1, degree + 1], 0.0)) / t_scale
