@@ -179,3 +179,32 @@ def test_phase_keeps_its_digits_at_giant_times():
     naive = math.atan2(b, a) - 2 * np.pi * math.fmod(s["frequency"] * t_ref, 1.0)
     rebuilt_naive = s["amplitudes"][0] * np.sin(2 * np.pi * frac_cycles(s["frequency"], t) + naive)
     assert np.max(np.abs(rebuilt_naive - y)) > 1e-8
+
+
+def test_selection_subset_only_at_large_n_with_an_overwhelming_peak():
+    from sigfit.harmonics import SUBSET_MIN_N, SUBSET_N, _selection_subset
+
+    assert _selection_subset(SUBSET_MIN_N - 1, 0.99) is None  # small N: all samples
+    assert _selection_subset(100_000, 1e-4) is None  # weak peak: all samples
+    sub = _selection_subset(100_000, 0.5)
+    assert isinstance(sub, slice)
+    n_sub = len(range(100_000)[sub])
+    assert SUBSET_N // 2 <= n_sub <= SUBSET_N
+
+
+def test_large_n_subset_selection_keeps_the_full_data_fit():
+    # a sawtooth-like tone with 3 harmonics at N = 70,000: model chosen on the subset, the fit on
+    # all samples reaches the full-data precision (frequency within 5 reported errors)
+    rng = np.random.default_rng(3)
+    n = 70_000
+    t = np.sort(rng.uniform(-500.0, 500.0, n))
+    f = 0.731
+    y = sum(np.sin(2 * np.pi * h * f * t) / h for h in (1, 2, 3)) + rng.normal(0, 0.3, n)
+    import sigfit
+
+    r = sigfit.estimate(t, y, fmax=3.0)
+    c = r.components[0]
+    assert abs(c.frequency - f) < 5 * c.frequency_err
+    assert c.n_harmonics == 3
+    # the reported error is the full-data one, not the subset's
+    assert c.frequency_err < 1.5 * math.sqrt(6.0 / n) * 0.3 / (np.pi * 1000.0 * 1.0)
