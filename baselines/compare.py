@@ -278,6 +278,13 @@ def plot_comparison(cmp: Comparison, out_dir: str) -> list[str]:
             (line,) = ax.plot(steps, med, ls, label=f"{model} {init}")
             ax.fill_between(steps, np.nanmin(vals, axis=0), np.nanmax(vals, axis=0), alpha=0.15,
                             color=line.get_color())
+        reps = [r for r in cmp.runs if r["init"] == "replace"]
+        if reps:  # the replacement needs no steps: one level across the plot
+            vals = [r["final_loss"] if key == "eval_loss" else (r.get("accuracy") or {}).get("all") for r in reps]
+            vals = [v for v in vals if v is not None]
+            if vals:
+                ax.axhline(max(float(np.median(vals)), 1e-30) if logy else float(np.median(vals)),
+                           color="k", lw=1.2, label=f"{reps[0]['model']} replace")
         if logy:
             ax.set_yscale("log")
             if cmp.config.task == "sine":
