@@ -64,13 +64,13 @@ assert result.final_loss < 1e-10
 # ## 5. The comparison, and the clock's replacement
 
 # %%
-cmp = run_comparison(CompareConfig(task="sine", models=("sin",), seeds=2, steps=50), task, log=lambda s: None)
+cmp = run_comparison(CompareConfig(task="sine", models=("sin",), seeds=1, steps=30), task, log=lambda s: None)
 print(format_table(cmp))
 
 # %%
 from baselines import ClockTask  # noqa: E402
 
-clock = ClockTask(years=120, eval_size=5000)
+clock = ClockTask(years=120, eval_size=2000)
 decoder = ClockDecoder.from_estimate(clock, estimate_task(clock, 4096, seed=0))
 t, digits = clock.heldout()
 print("periods", decoder.corrected_periods, "accuracy", decoder.accuracy(t, digits, clock.names))
