@@ -1,10 +1,11 @@
 # Two commands do everything on a fresh machine:
 #   make demo   set up .venv, then run the demo (the seed's sine, estimated)
 #   make test   set up .venv, then run the whole test suite
+#   make figures  regenerate the README's figures in docs/figures (about 7 min on 2 cores)
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test bench lint
+.PHONY: setup demo test bench lint figures
 setup:
 	bash scripts/setup.sh
 
@@ -19,3 +20,6 @@ bench: setup
 
 lint: setup
 	$(BIN)/python -m ruff check .
+
+figures: setup
+	bash scripts/figures.sh

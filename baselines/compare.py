@@ -262,37 +262,53 @@ def plot_comparison(cmp: Comparison, out_dir: str) -> list[str]:
     groups: dict[tuple[str, str], list[dict]] = {}
     for c in cmp.curves:
         groups.setdefault((c["model"], c["init"]), []).append(c)
-    keys = [("eval_loss", "held-out loss", "loss_vs_step.png", True)]
-    if cmp.config.task == "clock":
-        keys.append(("accuracy", "exact h:m:s accuracy", "accuracy_vs_step.png", False))
+    cfg = cmp.config
+    thr = _threshold(cfg)
+    loss_label = "held-out MSE" if cfg.task == "sine" else "held-out loss (cross-entropy per digit)"
+    keys = [("eval_loss", loss_label, "loss_vs_step.png", True)]
+    if cfg.task == "clock":
+        keys.append(("accuracy", "exact accuracy, all digits", "accuracy_vs_step.png", False))
+    run_len = " and ".join(x for x in (f"{cfg.steps} steps" if cfg.steps else "",
+                                       f"{cfg.budget:g} s" if cfg.budget else "") if x)
+    # one colour per model family, solid for spectral init, dashed for random
+    colour = {m: f"C{i}" for i, m in enumerate(dict.fromkeys(m for m, _ in groups))}
     for key, label, fname, logy in keys:
         fig, ax = plt.subplots(figsize=(7, 4.5))
         for (model, init), cs in groups.items():
             n = min(len(c["step"]) for c in cs)
+            # wall-clock budgets give each seed its own step grid: plot the common prefix
             steps = np.asarray(cs[0]["step"][:n], dtype=float)
             vals = np.array([[np.nan if v is None else v for v in c[key][:n]] for c in cs], dtype=float)
             if logy:
                 vals = np.maximum(vals, 1e-30)
             med = np.nanmedian(vals, axis=0)
             ls = "-" if init == "spectral" else "--"
-            (line,) = ax.plot(steps, med, ls, label=f"{model} {init}")
+            what = f"{model} {init} init"
+            if init == "random" and cfg.sweep:
+                what += " (best lr of sweep)"
+            ax.plot(steps, med, ls, color=colour[model], label=what)
             ax.fill_between(steps, np.nanmin(vals, axis=0), np.nanmax(vals, axis=0), alpha=0.15,
-                            color=line.get_color())
+                            color=colour[model])
         reps = [r for r in cmp.runs if r["init"] == "replace"]
         if reps:  # the replacement needs no steps: one level across the plot
             vals = [r["final_loss"] if key == "eval_loss" else (r.get("accuracy") or {}).get("all") for r in reps]
             vals = [v for v in vals if v is not None]
             if vals:
                 ax.axhline(max(float(np.median(vals)), 1e-30) if logy else float(np.median(vals)),
-                           color="k", lw=1.2, label=f"{reps[0]['model']} replace")
+                           color="k", lw=1.2, label=f"{reps[0]['model']} replacement (no training)")
+        if cfg.task == "sine" and logy:
+            ax.axhline(thr, color="k", lw=0.8, ls=":", label=f"threshold MSE {thr:g}")
+        if cfg.task == "clock" and not logy:
+            ax.axhline(thr, color="k", lw=0.8, ls=":", label=f"threshold {100 * thr:g}%")
+            ax.set_ylim(-0.03, 1.03)
         if logy:
             ax.set_yscale("log")
-            if cmp.config.task == "sine":
-                ax.axhline(_threshold(cmp.config), color="k", lw=0.8, ls=":")
-        ax.set_xlabel("step")
+        ax.set_xlabel("optimiser step")
         ax.set_ylabel(label)
-        ax.set_title(f"{cmp.config.task}: median over {cmp.config.seeds} seeds (band: min-max)")
-        ax.legend(fontsize=7)
+        ax.set_title(f"{cfg.task}: median over {cfg.seeds} seed{'s' if cfg.seeds > 1 else ''}, band min-max "
+                     f"({run_len} per run)",
+                     fontsize=10)
+        ax.legend(fontsize=7, loc="best")
         p = os.path.join(out_dir, fname)
         save_figure(fig, p)
         plt.close(fig)
@@ -309,14 +325,18 @@ def _plot_periodogram(cmp, est, out_dir, plt, save_figure) -> list[str]:
     fig, axes = plt.subplots(n, 1, figsize=(7, 2.6 * n), squeeze=False)
     names = getattr(cmp.task, "names", ["y"])
     for ax, r, name in zip(axes[:, 0], est.results, names, strict=False):
-        if r.periodogram is not None:
-            ax.plot(r.periodogram.frequency, r.periodogram.power, lw=0.6)
-            ax.set_xscale("log")
         f = r.components[0].frequency
-        ax.axvline(f, color="r", ls="--", lw=0.8, label=f"estimate P = {1 / f:.10g}")
+        top = 1.0
+        if r.periodogram is not None:
+            ax.plot(r.periodogram.frequency, r.periodogram.power, lw=0.6, label="periodogram")
+            ax.set_xscale("log")
+            top = float(np.nanmax(r.periodogram.power))
+        # a marker above the peak, not a line through it: the peak itself stays visible
+        ax.plot([f], [1.08 * top], "v", color="r", ms=6, label=f"estimate P = {1 / f:.10g}")
+        ax.set_ylim(0, 1.18 * top)
         ax.set_ylabel(f"power ({name})")
-        ax.legend(fontsize=7)
-    axes[-1, 0].set_xlabel("frequency (cycles per unit of x)")
+        ax.legend(fontsize=7, loc="upper left")
+    axes[-1, 0].set_xlabel("frequency (cycles per unit of time)")
     p = os.path.join(out_dir, "periodogram.png")
     save_figure(fig, p)
     plt.close(fig)
@@ -328,21 +348,48 @@ def _plot_periodogram(cmp, est, out_dir, plt, save_figure) -> list[str]:
         c = est.results[0].components[0]
         R = task.range_
         w = c.angular_frequency + np.linspace(-40.0, 40.0, 1601) / R
-        loss = expected_loss(w, task.omega, R, phase=task.phase, amplitude=task.amplitude)
-        # classical periodogram of the estimate batch on the same grid (normalised to its peak)
+        # Sin's model amplitude is the target's: MSE / A^2 is 1 far from the tone, as is 1 - power
+        loss = expected_loss(w, task.omega, R, phase=task.phase, amplitude=task.amplitude) / task.amplitude**2
+        # 1 - the Lomb-Scargle power ("standard" normalisation, floating mean) of the estimate
+        # batch is chi^2(f)/chi^2_0: the batch's loss when amplitude, phase and offset are
+        # refitted at every freq (Lomb 1976; Scargle 1982; VanderPlas 2018, sec. 5.1). The Sin
+        # landscape keeps them fixed, so it has the same minimum but signed side lobes.
         x, y = est.x, est.y.reshape(-1)
-        power = np.abs(np.exp(-1j * np.outer(w, x)) @ y) ** 2
+        profile = _profile_loss(w, x, y)
         fig, ax = plt.subplots(figsize=(7, 4))
-        ax.plot(w, loss, label="loss landscape L(freq) (exact, landscape.expected_loss)")
-        ax.plot(w, 1 - power / power.max(), "--", label="1 - normalised periodogram (estimate batch)")
-        ax.axvline(c.angular_frequency, color="r", lw=0.8, label=f"estimate {c.angular_frequency:.12g}")
+        ax.plot(w, loss, label="Sin loss landscape MSE(freq) / A^2, phase and amplitude fixed (exact)")
+        ax.plot(w, profile, "--",
+                label=f"1 - Lomb-Scargle power of the {x.size}-sample estimate batch\n"
+                      "(= the loss with amplitude and phase refitted at each freq)")
+        ax.axvline(c.angular_frequency, color="r", lw=0.8, ls=":", zorder=0,
+                   label=f"estimate {c.angular_frequency:.12g}")
         ax.set_xlabel("Sin freq (rad per unit x)")
-        ax.legend(fontsize=7)
+        ax.set_ylabel("loss (1 = nothing fitted)")
+        ax.set_title(f"the landscape seen two ways (omega {task.omega:g}, x ~ U(-{R:g}, {R:g}))", fontsize=10)
+        ax.legend(fontsize=7, loc="lower left")
         p = os.path.join(out_dir, "landscape_periodogram.png")
         save_figure(fig, p)
         plt.close(fig)
         paths.append(p)
     return paths
+
+
+def _profile_loss(w, x, y, block: int = 256):
+    """min over (a, b, c) of sum((y - a cos(w x) - b sin(w x) - c)^2) / sum((y - mean y)^2) at each
+    angular frequency in ``w``: 1 - the floating-mean Lomb-Scargle power (Zechmeister & Kuerster
+    2009), computed by the 3x3 normal equations, in blocks of frequencies."""
+    x = np.asarray(x, dtype=np.float64) - np.mean(x)  # centred before phases (precision)
+    y = np.asarray(y, dtype=np.float64)
+    chi0 = float(np.sum((y - y.mean()) ** 2))
+    out = np.empty(len(w))
+    for a in range(0, len(w), block):
+        ph = np.outer(w[a:a + block], x)
+        basis = np.stack([np.ones_like(ph), np.cos(ph), np.sin(ph)], axis=-1)  # (F, N, 3)
+        gram = np.einsum("fni,fnj->fij", basis, basis)
+        rhs = np.einsum("fni,n->fi", basis, y)
+        coef = np.linalg.solve(gram, rhs[..., None])[..., 0]
+        out[a:a + block] = (float(y @ y) - np.einsum("fi,fi->f", coef, rhs)) / chi0
+    return out
 
 
 def make_compare_task(name: str, *, eval_size: int | None = None, **kwargs):
