@@ -366,7 +366,7 @@ def _plot_periodogram(cmp, est, out_dir, plt, save_figure) -> list[str]:
         ax.set_xlabel("Sin freq (rad per unit x)")
         ax.set_ylabel("loss (1 = nothing fitted)")
         ax.set_title(f"the landscape seen two ways (omega {task.omega:g}, x ~ U(-{R:g}, {R:g}))", fontsize=10)
-        ax.legend(fontsize=7, loc="lower left")
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14))  # below: the well stays clear
         p = os.path.join(out_dir, "landscape_periodogram.png")
         save_figure(fig, p)
         plt.close(fig)
