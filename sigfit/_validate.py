@@ -190,9 +190,13 @@ def validate_series(t, y, dy=None, *, n_params: int = 1) -> Series:
         if dy_arr is not None:
             dy_arr = dy_arr[ok]
 
-    # Sort by time (stable, so duplicates keep their order).
+    # Sort by time (stable, so duplicates keep their order). Distinct times have one sorted order
+    # whatever the algorithm, so the faster unstable sort serves unless two times are equal.
     if t_in.size > 1 and np.any(t_in[1:] < t_in[:-1]):
-        order = np.argsort(t_in, kind="stable")
+        order = np.argsort(t_in)
+        ts = t_in[order]
+        if np.any(ts[1:] == ts[:-1]):
+            order = np.argsort(t_in, kind="stable")
         t_in, y_in = t_in[order], y_in[order]
         if dy_arr is not None:
             dy_arr = dy_arr[order]

@@ -76,6 +76,9 @@ def lattice_quantum(tau: np.ndarray, rtol: float = None, max_divisor: int = 8) -
     smallest = float(gaps.min())
     for j in range(1, max_divisor + 1):
         p = smallest / j
+        r = gaps[:256] / p  # every gap must pass: a failing prefix settles it cheaply
+        if np.max(np.abs(r - np.round(r))) > rtol:
+            continue
         r = gaps / p
         if np.max(np.abs(r - np.round(r))) <= rtol:
             return p

@@ -103,17 +103,22 @@ class PeriodicFit:
         return np.concatenate(out)
 
 
+_THREADPOOLS = []  # the threadpoolctl controller, found once (it scans the loaded libraries)
+
+
 def single_threaded():
     """Limit BLAS/OpenMP pools to one thread while fitting: the work is many small matrix products
     (8192 x ~100), where extra threads gain little and, on a shared machine, spin-wait against
     each other (measured: 5x the CPU time under load). A no-op without threadpoolctl."""
     try:
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import ThreadpoolController
     except ImportError:  # optional: the numbers do not change, only the threads
         import contextlib
 
         return contextlib.nullcontext()
-    return threadpool_limits(limits=1)
+    if not _THREADPOOLS:
+        _THREADPOOLS.append(ThreadpoolController())
+    return _THREADPOOLS[0].limit(limits=1)
 
 
 def harmonic_limit(frequency: float, nyquist: float | None, max_harmonics: int = MAX_HARMONICS) -> int:
@@ -148,6 +153,22 @@ def _poly_cols(u: np.ndarray, degree: int) -> np.ndarray:
     return cols
 
 
+def _cycles(frequency: float, tau: np.ndarray) -> np.ndarray:
+    """``frequency * tau`` minus a whole number of cycles, within ``[-0.5, 0.5]`` up to ~1e-16:
+    :func:`sigfit.search.frac_cycles` without the final reduction to ``[0, 1)``, which sines and
+    cosines do not need. The scalar factor is split once."""
+    f = float(frequency)
+    c = 134217729.0 * f  # Veltkamp splitting, 2**27 + 1 (Dekker 1971)
+    fh = c - (c - f)
+    fl = f - fh
+    p = f * tau
+    c = 134217729.0 * tau
+    th = c - (c - tau)
+    tl = tau - th
+    e = ((fh * th - p) + fh * tl + fl * th) + fl * tl
+    return (p - np.rint(p)) + e
+
+
 REANCHOR = 16  # harmonics between exact evaluations in the angle-addition recurrence
 
 
@@ -155,7 +176,7 @@ def _harmonic_cols(tau: np.ndarray, frequency: float, n_harmonics: int) -> np.nd
     """sin, cos of ``2 pi h f tau`` for h = 1..H, interleaved. The fundamental's angle is reduced
     in cycles with an error-free product; harmonics follow by angle addition (a few ulp per
     step), re-anchored on exact values every :data:`REANCHOR` harmonics."""
-    cyc = frac_cycles(frequency, tau)
+    cyc = _cycles(frequency, tau)
     out = np.empty((tau.size, 2 * n_harmonics))
     s1 = np.sin(TWO_PI * cyc)
     c1 = np.cos(TWO_PI * cyc)
@@ -185,8 +206,23 @@ def _chunks(n: int, rows: int = ROWS):
         yield slice(s, min(n, s + rows))
 
 
+# one component with harmonics: the Gram matrix from trigonometric sums by NUFFT (below) at or above
+# this many samples; the explicit X^T W X costs O(N H^2), the sums O(N + H log H)
+NUFFT_GRAM_MIN_N = 2048
+NUFFT_GRAM_MIN_H = 4  # below this many harmonics the explicit product is cheaper
+NUFFT_GRAM_EPS = 1e-14
+MAX_SHARED_MODES = 1 << 20
+# Gauss-Newton stops when the next step would move every parameter by less than this fraction of
+# its standard error: stopping there adds at most (1e-2)^2 = 1e-4 to the estimate's variance
+CONVERGED = 1e-2
+KEEP_JACOBIAN_MAX = 1 << 22  # Jacobians up to this many entries (32 MB) are kept for the last step  # candidate fundamentals share one transform up to this many modes  # finufft's accuracy: the sums then match the explicit ones to ~1e-16 N
+
+
 def gram(tau, y, sw, freqs, n_harm, degree: int, t_scale: float) -> np.ndarray:
-    """``[X y]^T W [X y]`` for the linear design at fixed frequencies, accumulated in chunks."""
+    """``[X y]^T W [X y]`` for the linear design at fixed frequencies, accumulated in chunks.
+    One component on many samples goes through :func:`_gram_nufft` (same matrix, O(N + H))."""
+    if len(freqs) == 1 and tau.size >= NUFFT_GRAM_MIN_N and n_harm[0] >= NUFFT_GRAM_MIN_H:
+        return _gram_nufft(tau, y, sw, float(freqs[0]), int(n_harm[0]), degree, t_scale)
     p = degree + 1 + 2 * sum(n_harm)
     g = np.zeros((p + 1, p + 1))
     for sl in _chunks(tau.size):
@@ -196,6 +232,94 @@ def gram(tau, y, sw, freqs, n_harm, degree: int, t_scale: float) -> np.ndarray:
             xy *= sw[sl, None]
         g += xy.T @ xy
     return g
+
+
+def _trig_sums(tau, u, w, y, frequency: float, m_max: int, degree: int):
+    """``T[i, m] = sum w u^i e^(i m th)`` (rows ``i = 0..degree``) and, last row,
+    ``sum w y e^(i m th)``, for ``m = 0..m_max``, with
+    ``th = 2 pi f tau``: one type-1 non-uniform FFT at the points ``th mod 2 pi`` (finufft;
+    ``th`` reduced with the error-free product of :func:`frac_cycles`)."""
+    import finufft
+
+    n_poly = degree + 1
+    strengths = np.empty((n_poly + 1, u.size), dtype=np.complex128)
+    strengths[0] = w
+    for i in range(1, n_poly):
+        strengths[i] = strengths[i - 1].real * u
+    strengths[n_poly] = w * y
+    x = TWO_PI * frac_cycles(frequency, tau)
+    # modes -m_max..m_max: out[:, m_max + m] = sum_j c_j e^(+i m x_j)
+    out = finufft.nufft1d1(x, strengths, 2 * m_max + 1, eps=NUFFT_GRAM_EPS, isign=1, upsampfac=2.0,
+                           nthreads=1)  # small transforms: threads only add overhead
+    return out[:, m_max:]
+
+
+class _GramSums:
+    """Everything :func:`gram` needs for one component, from trigonometric sums.
+
+    With ``th = 2 pi f tau`` and weights ``w``, every entry of ``[X y]^T W [X y]`` is a sum
+    ``T_i(m) = sum w u^i e^(i m th)`` or ``Y(m) = sum w y e^(i m th)``:
+    ``sin(a th) sin(b th) = (cos((a-b) th) - cos((a+b) th))/2``, ``cos cos = (cos(a-b) + cos(a+b))/2``,
+    ``sin(a th) cos(b th) = (sin(a+b) + sin(a-b))/2``. The sums for every ``m`` up to ``m_max`` come
+    from one type-1 non-uniform FFT, whose cost does not grow with the number of harmonics beyond
+    ``m log m``; :meth:`gram` then reads candidate fundamentals ``s f`` (every ``s``-th mode) from
+    the same sums. Accuracy :data:`NUFFT_GRAM_EPS` relative to ``sum |w|``, the round-off of the
+    explicit sum itself.
+    """
+
+    def __init__(self, tau, y, sw, frequency: float, m_max: int, degree: int, t_scale: float):
+        u = tau / t_scale
+        w = np.ones(tau.size) if sw is None else sw * sw
+        self.degree = degree
+        self.sums = _trig_sums(tau, u, w, y, frequency, m_max, degree)
+        wy = w * y
+        self.upow = [float(np.sum(w))]
+        ui = w
+        for _ in range(2 * degree):
+            ui = ui * u
+            self.upow.append(float(np.sum(ui)))
+        self.ypoly = [float(np.sum(wy))]
+        yi = wy
+        for _ in range(degree):
+            yi = yi * u
+            self.ypoly.append(float(np.sum(yi)))
+        self.yy = float(wy @ y)
+
+    def gram(self, n_harmonics: int, stride: int = 1) -> np.ndarray:
+        """:func:`gram` at the fundamental ``stride * frequency`` with ``n_harmonics`` harmonics."""
+        h = int(n_harmonics)
+        n_poly = self.degree + 1
+        tm = self.sums[:, : 2 * h * stride + 1 : stride]  # m = 0..2H of the candidate
+        cs, sn = tm[0].real, tm[0].imag  # sum w cos(m th), sum w sin(m th)
+        p = n_poly + 2 * h
+        g = np.zeros((p + 1, p + 1))
+        for i in range(n_poly):  # polynomial x polynomial: sum w u^(i+j)
+            for j in range(n_poly):
+                g[i, j] = self.upow[i + j]
+        for i in range(n_poly):  # polynomial x harmonics (sin in even, cos in odd design columns)
+            g[i, n_poly:p:2] = tm[i, 1 : h + 1].imag
+            g[i, n_poly + 1 : p : 2] = tm[i, 1 : h + 1].real
+        g[n_poly:p, :n_poly] = g[:n_poly, n_poly:p].T
+        hs = np.arange(1, h + 1)
+        a, b = hs[:, None], hs[None, :]
+        dif, tot = np.abs(a - b), a + b
+        g[n_poly:p:2, n_poly:p:2] = 0.5 * (cs[dif] - cs[tot])
+        g[n_poly + 1 : p : 2, n_poly + 1 : p : 2] = 0.5 * (cs[dif] + cs[tot])
+        sc = 0.5 * (sn[tot] + np.sign(a - b) * sn[dif])  # sum w sin(a th) cos(b th)
+        g[n_poly:p:2, n_poly + 1 : p : 2] = sc
+        g[n_poly + 1 : p : 2, n_poly:p:2] = sc.T
+        g[:n_poly, p] = self.ypoly  # the values' column
+        g[n_poly:p:2, p] = tm[n_poly, 1 : h + 1].imag
+        g[n_poly + 1 : p : 2, p] = tm[n_poly, 1 : h + 1].real
+        g[p, :p] = g[:p, p]
+        g[p, p] = self.yy
+        return g
+
+
+def _gram_nufft(tau, y, sw, frequency: float, n_harmonics: int, degree: int, t_scale: float) -> np.ndarray:
+    """:func:`gram` for one fundamental with ``H`` harmonics and a polynomial of ``degree``, from
+    trigonometric sums instead of the ``N x (2H + d + 2)`` design (:class:`_GramSums`)."""
+    return _GramSums(tau, y, sw, frequency, 2 * int(n_harmonics), degree, t_scale).gram(n_harmonics)
 
 
 def _rss_path(g: np.ndarray) -> np.ndarray | None:
@@ -265,7 +389,8 @@ def identify_fundamental(
     n_harmonics: int = ID_HARMONICS,
     degree: int = 0,
     t_scale: float | None = None,
-) -> tuple[int, np.ndarray]:
+    return_harmonics: bool = False,
+):
     """Which ``f_p/k`` is the fundamental behind the peak at ``f_p``.
 
     Each candidate ``f_p/k`` is fitted (at fixed frequency) with its harmonics up to
@@ -276,7 +401,9 @@ def identify_fundamental(
 
     Returns
     -------
-    (k, bic) : the divisor and the BIC of every candidate (inf where skipped)
+    (k, bic) : the divisor and the BIC of every candidate (inf where skipped); with
+    ``return_harmonics``, also the number of harmonics of ``f_p`` itself (1 to its candidate's
+    count) with the smallest BIC, read from the same factorisation (1 if none was fitted)
     """
     t_scale = float(np.max(np.abs(tau))) if t_scale is None else t_scale
     sw = None if dy is None else 1.0 / dy
@@ -285,6 +412,8 @@ def identify_fundamental(
     bic = np.full(max_divisor, np.inf)
     supported = np.zeros(max_divisor, dtype=bool)
     supported[0] = True
+    candidates = []
+    h_own = 1
     for k in range(1, max_divisor + 1):
         f = peak_frequency / k
         if f < min_frequency:
@@ -292,7 +421,20 @@ def identify_fundamental(
         h = min(harmonic_limit(f, nyquist, k * n_harmonics), _harmonics_affordable(y.size, degree))
         if h < k:
             break  # the candidate's harmonics would not even reach the peak: too few samples
-        g = gram(tau, y, sw, [f], [h], degree, t_scale)
+        candidates.append((k, h))
+    # every candidate's harmonics are multiples of f_p / lcm(k): one set of trigonometric sums at
+    # that base frequency serves them all (_GramSums), instead of one N x 2H design per candidate
+    base = math.lcm(*(k for k, _ in candidates)) if candidates else 1
+    m_max = max((2 * h * (base // k) for k, h in candidates), default=0)
+    shared = None
+    if y.size >= NUFFT_GRAM_MIN_N and m_max <= MAX_SHARED_MODES:
+        shared = _GramSums(tau, y, sw, peak_frequency / base, m_max, degree, t_scale)
+    for k, h in candidates:
+        f = peak_frequency / k
+        if shared is not None:
+            g = shared.gram(h, stride=base // k)
+        else:
+            g = gram(tau, y, sw, [f], [h], degree, t_scale)
         if k > 1:
             # put the fundamental's two columns last: the path then also gives the residual
             # without them, so the fundamental itself must earn its place. Otherwise two
@@ -304,6 +446,10 @@ def identify_fundamental(
         rss = _rss_path(g)
         if rss is None:
             continue
+        if k == 1:  # the columns in natural order: every count of harmonics of f_p on one path
+            hs = np.arange(1, h + 1)
+            h_own = int(hs[np.argmin(_bic(rss[n_poly + 2 * hs], n_poly + 2 * hs + 1, y.size, floor,
+                                          dy is not None))])
         bic[k - 1] = _bic(rss[-1], n_poly + 2 * h + 1, y.size, floor, dy is not None)
         if k > 1:
             without = _bic(rss[-3], n_poly + 2 * h - 1, y.size, floor, dy is not None)
@@ -312,17 +458,21 @@ def identify_fundamental(
     best = int(np.argmin(bic)) + 1
     if best > 1 and not bic[best - 1] < bic[0] - BIC_MARGIN:
         best = 1
-    return best, bic
+    return (best, bic, h_own) if return_harmonics else (best, bic)
 
 
-def _accumulate(tau, y, sw, params, n_harm, degree, t_scale, *, meat: bool = False):
-    """Normal equations of the Gauss-Newton step at ``params``: (J^T W J, J^T W r, chi2[, B]) with
-    B = sum (w r)^2 J J^T for the sandwich covariance."""
+def _accumulate(tau, y, sw, params, n_harm, degree, t_scale, *, meat: bool = False,
+                keep_jacobian: bool = False):
+    """Normal equations of the Gauss-Newton step at ``params``: (J^T W J, J^T W r, chi2, B, r, J)
+    with B = sum (w r)^2 J J^T for the sandwich covariance (None unless ``meat``), r the residual
+    in the data's units and J the unweighted Jacobian's chunks (None unless ``keep_jacobian``)."""
     n_poly = degree + 1
     p = params.size
     jtj = np.zeros((p, p))
     jtr = np.zeros(p)
     bmat = np.zeros((p, p)) if meat else None
+    resid = np.empty(tau.size)
+    jacs = [] if keep_jacobian else None
     chi2 = 0.0
     # where each component's parameters sit
     starts = []
@@ -349,6 +499,9 @@ def _accumulate(tau, y, sw, params, n_harm, degree, t_scale, *, meat: bool = Fal
         lin[starts] = False
         model = jac[:, lin] @ params[lin]
         r = y[sl] - model
+        resid[sl] = r
+        if jacs is not None:
+            jacs.append(jac if sw is None else jac.copy())
         if sw is not None:
             r = r * sw[sl]
             jac *= sw[sl, None]
@@ -358,7 +511,7 @@ def _accumulate(tau, y, sw, params, n_harm, degree, t_scale, *, meat: bool = Fal
         if meat:
             jr = jac * r[:, None]
             bmat += jr.T @ jr
-    return jtj, jtr, chi2, bmat
+    return jtj, jtr, chi2, bmat, resid, jacs
 
 
 def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -406,7 +559,8 @@ def fit_periodic(
         ``s^2 = chi2/(N-P)`` (no ``dy``) or 1 (``dy`` are one-sigma errors).
     initial_gram : ndarray, optional
         :func:`gram` of one component at ``frequencies[0]`` with at least ``n_harmonics[0]``
-        harmonics (e.g. from :func:`select_n_harmonics`): spares recomputing it.
+        harmonics (e.g. from :func:`select_n_harmonics`), possibly of a subset of the samples:
+        its linear solution is the starting point, sparing one pass over the data.
 
     Returns
     -------
@@ -421,8 +575,12 @@ def fit_periodic(
     n_harm = tuple(int(h) for h in n_harmonics)
     n_poly = degree + 1
 
-    # start: linear least squares at the given frequencies
-    if initial_gram is not None and len(freqs) == 1:
+    # start: linear least squares at the given frequencies (a polynomial alone is linear: the
+    # first Gauss-Newton step below solves it from zero)
+    if not freqs:
+        g = np.zeros((n_poly + 1, n_poly + 1))
+        g[np.arange(n_poly), np.arange(n_poly)] = 1.0
+    elif initial_gram is not None and len(freqs) == 1:
         keep = list(range(n_poly + 2 * n_harm[0])) + [initial_gram.shape[0] - 1]
         g = initial_gram[np.ix_(keep, keep)]
     else:
@@ -444,11 +602,39 @@ def fit_periodic(
     nu0 = x[nu_idx].copy()
     shift = None if max_shift is None else max_shift * t_scale
 
+    # Gauss-Newton from the linear solution. Converged when the next step would move every
+    # parameter by under CONVERGED of its standard error (or the fit is exact); each pass also gathers
+    # the sandwich's meat and the residual, so the last one serves the covariance as it stands.
     it = 0
-    if max_iter > 0:
-        jtj, jtr, chi2, _ = _accumulate(tau, y, sw, x, n_harm, degree, t_scale)
+    keep = y.size * x.size <= KEEP_JACOBIAN_MAX
+    h_arr = np.asarray(n_harm, dtype=np.float64)
+    jtj, jtr, chi2, meat, resid, jacs = _accumulate(tau, y, sw, x, n_harm, degree, t_scale,
+                                                    meat=robust, keep_jacobian=keep)
     for it in range(1, max_iter + 1):  # noqa: B007 (reported as iterations)
         delta = _solve(jtj, jtr)
+        cov_diag = np.diag(_inverse(jtj)) * chi2 / max(y.size - x.size, 1)
+        z = np.abs(delta) / np.sqrt(np.maximum(cov_diag, 1e-300))  # the step in standard errors
+        # Over the step the highest harmonic's phase moves by at most eps = 2 pi h |d nu| (|u| <= 1):
+        # the Jacobian changes by that fraction, so the step lands within eps * z standard errors
+        # of the minimum (Gauss-Newton's second-order remainder). When that is below CONVERGED
+        # the step is the last one: the residual follows linearly from the kept Jacobian, and
+        # J^T W J stands (a polynomial alone, eps = 0, is solved this way in one pass).
+        eps = float(np.max(TWO_PI * h_arr * np.abs(delta[nu_idx]), initial=0.0))
+        final = jacs is not None and eps * float(np.max(z)) <= CONVERGED and (
+            shift is None or np.all(np.abs(x[nu_idx] + delta[nu_idx] - nu0) <= shift))
+        if final and chi2 > 0:
+            x = x + delta
+            if robust:
+                meat = np.zeros_like(jtj)
+            for sl, jac in zip(_chunks(tau.size), jacs, strict=True):
+                resid[sl] -= jac @ delta
+                if robust:  # the sandwich's meat at the new residual (the Jacobian stands)
+                    jr = jac * (resid[sl] if sw is None else resid[sl] * sw[sl] ** 2)[:, None]
+                    meat += jr.T @ jr
+            rw = resid if sw is None else resid * sw
+            chi2 = float(rw @ rw)
+        if final or chi2 == 0 or np.all(z <= CONVERGED):
+            break
         step = 1.0
         if shift is not None:
             room = shift - np.abs(x[nu_idx] + delta[nu_idx] - nu0)
@@ -459,20 +645,15 @@ def fit_periodic(
                 step = max(min(step, 1.0), 0.0)
         while True:
             xn = x + step * delta
-            jtj_n, jtr_n, chi2_n, _ = _accumulate(tau, y, sw, xn, n_harm, degree, t_scale)
-            if chi2_n <= chi2 * (1 + 1e-12) or step < 1e-4:
+            acc = _accumulate(tau, y, sw, xn, n_harm, degree, t_scale, meat=robust, keep_jacobian=keep)
+            if acc[2] <= chi2 * (1 + 1e-12) or step < 1e-4:
                 break
             step *= 0.25
-        if chi2_n > chi2 * (1 + 1e-12):
+        if acc[2] > chi2 * (1 + 1e-12):
             break  # no descent: x is the minimum to round-off
-        # converged when the frequency moved by a negligible fraction of its standard error
-        cov_diag = np.diag(_inverse(jtj_n)) * chi2_n / max(y.size - x.size, 1)
-        moved = np.abs(xn[nu_idx] - x[nu_idx])
-        x, jtj, jtr, chi2 = xn, jtj_n, jtr_n, chi2_n
-        if np.all(moved <= 1e-3 * np.sqrt(np.maximum(cov_diag[nu_idx], 1e-300))) or chi2 == 0:
-            break
+        x = xn
+        jtj, jtr, chi2, meat, resid, jacs = acc
 
-    jtj, jtr, chi2, meat = _accumulate(tau, y, sw, x, n_harm, degree, t_scale, meat=robust)
     inv = _inverse(jtj)
     dof = max(y.size - x.size, 1)
     if robust:
@@ -481,17 +662,13 @@ def fit_periodic(
         cov = inv * chi2 / dof
     else:
         cov = inv
-    # residual in the data's units
-    model = np.empty(y.size)
-    for sl in _chunks(tau.size):
-        model[sl] = evaluate_centred(tau[sl], x, n_harm, degree, t_scale)
     a_list, b_list = [], []
     for st, h in zip(nu_idx, n_harm, strict=True):
         a_list.append(x[st + 1 : st + 1 + 2 * h : 2].copy())
         b_list.append(x[st + 2 : st + 2 + 2 * h : 2].copy())
     return PeriodicFit(
         nu=x[nu_idx].copy(), n_harmonics=n_harm, poly=x[:n_poly].copy(), a=a_list, b=b_list,
-        covariance=cov, residual=y - model, chi2=chi2, t_scale=t_scale, iterations=it,
+        covariance=cov, residual=resid, chi2=chi2, t_scale=t_scale, iterations=it,
     )
 
 
@@ -561,6 +738,8 @@ def step_bracket(
     fundamental): then the harmonic fit stands.
     """
     y = np.asarray(y)
+    if y.size > 4 * max_levels and np.unique(y[: 4 * max_levels]).size > max_levels:
+        return None  # already more levels in a prefix than a step signal may have (cheap check)
     levels = np.unique(y)
     if levels.size < 2 or levels.size > max_levels or y.size < 20 * levels.size:
         return None
@@ -822,8 +1001,9 @@ def _find_components(tau, y, dy, find_peak, *, n_components, degree, t_scale, ny
     infos: list[ComponentInfo] = []
     fit: PeriodicFit | None = None
     # the residual of the polynomial alone is what the first periodogram sees
-    trend = fit_periodic(tau, y, dy, [], [], degree=degree, t_scale=t_scale)
-    resid = trend.residual
+    from .refine import fit_trend
+
+    resid = y - np.polynomial.polynomial.polyval(tau / t_scale, fit_trend(tau, y, dy, degree, t_scale))
     lone_step = n_components == 1 and degree == 0 and h_fixed != 1
     for _ in range(n_components):
         fp, power = find_peak(resid)
@@ -843,15 +1023,18 @@ def _find_components(tau, y, dy, find_peak, *, n_components, degree, t_scale, ny
             f0, h, k = fp_ref, 1, 1
             fit = None
         else:
-            k, _ = identify_fundamental(tau[sel], resid[sel], dy_sel, fp_ref, nyquist=nyquist,
-                                        min_frequency=min_frequency, degree=degree, t_scale=t_scale)
+            k, _, h_own = identify_fundamental(tau[sel], resid[sel], dy_sel, fp_ref, nyquist=nyquist,
+                                               min_frequency=min_frequency, degree=degree,
+                                               t_scale=t_scale, return_harmonics=True)
             f0 = fp_ref / k
             cap = min(harmonic_limit(f0, nyquist, max_harmonics if auto else h_fixed),
                       _harmonics_affordable(y.size, degree))
-            # a few harmonics first: harmonic h multiplies the frequency error by h
+            # a few harmonics first: harmonic h multiplies the frequency error by h (none when the
+            # peak is its own fundamental and BIC wants none of its harmonics: that fit is `one`)
             mid = min(cap, ID_HARMONICS * k)
-            mid_fit = fit_periodic(tau[sel], resid[sel], dy_sel, [f0], [mid], degree=degree, t_scale=t_scale,
-                                   max_shift=max_shift / k)
+            mid_fit = one if (k == 1 and h_own == 1) else fit_periodic(
+                tau[sel], resid[sel], dy_sel, [f0], [mid], degree=degree, t_scale=t_scale,
+                max_shift=max_shift / k)
             f0 = float(mid_fit.frequency[0])
             f_err = math.sqrt(max(mid_fit.covariance[degree + 1, degree + 1], 0.0)) / t_scale
             if lone_step:
@@ -865,8 +1048,9 @@ def _find_components(tau, y, dy, find_peak, *, n_components, degree, t_scale, ny
                 h, _, g0 = select_n_harmonics(tau[sel], (y if not freqs else resid)[sel], dy_sel, f0,
                                               cap, degree=degree, t_scale=t_scale,
                                               return_gram=True)
-                if freqs or sub is not None:
-                    g0 = None  # the subset's Gram matrix cannot start the fit on all samples
+                if freqs:
+                    g0 = None  # selected on the residual: not the Gram matrix of the joint fit
+                # (a subset's Gram matrix still gives the fit on all samples its starting point)
             else:
                 h = cap
         if bracket is None:

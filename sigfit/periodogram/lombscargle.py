@@ -17,10 +17,17 @@ from ..grid import FrequencyGrid
 # cannot reach it) keeps every power within ~4e-10 (relative) of astropy's direct sum, at about
 # 1.4x the default's time on N = M = 1e5.
 NUFFT_OPTIONS = {"eps": 1e-11, "upsampfac": 2.0}
+# A search that only needs the highest peak (sigfit.estimate's subset search) asks finufft for
+# eps 1e-6 (powers within ~1e-6, far below any peak's statistical scatter; least squares then
+# find the exact top) on one thread (a transform of ~1e4 points gains nothing from more, and on a
+# loaded machine OpenMP threads spin against each other: measured 10x slower).
+SEARCH_OPTIONS: dict = {"eps": 1e-6}
 
 
-def power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: FrequencyGrid) -> np.ndarray:
-    """Standard-normalised floating-mean Lomb-Scargle power of ``(tau, y, dy)`` on ``grid``."""
+def power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: FrequencyGrid, *,
+          search: bool = False) -> np.ndarray:
+    """Standard-normalised floating-mean Lomb-Scargle power of ``(tau, y, dy)`` on ``grid``;
+    ``search=True`` trades the last digits for speed (:data:`SEARCH_OPTIONS`)."""
     import nifty_ls
 
     result = nifty_ls.lombscargle(
@@ -35,6 +42,7 @@ def power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: Frequency
         normalization="standard",
         assume_sorted_t=True,
         backend="finufft",
-        finufft_kwargs=dict(NUFFT_OPTIONS),
+        finufft_kwargs=dict(SEARCH_OPTIONS if search else NUFFT_OPTIONS),
+        nthreads=1 if search else None,
     )
     return np.asarray(result.power, dtype=np.float64)
