@@ -194,3 +194,39 @@ def test_right_peak_from_32_samples_with_default_harmonics():
         c = estimate(x, y, fmax=10.0).components[0]
         hits += abs(c.angular_frequency - 31.0) < 2 * math.pi / np.ptp(x)
     assert hits >= 19
+
+
+def test_large_n_search_on_a_subset_only_when_its_peak_is_decisive():
+    # N >= 65,536: a strong lone tone is found on an even subset (the periodogram says so), and the
+    # answer is the full-data least squares; two tones of nearly equal power are not decided on a
+    # subset: the full periodogram is computed
+    from sigfit.estimate import SEARCH_SUBSET_MIN_N
+
+    rng = np.random.default_rng(21)
+    n = SEARCH_SUBSET_MIN_N + 1000
+    t = rng.uniform(-1000.0, 1000.0, n)
+    y = np.sin(31.0 * t) + rng.normal(0.0, 0.1, n)
+    r = sigfit.estimate(t, y, fmax=10.0)
+    c = r.components[0]
+    assert "sample:" in r.periodogram.method
+    assert abs(c.angular_frequency - 31.0) < 4 * c.angular_frequency_err
+    assert c.angular_frequency_err < 1.2 * math.sqrt(12.0 / n) * 0.1 / 1000.0  # all samples' CRLB
+    y2 = np.sin(31.0 * t) + 0.999 * np.sin(17.0 * t + 1.0) + rng.normal(0.0, 1.0, n)
+    r2 = sigfit.estimate(t, y2, fmax=10.0, n_components=2, harmonics=1)
+    assert r2.periodogram.method == "lombscargle"
+    assert sorted(round(k.angular_frequency) for k in r2.components) == [17, 31]
+
+
+def test_subset_decisiveness_rule():
+    from sigfit.estimate import subset_peak_is_decisive
+
+    f = np.linspace(0.001, 1.0, 1000)
+    p = np.full(f.size, 1e-4)
+    p[500] = 0.3
+    assert subset_peak_is_decisive(f, p, 16384, 1000.0)
+    assert not subset_peak_is_decisive(f, p, 100, 1000.0)  # not overwhelming with few samples
+    p[200] = 0.299  # a rival of nearly the same power far from the peak
+    assert not subset_peak_is_decisive(f, p, 16384, 1000.0)
+    p[200] = 1e-4
+    p[501] = 0.29  # inside the main lobe: part of the same peak
+    assert subset_peak_is_decisive(f, p, 16384, 1000.0)

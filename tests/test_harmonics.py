@@ -208,3 +208,76 @@ def test_large_n_subset_selection_keeps_the_full_data_fit():
     assert c.n_harmonics == 3
     # the reported error is the full-data one, not the subset's
     assert c.frequency_err < 1.5 * math.sqrt(6.0 / n) * 0.3 / (np.pi * 1000.0 * 1.0)
+
+
+@pytest.mark.parametrize("degree", [0, 2])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("giant", [False, True])
+def test_nufft_gram_equals_the_explicit_product(degree, weighted, giant):
+    # the trigonometric-sum Gram matrix (finufft) is the explicit X^T W X to round-off, at t ~ 2e9
+    # (integer seconds, exact product) as at t ~ 1e3
+    from sigfit import harmonics as hm
+
+    rng = np.random.default_rng(11)
+    n = 3000
+    if giant:
+        tau = rng.integers(-2_000_000_000, 2_000_000_000, n).astype(np.float64)
+        f = 1.0 / 61.0
+    else:
+        tau = rng.uniform(-1000.0, 1000.0, n)
+        f = 31.0 / (2 * np.pi)
+    y = rng.standard_normal(n)
+    sw = rng.uniform(0.5, 2.0, n) if weighted else None
+    t_scale = float(np.max(np.abs(tau)))
+    for h in (4, 29):
+        fast = hm._gram_nufft(tau, y, sw, f, h, degree, t_scale)
+        slow = sum(
+            (lambda xy: xy.T @ xy)(np.concatenate([hm._linear_design(tau[sl], tau[sl] / t_scale, [f], [h], degree),
+                                                   y[sl, None]], axis=1) * (1.0 if sw is None else sw[sl, None]))
+            for sl in hm._chunks(n)
+        )
+        assert fast.shape == slow.shape
+        assert np.max(np.abs(fast - slow)) <= 1e-12 * n * (4.0 if weighted else 1.0)
+
+
+def test_shared_sums_identify_like_one_gram_per_candidate(monkeypatch):
+    # identification reads every candidate f_p/k from one transform at f_p/lcm(k): same divisor,
+    # same BIC as one explicit Gram matrix per candidate
+    from sigfit import harmonics as hm
+
+    rng = np.random.default_rng(12)
+    n = 6000
+    tau = np.sort(rng.uniform(-3000.0, 3000.0, n))
+    period = 7.3
+    y = (np.mod(tau / period, 1.0) < 0.15).astype(float) + rng.normal(0, 0.05, n)  # pulse train
+    for fp in (1 / period, 3 / period):
+        k_fast, bic_fast = identify_fundamental(tau, y, None, fp, t_scale=3000.0)
+        monkeypatch.setattr(hm, "NUFFT_GRAM_MIN_N", 10**9)
+        k_slow, bic_slow = identify_fundamental(tau, y, None, fp, t_scale=3000.0)
+        monkeypatch.undo()
+        assert k_fast == k_slow == round(fp * period)
+        finite = np.isfinite(bic_slow)
+        assert np.array_equal(finite, np.isfinite(bic_fast))
+        np.testing.assert_allclose(bic_fast[finite], bic_slow[finite], rtol=0, atol=1e-6)
+
+
+def test_gauss_newton_lands_on_the_same_minimum_from_any_start():
+    # the final linear step (kept Jacobian) leaves the answer within CONVERGED = 1e-2 standard
+    # errors of the minimum whatever the start (here starts 0.3-0.4 standard errors apart)
+    rng = np.random.default_rng(13)
+    n = 4000
+    tau = np.sort(rng.uniform(-500.0, 500.0, n))
+    f = 0.4321
+    y = 1.0 + 2.0 * np.sin(2 * np.pi * f * tau + 0.3) + rng.normal(0, 0.5, n)
+    fits = [fit_periodic(tau, y, None, [f * (1 + d)], [1], t_scale=500.0, max_shift=1e-3)
+            for d in (-2e-6, 0.0, 3e-6)]
+    err = math.sqrt(fits[0].covariance[1, 1]) / 500.0
+    for fit in fits[1:]:
+        assert abs(fit.frequency[0] - fits[0].frequency[0]) < 1e-2 * err
+        np.testing.assert_allclose(fit.residual, fits[0].residual, rtol=0, atol=1e-3 * 0.5)
+    # the residual is the data minus the model at the reported parameters, to the final step's
+    # second-order remainder (far below the noise, 0.5)
+    model = y - fits[0].residual
+    expect = fits[0].poly[0] + fits[0].a[0][0] * np.sin(2 * np.pi * fits[0].frequency[0] * tau) \
+        + fits[0].b[0][0] * np.cos(2 * np.pi * fits[0].frequency[0] * tau)
+    np.testing.assert_allclose(model, expect, rtol=0, atol=1e-6)
