@@ -5,7 +5,7 @@ Public names only; estimation code never imports torch or matplotlib.
 
 from .batch import estimate_many
 from .errors import InputError, SigfitError, SigfitWarning
-from .estimate import estimate
+from .estimate import estimate, periodogram
 from .results import Component, EstimateResult, Periodogram, Stationarity, Track
 
 __all__ = [
@@ -19,5 +19,6 @@ __all__ = [
     "Track",
     "estimate",
     "estimate_many",
+    "periodogram",
 ]
 __version__ = "0.1.0"

@@ -166,6 +166,66 @@ def find_peak(series: Series, values: np.ndarray, dy: np.ndarray | None, plan: S
     return pick_peak(freq, power), Periodogram(freq, power, normalization="standard", method=plan.method)
 
 
+def periodogram(
+    t,
+    y,
+    *,
+    method: str = "auto",
+    fmin: float | None = None,
+    fmax: float | None = None,
+    oversampling: float = 5,
+    dy=None,
+    max_grid_size: int = MAX_GRID_SIZE,
+) -> Periodogram:
+    """The standard-normalised periodogram of ``y(t)`` on :func:`estimate`'s automatic grid.
+
+    The whole grid on every sample, as astropy's ``LombScargle(t, y, dy).power(frequency)``
+    (floating mean, ``standard`` normalisation) or, on evenly spaced samples, by FFT; the same
+    method choice and band rules as :func:`estimate` (see :mod:`sigfit.grid`). Use it for the full
+    picture where :func:`estimate` reported the periodogram of the subset it searched
+    (``Periodogram.method`` says so) or a coarse-to-fine search.
+
+    Parameters
+    ----------
+    t, y, dy, method, fmin, fmax, oversampling
+        As for :func:`estimate` (``method`` ``'wavelet'`` is not a periodogram: see
+        :func:`sigfit.wavelet.scalogram`).
+    max_grid_size : int
+        Largest grid allowed (memory bound); a larger one raises InputError asking for a
+        narrower band.
+
+    Returns
+    -------
+    Periodogram
+        ``frequency`` (cycles per unit of t) and ``power`` in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.random.default_rng(1).uniform(0, 100, 300)
+    >>> p = periodogram(t, np.sin(2 * np.pi * 0.25 * t), fmax=1.0)
+    >>> round(float(p.frequency[np.argmax(p.power)]), 2), p.method
+    (0.25, 'lombscargle')
+    """
+    if method == "wavelet":
+        raise InputError("method 'wavelet' has no periodogram: use sigfit.wavelet.scalogram")
+    _, oversampling, fmin, fmax, _ = validate_options(
+        n_components=1, oversampling=oversampling, fmin=fmin, fmax=fmax, detrend=None, fap_threshold=0.01,
+    )
+    series = validate_series(t, y, dy, n_params=1)
+    plan = plan_search(series, method, fmin=fmin, fmax=fmax, oversampling=oversampling,
+                       max_grid_size=max_grid_size)
+    if plan.coarse:
+        raise InputError(
+            f"the grid from {plan.grid.start:.6g} to {plan.grid.stop:.6g} has {plan.grid.size:,} "
+            f"frequencies, over max_grid_size={max_grid_size:,}: pass a narrower fmin/fmax or a "
+            "lower oversampling (sigfit.estimate searches such bands coarse-to-fine)"
+        )
+    dy_search = series.dy if plan.method == "lombscargle" else None
+    power = _pg.compute(plan.method, series.tau, series.y, dy_search, plan.grid)
+    return Periodogram(plan.grid.frequency(), power, normalization="standard", method=plan.method)
+
+
 def estimate(
     t,
     y,
@@ -247,6 +307,15 @@ def estimate(
     ------
     InputError
         Unusable input or options; the message says how to fix the call.
+
+    Notes
+    -----
+    With at least :data:`SEARCH_SUBSET_MIN_N` irregular samples the peak search runs first on
+    every m-th time-sorted sample (about :data:`SEARCH_SUBSET_N` of them; same span, so the same
+    resolution). Its answer stands when that periodogram's highest peak is overwhelming and no
+    rival could overtake it with all samples (:func:`subset_peak_is_decisive`); otherwise the
+    whole periodogram decides. The least squares always use every sample. ``result.periodogram``
+    is then the subset's (its ``method`` says so); :func:`periodogram` computes the whole one.
 
     Examples
     --------

@@ -133,3 +133,24 @@ def test_baluev_fap_matches_astropy(weighted):
         ref = stats.fap_baluev(z, 3.0, t, y, dy, normalization="standard")
         ours = false_alarm_probability(z, t.size, 3.0, effective_baseline(t, w))
         assert ours == pytest.approx(float(ref), rel=1e-10, abs=1e-300)
+
+
+def test_public_periodogram_matches_astropy_and_refuses_oversized_grids():
+    from astropy.timeseries import LombScargle
+
+    import sigfit
+    from sigfit.errors import InputError
+
+    rng = np.random.default_rng(8)
+    t = rng.uniform(0, 100, 400)
+    y = np.sin(2 * np.pi * 0.3 * t) + rng.normal(0, 1, t.size)
+    dy = rng.uniform(0.5, 2.0, t.size)
+    p = sigfit.periodogram(t, y, dy=dy, fmax=2.0)
+    ref = LombScargle(t, y, dy).power(p.frequency, method="slow")
+    np.testing.assert_allclose(p.power, ref, rtol=1e-8, atol=1e-12)
+    assert p.method == "lombscargle"
+    assert abs(p.frequency[np.argmax(p.power)] - 0.3) < 1.0 / np.ptp(t)
+    even = sigfit.periodogram(np.arange(256.0), np.sin(2 * np.pi * 0.1 * np.arange(256.0)))
+    assert even.method == "fft" and even.frequency[-1] <= 0.5 + 1e-12
+    with pytest.raises(InputError, match="narrower"):
+        sigfit.periodogram(t, y, fmax=1e6, max_grid_size=1000)
