@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -136,18 +134,16 @@ def resolve_device(device: str) -> torch.device:
 
 
 def write_json_atomic(path, obj) -> None:
-    """Write ``obj`` as JSON to ``path`` whole or not at all (temp file in the same folder)."""
-    path = os.fspath(path)
-    fd, tmp = tempfile.mkstemp(prefix=".sigfit-", suffix=".json", dir=os.path.dirname(os.path.abspath(path)))
-    try:
-        with os.fdopen(fd, "w") as f:
+    """Write ``obj`` as JSON to ``path`` whole or not at all (temp file in the same folder, the
+    usual file mode: :func:`sigfit.io.atomic_write`)."""
+    from sigfit.io import atomic_write
+
+    def write(tmp: str) -> None:
+        with open(tmp, "w") as f:
             json.dump(obj, f, indent=2, allow_nan=False)
             f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+
+    atomic_write(path, write)
 
 
 class Trainer:
