@@ -301,7 +301,7 @@ def _batched_periodogram(tau: np.ndarray, values: np.ndarray, dy: np.ndarray | N
     """Lomb-Scargle power of every row of ``values`` (n_series, n_samples) on one grid: core's
     NUFFT backend, called once with a 2-D ``y`` (nifty-ls transforms all rows with one plan and
     one spreading of ``tau``). Returns (n_series, grid.size)."""
-    from .periodogram import lombscargle
+    from .periodograms import lombscargle
 
     power = lombscargle.power(tau, values, dy, grid)
     return np.asarray(power, dtype=np.float64).reshape(values.shape[0], grid.size)

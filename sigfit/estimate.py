@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import periodogram as _pg
+from . import periodograms as _pg
 from ._validate import (
     Series,
     audit_time_precision,
@@ -19,7 +19,7 @@ from ._validate import (
 from .errors import InputError
 from .grid import MAX_GRID_SIZE, FrequencyGrid, default_fmax, lattice_quantum, make_grid
 from .harmonics import MAX_HARMONICS, find_components, to_components
-from .periodogram.fft import fft_grid
+from .periodograms.fft import fft_grid
 from .refine import Fit, amplitude_phase, fit_trend, n_params, refine, tone_powers
 from .results import Component, EstimateResult, Periodogram
 from .search import audit_frequency_precision, audit_time_lattice, time_resolution

@@ -810,7 +810,7 @@ class WaveletSearch:
         ``values``, sharpened on the plan's fine grid by the least-squares periodogram within
         the wavelet's frequency resolution (the wavelet alone places a long stationary tone to
         ~1e-3, coarser than the least-squares basin of a record of thousands of cycles)."""
-        from . import periodogram as _pg
+        from . import periodograms as _pg
         from .grid import FrequencyGrid
         from .results import Periodogram
 

@@ -8,7 +8,7 @@ import pytest
 
 import sigfit
 from sigfit.grid import FrequencyGrid, default_fmax, make_grid
-from sigfit.periodogram import (
+from sigfit.periodograms import (
     METHOD_CHOICES,
     METHODS,
     MethodName,
@@ -16,7 +16,7 @@ from sigfit.periodogram import (
     resolve_method,
     uniform_step,
 )
-from sigfit.periodogram.fft import fft_grid
+from sigfit.periodograms.fft import fft_grid
 
 
 def _irregular(seed, n=300, span=100.0):

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 import sigfit
 from sigfit.cli import main
-from sigfit.periodogram import METHOD_CHOICES
+from sigfit.periodograms import METHOD_CHOICES
 
 TWO_PI = 2 * math.pi
 

@@ -154,7 +154,7 @@ def _estimate_function():
 def method_names() -> list[str]:
     """The methods :func:`sigfit.estimate` accepts, read from the library's own dispatch table
     (never pasted here, so the CLI cannot drift from it)."""
-    from ..periodogram import METHOD_CHOICES
+    from ..periodograms import METHOD_CHOICES
 
     return list(METHOD_CHOICES)
 
