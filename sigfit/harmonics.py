@@ -41,6 +41,15 @@ TWO_PI = 2.0 * math.pi
 MAX_HARMONICS = 48  # default cap: cost grows as N*(2H)^2 per Gauss-Newton step
 MAX_DIVISOR = 8  # candidate fundamentals f_p/1 .. f_p/8
 ID_HARMONICS = 4  # candidates f_p/k keep their harmonics up to this many times f_p
+# Nested periods (see _new_period_at): line m >= SHAPE_MIN_DIVISOR of a harmonic series that stands
+# LONE_DOMINANCE times above both neighbours, or PEAK_DOMINANCE times with line 2m doing the same
+# (a comb), and LINE_SIGNIFICANCE standard errors above zero, starts a period of its own. Below 5 a
+# dominant line is the period doubling or tripling of one shape (eclipsing and ellipsoidal
+# variables, double-humped light curves), whose odd lines are weak by nature: one component.
+SHAPE_MIN_DIVISOR = 5
+PEAK_DOMINANCE = 2.0
+LONE_DOMINANCE = 4.0
+LINE_SIGNIFICANCE = 5.0
 BIC_MARGIN = 10.0  # "very strong" evidence (Kass & Raftery 1995) before a subharmonic replaces a peak
 ROWS = 8192  # rows of the design matrix held at once
 SAMPLES_PER_PARAM = 5  # harmonic models keep at least this many samples per parameter
@@ -377,6 +386,73 @@ def select_n_harmonics(
     return (best, bic, g) if return_gram else (best, bic)
 
 
+def _line_amplitudes(g: np.ndarray, n_poly: int, h: int, n: int) -> tuple[np.ndarray, float]:
+    """Amplitudes of harmonics 1..h from a natural-order :func:`gram` (polynomial first), and the
+    standard error of one amplitude, ``s sqrt(2/n)`` with ``s^2`` the residual variance (white
+    noise, near-orthogonal columns: enough to tell a line from nothing)."""
+    p = g.shape[0] - 1
+    coef = _solve(g[:p, :p], g[:p, p])
+    rss = max(float(g[p, p] - coef @ g[:p, p]), 0.0)
+    ab = coef[n_poly : n_poly + 2 * h]
+    return np.hypot(ab[0::2], ab[1::2]), math.sqrt(rss / max(n - p, 1)) * math.sqrt(2.0 / n)
+
+
+def _new_period_at(lines: tuple[np.ndarray, float], m: int) -> bool:
+    """Whether line ``m`` (1-based) of a harmonic series is the fundamental of another period.
+
+    Two periods P and P/m in one signal (a daily cycle in a weekly one: m = 7) make one harmonic
+    series at 1/P in which every m-th line is raised: a comb. Line ``m`` starts such a comb when
+    ``m >= SHAPE_MIN_DIVISOR``, it is significant (:data:`LINE_SIGNIFICANCE` standard errors)
+    and stands :data:`LONE_DOMINANCE` times above both neighbours (a sinusoidal fast cycle: one
+    line), or :data:`PEAK_DOMINANCE` times with line ``2m`` raised as well (a shaped fast cycle),
+    and no line ``d`` dividing ``m`` does the same (then the comb started at ``d``: the even lines
+    of a double-humped shape raise lines 2, 4, 6, ...). A single shape has a smooth envelope
+    (sawtooth ``1/h``, a pulse train's sinc, a staircase's), so neighbouring lines are
+    comparable; a day-of-week pattern (constant over each day) has no lines at multiples of 7 at
+    all, so a daily cycle in it stands out.
+    """
+    amp, err = lines
+
+    def rise(j: int) -> float:  # line j over the larger of its neighbours (0: not a line)
+        if j > amp.size or amp[j - 1] < LINE_SIGNIFICANCE * err:
+            return 0.0
+        nb = max(amp[i - 1] for i in (j - 1, j + 1) if 1 <= i <= amp.size)
+        return float(amp[j - 1] / max(nb, 1e-300))
+
+    def raised(j: int) -> bool:
+        # a lone raised line must stand out clearly; a comb (line j and line 2j) less so
+        return rise(j) > LONE_DOMINANCE or (rise(j) > PEAK_DOMINANCE and rise(2 * j) > PEAK_DOMINANCE)
+
+    if m < SHAPE_MIN_DIVISOR or not raised(m):
+        return False
+    return not any(raised(d) for d in range(2, m) if m % d == 0)
+
+
+def first_new_period(lines: tuple[np.ndarray, float]) -> int | None:
+    """The first line of a harmonic series that starts another period (:func:`_new_period_at`),
+    or None."""
+    for m in range(SHAPE_MIN_DIVISOR, lines[0].size + 1):
+        if _new_period_at(lines, m):
+            return m
+    return None
+
+
+def collision_limit(frequency: float, earlier: list[float], earlier_harmonics: list[int],
+                    width: float) -> int | None:
+    """The last harmonic of ``frequency`` below the first one within ``width`` of a harmonic of an
+    earlier component (their columns would be the same: a weekly cycle's 7th harmonic is the daily
+    cycle found before it), or None when none collides."""
+    first = None
+    for f_e, h_e in zip(earlier, earlier_harmonics, strict=True):
+        lines = f_e * np.arange(1, h_e + 1)
+        j = np.rint(lines / frequency)
+        hit = (j >= 1) & (np.abs(lines - j * frequency) < width)
+        if np.any(hit):
+            c = int(np.min(j[hit]))
+            first = c if first is None else min(first, c)
+    return None if first is None else max(first - 1, 1)
+
+
 def identify_fundamental(
     tau,
     y,
@@ -435,6 +511,8 @@ def identify_fundamental(
             g = shared.gram(h, stride=base // k)
         else:
             g = gram(tau, y, sw, [f], [h], degree, t_scale)
+        if k >= SHAPE_MIN_DIVISOR and _new_period_at(_line_amplitudes(g, n_poly, h, y.size), k):
+            continue  # the peak is a period of its own beside a slower one (see _new_period_at)
         if k > 1:
             # put the fundamental's two columns last: the path then also gives the residual
             # without them, so the fundamental itself must earn its place. Otherwise two
@@ -1029,6 +1107,9 @@ def _find_components(tau, y, dy, find_peak, *, n_components, degree, t_scale, ny
             f0 = fp_ref / k
             cap = min(harmonic_limit(f0, nyquist, max_harmonics if auto else h_fixed),
                       _harmonics_affordable(y.size, degree))
+            clash = collision_limit(f0, freqs, n_harm, 1.0 / float(np.ptp(tau))) if freqs else None
+            if clash is not None:
+                cap = min(cap, clash)  # harmonics stop below an earlier component's line
             # a few harmonics first: harmonic h multiplies the frequency error by h (none when the
             # peak is its own fundamental and BIC wants none of its harmonics: that fit is `one`)
             mid = min(cap, ID_HARMONICS * k)
@@ -1048,6 +1129,12 @@ def _find_components(tau, y, dy, find_peak, *, n_components, degree, t_scale, ny
                 h, _, g0 = select_n_harmonics(tau[sel], (y if not freqs else resid)[sel], dy_sel, f0,
                                               cap, degree=degree, t_scale=t_scale,
                                               return_gram=True)
+                if g0 is not None and h >= SHAPE_MIN_DIVISOR:
+                    keep = list(range(degree + 1 + 2 * h)) + [g0.shape[0] - 1]
+                    m = first_new_period(_line_amplitudes(g0[np.ix_(keep, keep)], degree + 1, h,
+                                                          y[sel].size))
+                    if m is not None:
+                        h = m - 1  # lines m, 2m, ... are another period's: found next, on its own
                 if freqs:
                     g0 = None  # selected on the residual: not the Gram matrix of the joint fit
                 # (a subset's Gram matrix still gives the fit on all samples its starting point)

@@ -281,3 +281,59 @@ def test_gauss_newton_lands_on_the_same_minimum_from_any_start():
     expect = fits[0].poly[0] + fits[0].a[0][0] * np.sin(2 * np.pi * fits[0].frequency[0] * tau) \
         + fits[0].b[0][0] * np.cos(2 * np.pi * fits[0].frequency[0] * tau)
     np.testing.assert_allclose(model, expect, rtol=0, atol=1e-6)
+
+
+def _day_week(rng, n, weekly):
+    t = np.sort(rng.uniform(0, 70 * 86400.0, n))
+    day = t / 86400.0
+    y = sawtooth(day) + weekly * (np.mod(day, 7.0) >= 5.0) + rng.normal(0, 0.1, n)
+    return t, y
+
+
+@pytest.mark.parametrize("weekly", [0.7, 3.0])
+def test_daily_and_weekly_cycles_are_two_periods_each_with_harmonics(weekly):
+    # commensurate periods (7 days of 86400 s): a daily sawtooth and a weekend step, the daily
+    # cycle stronger (0.7) or the weekly one (3.0). Asked for two components, sigfit reports both,
+    # each with its own harmonics, not one weekly shape with the day as its 7th line
+    import sigfit
+
+    rng = np.random.default_rng(5)
+    t, y = _day_week(rng, 3000, weekly)
+    r = sigfit.estimate(t, y, n_components=2)
+    periods = sorted(c.period for c in r.components)
+    assert periods[0] == pytest.approx(86400.0, rel=1e-4)
+    assert periods[1] == pytest.approx(604800.0, rel=5e-3)
+    assert all(c.significant and c.n_harmonics > 1 for c in r.components)
+    # the weekly component's harmonics stop below the daily line (they would be the same column)
+    weekly_c = max(r.components, key=lambda c: c.period)
+    assert weekly_c.n_harmonics <= 6
+
+
+def test_daily_cycle_with_a_weaker_weekly_one_reports_the_day_first():
+    import sigfit
+
+    rng = np.random.default_rng(6)
+    t = np.arange(24 * 70) * 3600.0
+    y = 20 * np.sin(2 * np.pi * t / 86400) + 5 * np.sin(2 * np.pi * t / 604800) + rng.normal(0, 2, t.size)
+    one = sigfit.estimate(t, y)
+    assert one.components[0].period == pytest.approx(86400.0, rel=1e-4)
+    two = sigfit.estimate(t, y, n_components=2)
+    assert sorted(round(c.period / 86400.0) for c in two.components) == [1, 7]
+
+
+def test_one_shape_is_not_split_into_nested_periods():
+    # smooth but irregular harmonic envelopes (amplitudes e^(-h/5) jittered by U(0.3, 1.7)): one
+    # period; a second significant component in at most 3 of 15 (prewhitening alone: 1 of 30)
+    import sigfit
+
+    rng = np.random.default_rng(7)
+    period, split = 37.3, 0
+    for _ in range(15):
+        amps = np.exp(-np.arange(1, 21) / 5.0) * rng.uniform(0.3, 1.7, 20)
+        phases = rng.uniform(0, 2 * np.pi, 20)
+        t = np.sort(rng.uniform(0, 20_000, 4000))
+        y = sum(a * np.sin(2 * np.pi * (j + 1) * t / period + p) for j, (a, p) in enumerate(zip(amps, phases)))
+        r = sigfit.estimate(t, y + rng.normal(0, 0.05, t.size), fmax=1.0, n_components=2)
+        assert r.components[0].period == pytest.approx(period, rel=1e-4)
+        split += len(r.components) > 1 and r.components[1].significant
+    assert split <= 3
