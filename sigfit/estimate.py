@@ -88,6 +88,22 @@ def plan_search(
                       exact_quantum=None if res is None else res.quantum)
 
 
+def longer_than_record(components, span: float, degree: int) -> list[str]:
+    """Notes for significant components whose period exceeds the record's span: fewer than one
+    cycle observed is a trend or a slower cycle than the data cover, not a measured period."""
+    notes = []
+    for c in components:
+        if c.significant and c.frequency * span < 1.0:
+            fix = "detrend='linear' (--detrend linear) or a higher degree" if degree == 0 else \
+                "a higher detrend degree"
+            notes.append(
+                f"period {1 / c.frequency:.6g} is longer than the record ({span:.6g}): less than one "
+                f"cycle is a trend or a slower cycle than the data cover, not a measured period; "
+                f"pass {fix}, or raise fmin above 1/span"
+            )
+    return notes
+
+
 def pick_peak(frequency: np.ndarray, power: np.ndarray) -> float:
     """The frequency of the highest peak, refined by a parabola through its three grid points."""
     i = int(np.argmax(power))
@@ -422,6 +438,8 @@ def estimate(
             )
         )
     components.sort(key=lambda c: -c.amplitude)
+    for note in longer_than_record(components, series.span, degree):
+        warn(series.warnings, note)
 
     dof = series.n - fit.n_params
     residual_std = math.sqrt(float(fit.residual @ fit.residual) / max(dof, 1))
@@ -499,6 +517,7 @@ def _estimate_periodic(
         for c in components:
             notes += audit_frequency_precision(c.frequency, c.frequency_err,
                                                0.5 * series.time_resolution, series.span, series.n)
+    notes += longer_than_record(components, series.span, degree)
     for note in notes:
         warn(series.warnings, note)
     components.sort(key=lambda c: -c.amplitude)

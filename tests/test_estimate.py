@@ -230,3 +230,17 @@ def test_subset_decisiveness_rule():
     p[200] = 1e-4
     p[501] = 0.29  # inside the main lobe: part of the same peak
     assert subset_peak_is_decisive(f, p, 16384, 1000.0)
+
+
+def test_a_trend_is_not_reported_as_a_period_without_a_warning():
+    # a strong linear trend and a yearly cycle, no detrending: the strongest "period" is longer
+    # than the record, which the result says; detrend="linear" finds the cycle
+    rng = np.random.default_rng(31)
+    t = np.sort(rng.uniform(0, 50.0, 600))
+    y = 2.0 * t + 3 * np.sin(2 * np.pi * t) + rng.normal(0, 0.3, t.size)
+    with pytest.warns(sigfit.SigfitWarning, match="longer than the record"):
+        r = sigfit.estimate(t, y)
+    assert r.components[0].period > np.ptp(t)
+    d = sigfit.estimate(t, y, detrend="linear")
+    assert d.components[0].period == pytest.approx(1.0, rel=1e-3)
+    assert not any("longer than the record" in w for w in d.warnings)

@@ -332,7 +332,7 @@ def test_one_shape_is_not_split_into_nested_periods():
         amps = np.exp(-np.arange(1, 21) / 5.0) * rng.uniform(0.3, 1.7, 20)
         phases = rng.uniform(0, 2 * np.pi, 20)
         t = np.sort(rng.uniform(0, 20_000, 4000))
-        y = sum(a * np.sin(2 * np.pi * (j + 1) * t / period + p) for j, (a, p) in enumerate(zip(amps, phases)))
+        y = sum(a * np.sin(2 * np.pi * (j + 1) * t / period + p) for j, (a, p) in enumerate(zip(amps, phases, strict=True)))
         r = sigfit.estimate(t, y + rng.normal(0, 0.05, t.size), fmax=1.0, n_components=2)
         assert r.components[0].period == pytest.approx(period, rel=1e-4)
         split += len(r.components) > 1 and r.components[1].significant
