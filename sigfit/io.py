@@ -51,10 +51,11 @@ _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 _MISSING = frozenset({"", "nan", "na", "n/a", "null", "none", "-nan", "+nan"})
 _DELIMITERS = (",", "\t", ";", "|")
 _INT_RE = re.compile(r"\s*[+-]?\d+\s*\Z")
-# ISO-8601 calendar date, optional time (hh:mm[:ss[.fff]]) and UTC offset. Basic (no dash) forms
-# are not accepted: "20240101" is a number.
+# ISO-8601 calendar date (or a calendar month, YYYY-MM: its first day, as monthly series are
+# stamped), optional time (hh:mm[:ss[.fff]]) and UTC offset. Basic (no dash) forms are not
+# accepted: "20240101" is a number.
 _ISO_RE = re.compile(
-    r"\s*(\d{4}-\d{2}-\d{2})"
+    r"\s*(\d{4}-\d{2}(?:-\d{2})?)"
     r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
     r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?\s*\Z",
     re.IGNORECASE,
@@ -460,6 +461,8 @@ def _datetime_column(table: Table, name: str) -> TimeAxis:
                 "ISO-8601 date-time like the rows above (YYYY-MM-DD[Thh:mm[:ss[.f]]][Z|+hh:mm])"
             )
         date, hh, mm, ss, ff, tz = m.groups()
+        if len(date) == 7 and (hh or tz):
+            raise InputError(f"{table.where(k)}: {cell.strip()!r} gives a time of day without a day")
         dates[k] = date
         h, mi, s = int(hh or 0), int(mm or 0), int(ss or 0)
         if h > 24 or mi > 59 or s > 60:

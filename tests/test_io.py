@@ -87,6 +87,16 @@ def test_iso_times_become_seconds_since_the_earliest():
     np.testing.assert_array_equal(np.sort(d.time.values), np.arange(48) * 3600)
 
 
+def test_calendar_months_are_their_first_day():
+    # monthly series are often stamped YYYY-MM (ISO 8601 reduced precision)
+    text = "month,v\n2023-11,1\n2023-12,2\n2024-01,3\n2024-03,4\n"
+    d = load_text(text)
+    assert d.time.epoch == "2023-11-01T00:00:00"
+    np.testing.assert_array_equal(d.time.values, np.array([0, 30, 61, 121]) * 86400)
+    with pytest.raises(InputError, match="time of day without a day"):
+        load_text("month,v\n2023-11,1\n2023-12T10:00,2\n2024-01,3\n")
+
+
 def test_iso_times_with_offsets_are_utc_and_fractions_exact():
     d = load_text(
         "t,y\n"
