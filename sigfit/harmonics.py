@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .search import frac_cycles
+from .search import centred_cycles, frac_cycles
 
 TWO_PI = 2.0 * math.pi
 MAX_HARMONICS = 48  # default cap: cost grows as N*(2H)^2 per Gauss-Newton step
@@ -162,22 +162,6 @@ def _poly_cols(u: np.ndarray, degree: int) -> np.ndarray:
     return cols
 
 
-def _cycles(frequency: float, tau: np.ndarray) -> np.ndarray:
-    """``frequency * tau`` minus a whole number of cycles, within ``[-0.5, 0.5]`` up to ~1e-16:
-    :func:`sigfit.search.frac_cycles` without the final reduction to ``[0, 1)``, which sines and
-    cosines do not need. The scalar factor is split once."""
-    f = float(frequency)
-    c = 134217729.0 * f  # Veltkamp splitting, 2**27 + 1 (Dekker 1971)
-    fh = c - (c - f)
-    fl = f - fh
-    p = f * tau
-    c = 134217729.0 * tau
-    th = c - (c - tau)
-    tl = tau - th
-    e = ((fh * th - p) + fh * tl + fl * th) + fl * tl
-    return (p - np.rint(p)) + e
-
-
 REANCHOR = 16  # harmonics between exact evaluations in the angle-addition recurrence
 
 
@@ -185,7 +169,7 @@ def _harmonic_cols(tau: np.ndarray, frequency: float, n_harmonics: int) -> np.nd
     """sin, cos of ``2 pi h f tau`` for h = 1..H, interleaved. The fundamental's angle is reduced
     in cycles with an error-free product; harmonics follow by angle addition (a few ulp per
     step), re-anchored on exact values every :data:`REANCHOR` harmonics."""
-    cyc = _cycles(frequency, tau)
+    cyc = centred_cycles(frequency, tau)
     out = np.empty((tau.size, 2 * n_harmonics))
     s1 = np.sin(TWO_PI * cyc)
     c1 = np.cos(TWO_PI * cyc)

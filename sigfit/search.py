@@ -211,11 +211,17 @@ def frac_cycles(frequency: float | np.ndarray, t: np.ndarray) -> np.ndarray:
     >>> float(frac_cycles(1 / 3, np.array([3.0e9 + 1.0]))[0])  # doctest: +ELLIPSIS
     0.33333...
     """
+    return np.mod(centred_cycles(frequency, t), 1.0)
+
+
+def centred_cycles(frequency: float | np.ndarray, t: np.ndarray) -> np.ndarray:
+    """``frequency * t`` minus the nearest whole number of cycles, in ``[-0.5, 0.5]`` to ~1e-16
+    (error-free product): :func:`frac_cycles` before its reduction to ``[0, 1)``, which sines
+    and cosines do not need."""
     f = np.asarray(frequency, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)
     p, e = _two_product(f, t)
-    whole = np.floor(p)
-    return np.mod((p - whole) + e, 1.0)
+    return (p - np.rint(p)) + e
 
 
 # --------------------------------------------------------------------------------------------
