@@ -302,6 +302,7 @@ def _read_text(name: str, text: str) -> Table:
     else:
         names = first
         rows = content[1:]
+    unnamed = {f"col{k}" for k, n in enumerate(names) if not n}
     names = [n if n else f"col{k}" for k, n in enumerate(names)]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -325,7 +326,28 @@ def _read_text(name: str, text: str) -> Table:
     columns = {
         n: np.array(col, dtype=str) for n, col in zip(names, zip(*cells, strict=True), strict=True)
     }
+    for n in unnamed:
+        if not any(c.strip() for c in columns[n]):
+            del columns[n]  # a trailing delimiter on every line: no column at all
+    if delimiter != ",":
+        for n, col in columns.items():
+            columns[n] = _decimal_commas(col)
     return Table(source=name, columns=columns, lines=np.array([i for i, _ in rows]))
+
+
+_DECIMAL_COMMA_RE = re.compile(r"\s*[+-]?\d*,\d+(?:[eE][+-]?\d+)?\s*\Z")
+
+
+def _decimal_commas(col: np.ndarray) -> np.ndarray:
+    """A column written with decimal commas (``12,5``; European spreadsheets, whose delimiter is
+    then ``;`` or a tab) as decimal points, when every cell that is not missing reads that way;
+    otherwise unchanged."""
+    present = [c for c in col if c.strip().lower() not in _MISSING]
+    if present and all(_DECIMAL_COMMA_RE.match(c) or _INT_RE.match(c) for c in present) and any(
+        "," in c for c in present
+    ):
+        return np.char.replace(col, ",", ".")
+    return col
 
 
 def _read_npy(name: str, data: bytes) -> Table:

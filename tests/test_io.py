@@ -87,6 +87,17 @@ def test_iso_times_become_seconds_since_the_earliest():
     np.testing.assert_array_equal(np.sort(d.time.values), np.arange(48) * 3600)
 
 
+def test_decimal_commas_and_trailing_delimiters():
+    # a European spreadsheet's export: ';' between fields, ',' in numbers, a ';' closing each line
+    d = load_text("t;y;\n0,5;1,25;\n1,5;-2,5e-1;\n2,5;;\n3;4,0;\n")
+    assert d.value_names == ["y"]
+    np.testing.assert_allclose(d.time.values, [0.5, 1.5, 2.5, 3.0])
+    np.testing.assert_allclose(d._values["y"], [1.25, -0.25, np.nan, 4.0])
+    # text with commas stays text (and is skipped as non-numeric, with a warning)
+    with pytest.warns(SigfitWarning, match="non-numeric"):
+        assert load_text("t;label;v\n1;a,b;1\n2;c,d;2\n3;e,f;3\n").value_names == ["v"]
+
+
 def test_calendar_months_are_their_first_day():
     # monthly series are often stamped YYYY-MM (ISO 8601 reduced precision)
     text = "month,v\n2023-11,1\n2023-12,2\n2024-01,3\n2024-03,4\n"
