@@ -850,7 +850,30 @@ def format_result(name: str, result, time: TimeAxis | None = None) -> str:
     if result.trend:
         tail += f", trend: {result.detrend}"
     lines.append(tail)
+    lines += _drift_lines(result, is_dt, t_unit)
     return "\n".join(lines)
+
+
+def _drift_lines(result, is_dt: bool, t_unit: str) -> list[str]:
+    """For ``method='wavelet'``: the strongest ridge's span and the stationarity verdict."""
+    out = []
+    track = getattr(result, "track", None)
+    if track is not None and len(track.time) > 1:
+        f = np.asarray(track.frequency, dtype=float)
+        t = np.asarray(track.time, dtype=float)
+        out.append(
+            f"  ridge: frequency {f[0]:.4g} at t={t[0]:.4g} -> {f[-1]:.4g} at t={t[-1]:.4g} "
+            f"(min {np.min(f):.4g}, max {np.max(f):.4g})"
+        )
+    st = getattr(result, "stationarity", None)
+    if st is not None:
+        rate = "Hz/s" if is_dt else f"cycles/{t_unit} per {t_unit}"
+        verdict = "stationary" if st.stationary else "NOT stationary"
+        drift = ""
+        if st.drift is not None and st.drift_err is not None:
+            drift = f", drift {format_value_error(st.drift, st.drift_err)} {rate}"
+        out.append(f"  frequency over the record: {verdict} (p={_fap_text(st.p_value)}{drift})")
+    return out
 
 
 def signal_record(name: str, result, time: TimeAxis | None = None, *, extra_warnings=()) -> dict:

@@ -134,6 +134,21 @@ def test_estimate_cli_json_carries_track_and_stationarity(tmp_path):
     assert "chi-square" in sig["stationarity"]["test"]
 
 
+def test_estimate_cli_table_says_the_frequency_moved(tmp_path):
+    # the chirp 0.5 + 0.01 t: the table names the ridge's ends and the verdict with the drift
+    t = np.arange(0, 100, 0.1)
+    path = write_csv(tmp_path / "chirp.csv", t, np.sin(TWO_PI * (0.5 * t + 0.5 * 0.01 * t * t)))
+    code, out, err = run("estimate", path, "--method", "wavelet")
+    assert code == 0, err
+    assert "ridge: frequency" in out and "NOT stationary" in out
+    drift = float(out.split("drift ")[1].split()[0])
+    assert drift == pytest.approx(0.01, rel=0.05)
+    steady = write_csv(tmp_path / "tone.csv", t, np.sin(TWO_PI * 0.5 * t))
+    code, out, err = run("estimate", steady, "--method", "wavelet")
+    assert code == 0, err
+    assert "over the record: stationary" in out
+
+
 def test_scalogram_cli_draws_and_lists_ridges(tmp_path):
     rng = np.random.default_rng(26)
     t = np.sort(rng.uniform(0, 200, 800))
