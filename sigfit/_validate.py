@@ -210,7 +210,7 @@ def validate_series(t, y, dy=None, *, n_params: int = 1) -> Series:
     y64 = y_in.astype(np.float64)
     if np.ptp(y64) == 0:
         raise InputError(
-            f"y is constant (every value is {y64[0]!r}): there is no period to find"
+            f"y is constant (every value is {float(y64[0])!r}): there is no period to find"
         )
 
     # Centre time before any phase is computed. Integer stamps are centred in integer arithmetic

@@ -273,8 +273,19 @@ def _looks_like_paths(src: Any) -> bool:
 
 def _estimate_series(s: Series, options: dict[str, Any],
                      first_power: np.ndarray | None = None) -> list[dict[str, Any]]:
+    import warnings
+
+    from .errors import SigfitWarning
     from .estimate import estimate
 
+    with warnings.catch_warnings():
+        # every warning is in the result, hence in the row's warnings column; printed from a
+        # worker it would land in the middle of the progress bar
+        warnings.simplefilter("ignore", SigfitWarning)
+        return _estimate_series_rows(s, options, first_power, estimate)
+
+
+def _estimate_series_rows(s, options, first_power, estimate) -> list[dict[str, Any]]:
     try:
         t = _as_array(s.t, "t", s.id)
         y = _as_array(s.y, "y", s.id)

@@ -145,3 +145,18 @@ def test_long_table_rows_with_nan_are_dropped_and_reported(tmp_path, scheduler):
     assert "dropped 1 rows" in res.loc["a", "warnings"] and pd.isna(res.loc["a", "error"])
     assert res.loc["a", "n_samples"] == len(t) - 1
     assert res.loc["gone", "error"]  # every row dropped: an error row, not a silent gap
+
+
+def test_warnings_go_to_the_rows_not_across_the_progress_bar(tmp_path, scheduler):
+    # a trend read as a period warns; in a batch the warning belongs to its row, and stderr
+    # carries no raw Python warning text
+    t = np.sort(np.random.default_rng(3).uniform(0, 50, 300))
+    sio.write_columns(tmp_path / "trend.csv", {"t": t, "a": 2.0 * t + np.sin(2 * np.pi * t),
+                                               "b": 3.0 * t + np.sin(2 * np.pi * t)})
+    out = tmp_path / "res.csv"
+    code, _, err = run("estimate", tmp_path / "trend.csv", "-o", out, "--scheduler", scheduler)
+    assert code == 0, err
+    assert "longer than the record" not in err and "SigfitWarning" not in err
+    rows = read_rows(out)
+    assert len(rows) == 2
+    assert rows["warnings"].str.contains("longer than the record").all()

@@ -59,6 +59,11 @@ def main(argv=None):
         code = cli.main(args=argv, prog_name="sigfit", standalone_mode=False)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
+    except click.UsageError as e:
+        # one line, like every other error: the message and where the help is
+        where = e.ctx.command_path if e.ctx is not None else "sigfit"
+        click.echo(f"error: {e.format_message()} (see '{where} --help')", err=True)
+        sys.exit(e.exit_code)
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)

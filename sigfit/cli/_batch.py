@@ -116,7 +116,7 @@ def run(files, time_column, value_columns, as_json, plot, options) -> None:
         scheduler=options.get("scheduler"),
         workers=options.get("workers"),
         chunk_size=options.get("chunk_size"),
-        progress=True,
+        progress=sys.stderr.isatty(),  # a bar on a terminal; no carriage-return stream in logs
     )
     source = list(files)
     if output is not None:

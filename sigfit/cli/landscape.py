@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
+
+from ._options import _check_plot
 
 
 @click.command("landscape")
@@ -20,7 +23,7 @@ import click
 @click.option("--zoom-points", type=click.IntRange(min=3), default=801, show_default=True,
               help="Frequencies on omega +- 20/R.")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
-              help="Figure file (.png, .svg or .pdf).")
+              callback=_check_plot, help="Figure file (.png, .svg or .pdf).")
 @click.option("--json", "as_json", is_flag=True, help="Print the measured basin as JSON on stdout.")
 def landscape(omega, range_, batch, seed, points, zoom_points, output, as_json):
     """Loss of Sin and d(loss)/d(freq) on one large batch, for freq over [0, 2*omega] and zoomed
@@ -29,7 +32,7 @@ def landscape(omega, range_, batch, seed, points, zoom_points, output, as_json):
     import baselines.landscape as ls
 
     result = ls.sin_landscape(omega, range_, batch=batch, seed=seed, points=points,
-                          zoom_points=zoom_points, progress=True)
+                          zoom_points=zoom_points, progress=sys.stderr.isatty())
     ls.plot_landscape(result, output)
     if as_json:
         click.echo(json.dumps({**result.to_dict(), "figure": output}, indent=2))

@@ -130,7 +130,7 @@ def train(ctx, task, model, steps, budget, lr, batch, optimizer, seed, dtype, de
                                       w0=w0, sigma=sigma, n_features=features)
     train_cfg = baselines.TrainerConfig(optimizer=optimizer, lr=lr, batch=batch, steps=steps,
                                         budget=budget, seed=seed, device=device, log_every=log_every,
-                                        eval_every=eval_every, progress=True)
+                                        eval_every=eval_every, progress=sys.stderr.isatty())
     the_model = baselines.build_model(model_cfg, the_task)
     trainer = baselines.Trainer(the_model, the_task, train_cfg)
 
