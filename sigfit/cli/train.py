@@ -134,14 +134,13 @@ def train(ctx, task, model, steps, budget, lr, batch, optimizer, seed, dtype, de
     the_model = baselines.build_model(model_cfg, the_task)
     trainer = baselines.Trainer(the_model, the_task, train_cfg)
 
+    prepare_out_dir(out, overwrite)  # a refused --out first: nothing else is said then
     if model == "sin" and optimizer == "sgd":
         limit = baselines.stable_lr(range_, batch=batch)
         if lr > limit:
             click.echo(f"warning: lr {lr:g} is above the SGD stability limit {limit:.3g} for Sin at "
                        f"R={range_:g}, batch {batch} (curvature R^2/3): even the optimum is unstable",
                        err=True)
-
-    prepare_out_dir(out, overwrite)
     baselines.write_json_atomic(os.path.join(out, "config.json"), trainer.config_dict())
     result = trainer.run(log_path=os.path.join(out, "log.jsonl"))
     summary = result.to_dict()
