@@ -177,7 +177,7 @@ def find_peak(series: Series, values: np.ndarray, dy: np.ndarray | None, plan: S
         if subset_peak_is_decisive(freq, power, n_sub, series.span):
             return pick_peak(freq, power), Periodogram(
                 freq, power, normalization="standard",
-                method=f"{plan.method} (every {step}th sample: {n_sub} of {series.n})")
+                method=f"{plan.method} (one sample in {step}: {n_sub} of {series.n})")
     power = _pg.compute(plan.method, series.tau, values, dy, plan.grid)
     return pick_peak(freq, power), Periodogram(freq, power, normalization="standard", method=plan.method)
 

@@ -208,7 +208,7 @@ def test_large_n_search_on_a_subset_only_when_its_peak_is_decisive():
     y = np.sin(31.0 * t) + rng.normal(0.0, 0.1, n)
     r = sigfit.estimate(t, y, fmax=10.0)
     c = r.components[0]
-    assert "sample:" in r.periodogram.method
+    assert "one sample in" in r.periodogram.method
     assert abs(c.angular_frequency - 31.0) < 4 * c.angular_frequency_err
     assert c.angular_frequency_err < 1.2 * math.sqrt(12.0 / n) * 0.1 / 1000.0  # all samples' CRLB
     y2 = np.sin(31.0 * t) + 0.999 * np.sin(17.0 * t + 1.0) + rng.normal(0.0, 1.0, n)
