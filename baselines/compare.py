@@ -374,22 +374,19 @@ def _plot_periodogram(cmp, est, out_dir, plt, save_figure) -> list[str]:
     return paths
 
 
-def _profile_loss(w, x, y, block: int = 256):
-    """min over (a, b, c) of sum((y - a cos(w x) - b sin(w x) - c)^2) / sum((y - mean y)^2) at each
-    angular frequency in ``w``: 1 - the floating-mean Lomb-Scargle power (Zechmeister & Kuerster
-    2009), computed by the 3x3 normal equations, in blocks of frequencies."""
-    x = np.asarray(x, dtype=np.float64) - np.mean(x)  # centred before phases (precision)
-    y = np.asarray(y, dtype=np.float64)
-    chi0 = float(np.sum((y - y.mean()) ** 2))
-    out = np.empty(len(w))
-    for a in range(0, len(w), block):
-        ph = np.outer(w[a:a + block], x)
-        basis = np.stack([np.ones_like(ph), np.cos(ph), np.sin(ph)], axis=-1)  # (F, N, 3)
-        gram = np.einsum("fni,fnj->fij", basis, basis)
-        rhs = np.einsum("fni,n->fi", basis, y)
-        coef = np.linalg.solve(gram, rhs[..., None])[..., 0]
-        out[a:a + block] = (float(y @ y) - np.einsum("fi,fi->f", coef, rhs)) / chi0
-    return out
+def _profile_loss(w, x, y):
+    """1 - the floating-mean Lomb-Scargle power of ``(x, y)`` at the evenly spaced angular
+    frequencies ``w``: min over (a, b, c) of sum((y - a cos(w x) - b sin(w x) - c)^2) divided by
+    sum((y - mean y)^2), from sigfit's own NUFFT periodogram (no frequency-by-sample array)."""
+    from sigfit.grid import FrequencyGrid
+    from sigfit.periodograms.lombscargle import power
+
+    order = np.argsort(x)
+    tau = np.asarray(x, dtype=np.float64)[order]
+    tau = tau - 0.5 * (tau[0] + tau[-1])  # centred before phases (precision)
+    f = np.asarray(w, dtype=np.float64) / (2 * np.pi)
+    grid = FrequencyGrid(start=float(f[0]), step=float(f[1] - f[0]), size=f.size)
+    return 1.0 - power(tau, np.asarray(y, dtype=np.float64)[order], None, grid)
 
 
 def make_compare_task(name: str, *, eval_size: int | None = None, **kwargs):

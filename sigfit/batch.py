@@ -22,6 +22,7 @@ import os
 import sys
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError, SigfitError
+from .errors import InputError, SigfitError, SigfitWarning
 from .results import Component, EstimateResult
 
 # ---------------------------------------------------------------------------------------------
@@ -273,30 +274,23 @@ def _looks_like_paths(src: Any) -> bool:
 
 def _estimate_series(s: Series, options: dict[str, Any],
                      first_power: np.ndarray | None = None) -> list[dict[str, Any]]:
-    import warnings
-
-    from .errors import SigfitWarning
     from .estimate import estimate
 
-    with warnings.catch_warnings():
-        # every warning is in the result, hence in the row's warnings column; printed from a
-        # worker it would land in the middle of the progress bar
-        warnings.simplefilter("ignore", SigfitWarning)
-        return _estimate_series_rows(s, options, first_power, estimate)
-
-
-def _estimate_series_rows(s, options, first_power, estimate) -> list[dict[str, Any]]:
     try:
         t = _as_array(s.t, "t", s.id)
         y = _as_array(s.y, "y", s.id)
         dy = None if s.dy is None else np.asarray(s.dy)
-        try:
-            res = estimate(t, y, dy=dy, first_power=first_power, **options)
-        except Exception:
-            if first_power is None:
-                raise
-            # the batched shortcut must never cost a series: redo it the plain way
-            res = estimate(t, y, dy=dy, **options)
+        with warnings.catch_warnings():
+            # every warning is in the result, hence in the row's warnings column; printed from a
+            # worker it would land in the middle of the progress bar
+            warnings.simplefilter("ignore", SigfitWarning)
+            try:
+                res = estimate(t, y, dy=dy, first_power=first_power, **options)
+            except Exception:
+                if first_power is None:
+                    raise
+                # the batched shortcut must never cost a series: redo it the plain way
+                res = estimate(t, y, dy=dy, **options)
     except Exception as exc:  # one bad series never stops the others: it becomes an error row
         n = int(np.size(s.y)) if s.y is not None else None
         return [error_row(s.id, _reason(exc), n)]
@@ -321,8 +315,6 @@ def _batched_periodogram(tau: np.ndarray, values: np.ndarray, dy: np.ndarray | N
 def _search_inputs(s: Series, options: dict[str, Any]):
     """(plan, tau, detrended values, dy) of the first periodogram :func:`sigfit.estimate` computes
     for ``s``, or None when ``s`` does not take the Lomb-Scargle path with all its rows."""
-    import warnings
-
     from ._validate import validate_options, validate_series
     from .estimate import plan_search
     from .grid import MAX_GRID_SIZE
@@ -389,8 +381,6 @@ def _estimate_group(group: _Group, options: dict[str, Any]) -> list[dict[str, An
 def _read_file_series(ref: FileRef) -> Iterator[Series | tuple[str, str]]:
     """Each value column of a file as a Series (id ``path``, or ``path:column`` when the file has
     several); a column that cannot be used comes out as ``(id, reason)``."""
-    import warnings
-
     from . import io as sio
     from .errors import SigfitWarning
 

@@ -46,6 +46,9 @@ from .errors import InputError
 # 2^23 frequencies: 64 MiB of float64 power, and under ~1 GiB of NUFFT workspace in nifty-ls.
 MAX_GRID_SIZE = 1 << 23
 LATTICE_RTOL = 0.05  # jitter, as a fraction of the quantum, below which stamps count as a lattice
+# Checks that every sample must pass (a lattice, a time resolution) test this many first: random
+# stamps fail at once, and a failing prefix settles it without a pass over all of them
+PREFIX = 256
 CLOSE_PAIR_ORDER = 16  # k: the closest-pair scale is read from the k-th smallest gap
 
 
@@ -76,7 +79,7 @@ def lattice_quantum(tau: np.ndarray, rtol: float = None, max_divisor: int = 8) -
     smallest = float(gaps.min())
     for j in range(1, max_divisor + 1):
         p = smallest / j
-        r = gaps[:256] / p  # every gap must pass: a failing prefix settles it cheaply
+        r = gaps[:PREFIX] / p  # every gap must pass: a failing prefix settles it
         if np.max(np.abs(r - np.round(r))) > rtol:
             continue
         r = gaps / p

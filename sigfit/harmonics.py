@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .refine import fit_trend
 from .search import centred_cycles, frac_cycles
 
 TWO_PI = 2.0 * math.pi
@@ -203,12 +204,12 @@ def _chunks(n: int, rows: int = ROWS):
 # this many samples; the explicit X^T W X costs O(N H^2), the sums O(N + H log H)
 NUFFT_GRAM_MIN_N = 2048
 NUFFT_GRAM_MIN_H = 4  # below this many harmonics the explicit product is cheaper
-NUFFT_GRAM_EPS = 1e-14
-MAX_SHARED_MODES = 1 << 20
+NUFFT_GRAM_EPS = 1e-14  # finufft's accuracy: the sums then match the explicit ones to ~1e-16 N
+MAX_SHARED_MODES = 1 << 20  # candidate fundamentals share one transform up to this many modes
 # Gauss-Newton stops when the next step would move every parameter by less than this fraction of
 # its standard error: stopping there adds at most (1e-2)^2 = 1e-4 to the estimate's variance
 CONVERGED = 1e-2
-KEEP_JACOBIAN_MAX = 1 << 22  # Jacobians up to this many entries (32 MB) are kept for the last step  # candidate fundamentals share one transform up to this many modes  # finufft's accuracy: the sums then match the explicit ones to ~1e-16 N
+KEEP_JACOBIAN_MAX = 1 << 22  # Jacobians up to this many entries (32 MB) are kept for the last step
 
 
 def gram(tau, y, sw, freqs, n_harm, degree: int, t_scale: float) -> np.ndarray:
@@ -1063,8 +1064,6 @@ def _find_components(tau, y, dy, find_peak, *, n_components, degree, t_scale, ny
     infos: list[ComponentInfo] = []
     fit: PeriodicFit | None = None
     # the residual of the polynomial alone is what the first periodogram sees
-    from .refine import fit_trend
-
     resid = y - np.polynomial.polynomial.polyval(tau / t_scale, fit_trend(tau, y, dy, degree, t_scale))
     lone_step = n_components == 1 and degree == 0 and h_fixed != 1
     for _ in range(n_components):

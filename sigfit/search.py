@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import InputError
+from .grid import PREFIX
 
 # Budgets. Callers can override each; these keep one search of 1e5 samples under ~1 GB.
 MAX_BINS = 2**23  # FFT length of the coarse stage, and the largest full grid evaluated directly
@@ -79,9 +80,6 @@ class TimeResolution:
     def nyquist(self) -> float:
         """1/(2 quantum): with times on a grid of step q, f and f + k/q are the same sinusoid."""
         return 0.5 / self.quantum
-
-
-PREFIX = 256  # samples tested first by the all-samples checks below
 
 
 def time_resolution(t: np.ndarray, *, max_decimals: int = 12) -> TimeResolution | None:
@@ -122,9 +120,10 @@ def time_resolution(t: np.ndarray, *, max_decimals: int = 12) -> TimeResolution 
             # the integer test is meaningful only while the float's ulp is far below one unit
             if t_abs_max * s >= 2.0**42:
                 break
-            # every t must pass, so a failing prefix settles it cheaply (random floats fail at once)
+            # every t must pass, so a failing prefix settles it (random floats fail at once); its
+            # tolerance is twice the full test's, whose ulp may be one binade lower
             u = t[:PREFIX] * s
-            if np.any(np.abs(u - np.rint(u)) > 8.0 * np.spacing(t_abs_max * s)):
+            if np.any(np.abs(u - np.rint(u)) > 16.0 * np.spacing(t_abs_max * s)):
                 continue
             u = t * s
             r = np.rint(u)
