@@ -294,8 +294,9 @@ def audit_value_precision(series: Series, residual_std: float) -> None:
 
 def validate_options(
     *, n_components, oversampling, fmin, fmax, detrend, fap_threshold
-) -> tuple[int, float, float | None, float | None, int]:
-    """Check the tuning knobs; returns them normalised, detrend as a polynomial degree."""
+) -> tuple[int, float, float | None, float | None, int | None]:
+    """Check the tuning knobs; returns them normalised, detrend as a polynomial degree (None:
+    ``"auto"``, the degree is chosen from the data)."""
     if isinstance(n_components, bool) or not isinstance(n_components, (int, np.integer)):
         raise InputError(f"n_components must be a positive integer, got {n_components!r}")
     if n_components < 1:
@@ -321,23 +322,26 @@ def validate_options(
     ), degree
 
 
-def parse_detrend(detrend) -> int:
-    """None/'none' -> 0, 'linear' -> 1, 'quadratic' -> 2, an integer (or its string) -> itself."""
+def parse_detrend(detrend) -> int | None:
+    """None/'none' -> 0, 'linear' -> 1, 'quadratic' -> 2, an integer (or its string) -> itself,
+    'auto' -> None (chosen from the data: :func:`sigfit.estimate.choose_degree`)."""
     names = {"none": 0, "constant": 0, "linear": 1, "quadratic": 2, "cubic": 3}
     if detrend is None:
         return 0
     if isinstance(detrend, str):
         key = detrend.strip().lower()
+        if key == "auto":
+            return None
         if key in names:
             return names[key]
         if key.isdigit():
             detrend = int(key)
         else:
             raise InputError(
-                f"detrend must be 'none', 'linear' or a polynomial degree, got {detrend!r}"
+                f"detrend must be 'auto', 'none', 'linear' or a polynomial degree, got {detrend!r}"
             )
     if isinstance(detrend, bool) or not isinstance(detrend, (int, np.integer)):
-        raise InputError(f"detrend must be 'none', 'linear' or a polynomial degree, got {detrend!r}")
+        raise InputError(f"detrend must be 'auto', 'none', 'linear' or a polynomial degree, got {detrend!r}")
     if not 0 <= detrend <= MAX_TREND_DEGREE:
         raise InputError(f"detrend degree must be between 0 and {MAX_TREND_DEGREE}, got {detrend}")
     return int(detrend)

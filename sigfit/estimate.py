@@ -17,18 +17,30 @@ from ._validate import (
     warn,
 )
 from .errors import InputError
-from .grid import MAX_GRID_SIZE, FrequencyGrid, default_fmax, lattice_quantum, make_grid
+from .grid import (
+    MAX_GRID_SIZE,
+    MIN_CYCLES,
+    NEST_FACTOR,
+    Band,
+    FrequencyGrid,
+    default_band,
+    lattice_quantum,
+    make_grid,
+    outlying_stamps,
+    truncate_band,
+    window_power,
+)
 from .harmonics import MAX_HARMONICS, find_components, to_components
 from .periodograms.fft import fft_grid
 from .refine import Fit, amplitude_phase, fit_trend, n_params, refine, tone_powers
-from .results import Component, EstimateResult, Periodogram
-from .search import audit_frequency_precision, audit_time_lattice, time_resolution
+from .results import Component, EstimateResult, Periodogram, TrendChoice
+from .search import audit_frequency_precision, audit_time_lattice, centred_cycles, time_resolution
 from .significance import effective_baseline, false_alarm_probability
 
 
 @dataclass(frozen=True)
 class SearchPlan:
-    """Where and how to look: a resolved backend name and its frequency grid."""
+    """Where and how to look: a resolved backend name, its frequency grid and the band's rule."""
 
     method: str
     grid: FrequencyGrid
@@ -39,6 +51,37 @@ class SearchPlan:
     # the stamps' own Nyquist frequency 1/(2q) (uniform, lattice or exact grid of stamps):
     # harmonics stay below it because above it they alias
     harmonic_nyquist: float | None = None
+    band: Band | None = None  # what was searched and why (nested levels: sigfit.grid.default_band)
+
+    @property
+    def levels(self) -> tuple[float, ...]:
+        """Tops of the nested bands ``[grid.start, level]`` (one: the whole grid)."""
+        if self.band is None or len(self.band.levels) < 2:
+            return (self.grid.stop,)
+        return tuple(min(x, self.grid.stop) for x in self.band.levels)
+
+
+# Automatic bands stop where the search would cost more than this many coherent frequencies
+# (coarse-to-fine zoom windows; ~16 bytes each while held): the nested bands below still run, and
+# the rule says where the band was cut. A band the caller gives is searched up to MAX_ZOOM_BINS.
+AUTO_ZOOM_BINS = 1 << 24
+
+
+def _affordable(series: Series, lo: float, hi: float, oversampling: float, max_grid_size: int,
+                res) -> tuple[bool, int]:
+    """Whether the automatic band ``[lo, hi]`` fits a full grid or a bounded coarse-to-fine
+    search, and how many frequencies it would cost."""
+    from .search import plan_search as coarse_plan
+
+    size = int(math.ceil(oversampling * (hi - lo) * series.span)) + 1
+    if size <= max_grid_size:
+        return True, size
+    try:
+        cp = coarse_plan(series.t, lo, hi, oversampling=oversampling, max_bins=max_grid_size,
+                         resolution=res)
+    except InputError:
+        return False, size
+    return cp.coherent_bins_bound <= AUTO_ZOOM_BINS, cp.coherent_bins_bound
 
 
 def plan_search(
@@ -50,7 +93,10 @@ def plan_search(
     oversampling: float,
     max_grid_size: int = MAX_GRID_SIZE,
 ) -> SearchPlan:
-    """Resolve ``method`` from the sampling and build the grid (see :mod:`sigfit.grid`)."""
+    """Resolve ``method`` from the sampling and build the grid of the band
+    :func:`sigfit.grid.default_band` chooses (the caller's ``fmin``/``fmax`` where given). An
+    automatic band whose search would pass the budget (:data:`AUTO_ZOOM_BINS`) is cut there
+    before anything runs, and its rule says so."""
     rounding = 0.0 if series.time_is_integer else series.time_resolution  # integers are exact
     dt = _pg.uniform_step(series.tau, rounding)
     nyquist = None if dt is None else 0.5 / dt
@@ -60,48 +106,254 @@ def plan_search(
     quantum = lattice_quantum(series.tau) if res is None else res.quantum
     harmonic_nyquist = nyquist if nyquist is not None else (None if quantum is None else 0.5 / quantum)
     coarse = False
-    if name == "fft":
-        grid = fft_grid(series.n, dt, fmin=fmin, fmax=fmax, oversampling=oversampling, max_size=max_grid_size)
-    elif name == "wavelet":
-        from .wavelet import band  # the wavelet's own default band (cone of influence, spacing)
+    if name == "wavelet":
+        from .wavelet import band as wavelet_band  # its own default band (cone of influence)
 
-        lo, hi = band(series.tau, fmin, fmax, dt)
+        lo, hi = wavelet_band(series.tau, fmin, fmax, dt)
+        band = Band(lo, hi, "the wavelet's band (cone of influence; nyquist of the mean step)")
         grid = make_grid(series.span, fmin=lo, fmax=hi, oversampling=oversampling, max_size=max_grid_size)
     else:
-        if fmax is not None:
-            top = fmax
-        elif dt is None and res is not None:
-            # stamps on an exact grid of step q: nothing above 1/(2q) is distinguishable, and
-            # everything below is (Eyer & Bartholdi 1999): integer seconds reach 0.5 Hz
-            top = res.nyquist
+        band = default_band(series.tau, uniform_step=dt, quantum=quantum, fmin=fmin, fmax=fmax)
+        if name == "fft":
+            grid = fft_grid(series.n, dt, fmin=band.fmin, fmax=band.fmax, oversampling=oversampling,
+                            max_size=max_grid_size)
         else:
-            top = default_fmax(series.tau, dt)
-        try:
-            grid = make_grid(series.span, fmin=fmin, fmax=top, oversampling=oversampling, max_size=max_grid_size)
-        except InputError:
-            # too many bins for one grid: the coarse-to-fine search covers the same band at the
-            # same resolution with memory bounded by max_grid_size (sigfit.search)
-            grid = make_grid(series.span, fmin=fmin, fmax=top, oversampling=oversampling, max_size=math.inf)
-            coarse = True
+            if fmax is None:
+                hi = band.fmax
+                ok, cost = _affordable(series, band.fmin, hi, oversampling, max_grid_size, res)
+                while not ok and hi > band.levels[0] * (1 + 1e-9):
+                    below = [x for x in band.levels if x < hi * (1 - 1e-9)]
+                    hi = below[-1] if below else band.levels[0]
+                    ok, _ = _affordable(series, band.fmin, hi, oversampling, max_grid_size, res)
+                while not ok and hi > band.fmin * NEST_FACTOR:
+                    hi /= NEST_FACTOR
+                    ok, _ = _affordable(series, band.fmin, hi, oversampling, max_grid_size, res)
+                if hi < band.fmax:
+                    band = truncate_band(band, hi, f"cut at {hi:.4g} by the search budget (up to "
+                                         f"{band.fmax:.4g} needs {cost:,} frequencies): pass fmax "
+                                         "to search higher")
+            try:
+                grid = make_grid(series.span, fmin=band.fmin, fmax=band.fmax, oversampling=oversampling,
+                                 max_size=max_grid_size)
+            except InputError:
+                # too many bins for one grid: the coarse-to-fine search covers the same band at the
+                # same resolution with memory bounded by max_grid_size (sigfit.search)
+                grid = make_grid(series.span, fmin=band.fmin, fmax=band.fmax, oversampling=oversampling,
+                                 max_size=math.inf)
+                coarse = True
     return SearchPlan(method=name, grid=grid, nyquist=nyquist, coarse=coarse,
                       harmonic_nyquist=harmonic_nyquist,
-                      exact_quantum=None if res is None else res.quantum)
+                      exact_quantum=None if res is None else res.quantum, band=band)
 
 
-def longer_than_record(components, span: float, degree: int) -> list[str]:
-    """Notes for significant components whose period exceeds the record's span: fewer than one
-    cycle observed is a trend or a slower cycle than the data cover, not a measured period."""
+def too_few_cycles(components, span: float, degree: int) -> list[str]:
+    """Notes for significant components that complete fewer than :data:`MIN_CYCLES` cycles in
+    the record (only a band the caller widened below the default reaches them): so few cycles
+    cannot tell a period from a trend or a slower cycle than the data cover."""
     notes = []
     for c in components:
-        if c.significant and c.frequency * span < 1.0:
-            fix = "detrend='linear' (--detrend linear) or a higher degree" if degree == 0 else \
-                "a higher detrend degree"
+        if c.significant and c.frequency * span < MIN_CYCLES:
             notes.append(
-                f"period {1 / c.frequency:.6g} is longer than the record ({span:.6g}): less than one "
-                f"cycle is a trend or a slower cycle than the data cover, not a measured period; "
-                f"pass {fix}, or raise fmin above 1/span"
+                f"period {1 / c.frequency:.6g} completes only {c.frequency * span:.2g} cycles in the "
+                f"record ({span:.6g}): that few cycles cannot tell a period from a trend or a slower "
+                f"cycle; by default (fmin unset, detrend='auto') such variation is fitted as a "
+                f"trend (trend degree here: {degree})"
             )
     return notes
+
+
+def _log_fap(power: float, n: int, bandwidth: float, baseline: float, n_null: int) -> float:
+    """log of Baluev's false-alarm probability (:func:`sigfit.significance.false_alarm_probability`),
+    kept finite far into the tail so that nested bands can be ranked when both are ~0."""
+    from scipy.special import gammaln
+
+    z = min(max(float(power), 0.0), 1.0)
+    n_h = n - n_null
+    n_k = n_h - 2
+    if n_k <= 1 or z <= 0.0 or bandwidth <= 0.0:
+        return 0.0
+    if z >= 1.0:
+        return -math.inf
+    log1mz = math.log1p(-z)
+    gamma = math.sqrt(2.0 / n_h) * math.exp(gammaln(n_h / 2.0) - gammaln((n_h - 1.0) / 2.0))
+    log_tau = math.log(gamma * bandwidth * baseline * math.sqrt(0.5 * n_h * z)) + 0.5 * (n_k - 1) * log1mz
+    log_single = 0.5 * n_k * log1mz
+    tau = math.exp(min(log_tau, 700.0))
+    fap = -math.expm1(-tau) + math.exp(log_single - tau)
+    if fap > 1e-300:
+        return math.log(min(fap, 1.0))
+    return float(np.logaddexp(log_tau, log_single))
+
+
+def nested_peak(frequency: np.ndarray, power: np.ndarray, levels, start: float, n: int,
+                baseline: float, n_null: int, *, interpolate: bool = True) -> tuple[float, float, float]:
+    """The most significant peak over nested bands ``[start, level]``: each band's highest
+    power is judged by the false-alarm probability of its own width (its own look-elsewhere
+    cost), never by raw power, and the lowest false-alarm probability wins
+    (:func:`sigfit.grid.default_band`). Returns ``(frequency, power, bandwidth)``."""
+    best = None
+    for top in levels:
+        m = frequency <= top * (1 + 1e-12)
+        if not np.any(m):
+            continue
+        z = float(np.max(power[m]))
+        score = _log_fap(z, n, top - start, baseline, n_null)
+        if best is None or score < best[0]:
+            best = (score, top, m, z)
+    if best is None:
+        i = int(np.argmax(power))
+        return float(frequency[i]), float(power[i]), float(levels[-1] - start)
+    _, top, m, z = best
+    f, p = frequency[m], power[m]
+    f0 = pick_peak(f, p) if interpolate else float(f[int(np.argmax(p))])
+    return f0, z, float(top - start)
+
+
+def nested_fap(power: float, n: int, bandwidth: float, baseline: float, n_null: int,
+               plan: SearchPlan) -> float:
+    """The false-alarm probability of a peak judged in a band of width ``bandwidth``; with
+    nested bands it is multiplied by their number (Bonferroni: the most significant of ``L``
+    bands was taken, so noise gets ``L`` tries; conservative, as nested bands overlap)."""
+    p = false_alarm_probability(power, n, bandwidth, baseline, n_null=n_null)
+    return float(min(1.0, len(plan.levels) * p))
+
+
+def alias_warning(pgram: Periodogram, f0: float, z0: float, tau: np.ndarray, n: int) -> list[str]:
+    """A note when the detected peak has a rival of near-equal power at an alias of it: the
+    rival sits at ``|f0 +- f_w|`` for a frequency ``f_w`` where the sampling's spectral window
+    is strong (:func:`sigfit.grid.window_power` at least :data:`ALIAS_WINDOW`), and the two
+    peaks' chi-square reductions differ by less than :data:`ALIAS_MARGIN_SIGMA` standard
+    deviations of their difference (so another noise draw could swap them)."""
+    span = float(tau[-1] - tau[0])
+    freq, power = np.asarray(pgram.frequency), np.asarray(pgram.power)
+    away = np.abs(freq - f0) > 1.5 / span
+    if not np.any(away) or n <= 3:
+        return []
+    i = int(np.argmax(np.where(away, power, -np.inf)))
+    f2, z2 = float(freq[i]), float(power[i])
+    z1 = min(max(z0, float(np.max(power))), 1.0 - 1e-16)
+    z2 = min(max(z2, 0.0), 1.0 - 1e-16)
+    q1, q2 = (n - 3) * z1 / (1 - z1), (n - 3) * z2 / (1 - z2)
+    sd = 2.0 * (math.sqrt(q1 + 1.0) + math.sqrt(q2 + 1.0))
+    if q1 - q2 > ALIAS_MARGIN_SIGMA * sd:
+        return []
+    w = max(window_power(tau, abs(f0 - f2)), window_power(tau, f0 + f2))
+    if w < ALIAS_WINDOW:
+        return []
+    return [
+        f"the peak at period {1 / f0:.6g} has a near-equal alias at period {1 / f2:.6g} (power "
+        f"{z1:.3g} vs {z2:.3g}; the sampling's spectral window is {w:.2f} at their separation): "
+        f"either may be the period; more samples, other sampling or fmin/fmax around the expected "
+        "period decide"
+    ]
+
+
+# detrend="auto": degrees 0..AUTO_MAX_DEGREE are compared (a cubic spans the slow variation that
+# the default fmin, MIN_CYCLES cycles in the record, leaves out of the periodic model)
+AUTO_MAX_DEGREE = 3
+SELECTION_MAX_BINS = 1 << 20  # the degree is chosen on at most this many frequencies
+ALIAS_WINDOW = 0.25  # spectral-window power at which a rival peak counts as an alias
+ALIAS_MARGIN_SIGMA = 2.0  # near-equal: chi-square reductions within this many sd
+
+
+def auto_degrees(n: int, max_degree: int = AUTO_MAX_DEGREE) -> int:
+    """The highest trend degree ``detrend="auto"`` compares for ``n`` samples (room for the
+    polynomial, one sinusoid and a few degrees of freedom)."""
+    return int(max(0, min(max_degree, n - 8)))
+
+
+def _selection_grid(series: Series, plan: SearchPlan) -> tuple[FrequencyGrid, slice]:
+    """The grid and samples :func:`choose_degree` uses: the plan's own grid and all samples when
+    they are affordable (then its periodogram is the first search's), else the plan's band up to
+    :data:`SELECTION_MAX_BINS` frequencies and every m-th sample."""
+    sub = slice(None)
+    if series.n >= SEARCH_SUBSET_MIN_N:
+        sub = slice(0, series.n, -(-series.n // SEARCH_SUBSET_N))
+    grid = plan.grid
+    if plan.coarse or grid.size > SELECTION_MAX_BINS:
+        top = min(grid.stop, grid.start + SELECTION_MAX_BINS * grid.step)
+        grid = FrequencyGrid(start=grid.start, step=(top - grid.start) / (SELECTION_MAX_BINS - 1),
+                             size=SELECTION_MAX_BINS)
+    return grid, sub
+
+
+def selection_values(series: Series, max_degree: int) -> np.ndarray:
+    """The values with each candidate trend (degrees 0..max_degree) removed: what the
+    periodogram sees for each degree, one row each."""
+    t_scale = float(np.max(np.abs(series.tau)))
+    rows = []
+    for d in range(max_degree + 1):
+        coef = fit_trend(series.tau, series.y, series.dy, d, t_scale)
+        rows.append(series.y - np.polynomial.polynomial.polyval(series.tau / t_scale, coef))
+    return np.stack(rows)
+
+
+def choose_degree(series: Series, plan: SearchPlan, *, max_degree: int = AUTO_MAX_DEGREE,
+                  first_power: np.ndarray | None = None) -> tuple[int, str, np.ndarray | None]:
+    """The trend degree for ``detrend="auto"``, chosen jointly with the periodic model.
+
+    For each degree ``d = 0..D`` the values with a degree-``d`` polynomial removed get the
+    plan's periodogram; its most significant peak (nested bands: :func:`nested_peak`) and the
+    polynomial are then fitted together by linear least squares, and the Bayesian information
+    criterion ``n ln(RSS/n) + k ln n`` (``chi2 + k ln n`` with ``dy``; Schwarz 1978, Ann. Stat. 6,
+    461) with ``k = d + 4`` parameters picks ``d``. A trend is thus kept only when it explains
+    more than it costs, and a period is not traded for a polynomial unless the polynomial does
+    better. Returns ``(degree, rule, power)``: ``power`` is the chosen degree's periodogram on the
+    plan's grid when it was computed there (the first search then reuses it), else None.
+
+    ``first_power`` (shape ``(D + 1, grid.size)``) is the same periodograms computed elsewhere
+    (:func:`sigfit.estimate_many` batches them over series sharing their stamps).
+    """
+    d_max = auto_degrees(series.n, max_degree)
+    if d_max == 0:
+        return 0, f"{series.n} samples: too few to compare trend degrees", None
+    grid, sub = _selection_grid(series, plan)
+    own = grid is plan.grid and sub == slice(None)
+    dy = series.dy
+    if first_power is not None and own and np.shape(first_power) == (d_max + 1, grid.size):
+        powers = np.asarray(first_power, dtype=np.float64)
+    else:
+        if first_power is not None:
+            raise InputError(
+                f"first_power has shape {np.shape(first_power)}; with detrend='auto' it holds one "
+                f"periodogram per trend degree 0..{d_max} on this call's grid "
+                f"({d_max + 1}, {grid.size})"
+            )
+        works = selection_values(series, d_max)
+        if plan.method == "fft" and own:
+            powers = np.stack([_pg.compute("fft", series.tau, w, None, grid) for w in works])
+        else:
+            dsub = None if dy is None else np.broadcast_to(dy[sub], works[:, sub].shape)
+            powers = _pg.lombscargle.power(series.tau[sub], works[:, sub], dsub, grid)
+            powers = np.asarray(powers, dtype=np.float64).reshape(d_max + 1, grid.size)
+    tau = series.tau
+    t_scale = float(np.max(np.abs(tau)))
+    u = tau / t_scale
+    sw = None if dy is None else 1.0 / dy
+    baseline = effective_baseline(tau, series.weights)
+    freq = grid.frequency()
+    levels = tuple(min(x, grid.stop) for x in plan.levels)
+    n = series.n
+    bics = []
+    for d in range(d_max + 1):
+        f0, _, _ = nested_peak(freq, powers[d], levels, grid.start, n, baseline, d + 1)
+        ph = 2.0 * math.pi * centred_cycles(f0, tau)
+        cols = [u**j for j in range(d + 1)] + [np.sin(ph), np.cos(ph)]
+        x = np.stack(cols, axis=1)
+        yy = series.y
+        if sw is not None:
+            x, yy = x * sw[:, None], yy * sw
+        coef, *_ = np.linalg.lstsq(x, yy, rcond=None)
+        rss = float(np.sum((yy - x @ coef) ** 2))
+        rss = max(rss, 1e-300)
+        k = d + 4
+        bics.append((rss if sw is not None else n * math.log(rss / n)) + k * math.log(n))
+    order = np.argsort(bics)
+    best = int(order[0])
+    margin = float(bics[int(order[1])] - bics[best])
+    rule = (f"BIC over trend degrees 0..{d_max} fitted with the strongest sinusoid: degree {best} "
+            f"(next best, degree {int(order[1])}, by {margin:.1f})")
+    return best, rule, (powers[best] if own else None)
 
 
 def pick_peak(frequency: np.ndarray, power: np.ndarray) -> float:
@@ -251,7 +503,7 @@ def estimate(
     fmin: float | None = None,
     fmax: float | None = None,
     oversampling: float = 5,
-    detrend: str | int | None = None,
+    detrend: str | int | None = "auto",
     dy=None,
     fap_threshold: float = 0.01,
     max_grid_size: int = MAX_GRID_SIZE,
@@ -284,13 +536,19 @@ def estimate(
         residual), then refined jointly. The search stops at the first tone that is not
         significant; it is still reported, with ``significant=False``.
     fmin, fmax : float, optional
-        Search band in cycles per unit of t. Defaults (see :mod:`sigfit.grid`): one grid step;
-        Nyquist for evenly spaced samples, ``1/(2*min spacing)`` for irregular ones.
+        Search band in cycles per unit of t. Defaults (:func:`sigfit.grid.default_band`, reported
+        in ``result.band``): ``fmin`` two cycles in the record (slower variation is trend);
+        ``fmax`` the Nyquist frequency of the typical step for (nearly) uniform sampling (calendar
+        months, weeks, business days, hourly with gaps), and for random stamps nested bands from
+        the mean Nyquist frequency up to the stamps' lattice or close-pair scale, each peak judged
+        by the false-alarm probability of its own band.
     oversampling : float
         Grid points per peak width: the grid steps by ``1/(oversampling*span)``.
-    detrend : {None, 'none', 'linear'} or int
-        Polynomial trend degree. The periodogram sees the data with the trend removed first; the
-        final least squares fits trend and tones jointly.
+    detrend : {'auto', 'none', 'linear'} or int
+        Polynomial trend degree. ``'auto'`` (default): chosen from the data jointly with the
+        periodic model by BIC over degrees 0..3 (:func:`choose_degree`), reported in
+        ``result.detrend_choice``. The periodogram sees the data with the trend removed first; the
+        final least squares fits trend and tones jointly. ``None`` means ``'none'``.
     dy : array_like or float, optional
         One-sigma uncertainties of ``y``: weights ``1/dy^2`` in the periodogram and the fit, and
         standard errors taken at face value (not rescaled by the residual).
@@ -302,6 +560,7 @@ def estimate(
         The first search's periodogram, computed elsewhere on this call's own grid from the
         detrended values (:func:`sigfit.estimate_many` computes it for many series sharing their
         time stamps in one batched NUFFT call). Skips that one periodogram; everything else runs.
+        With ``detrend='auto'``: one row per candidate degree (:func:`selection_values`).
     harmonics : "auto" or int
         Harmonics per periodic component (:mod:`sigfit.harmonics`). ``"auto"``: the fundamental
         behind each peak is identified (a subharmonic wins only when its harmonics explain the
@@ -350,11 +609,15 @@ def estimate(
         detrend=detrend,
         fap_threshold=fap_threshold,
     )
-    series = validate_series(t, y, dy, n_params=n_params(n_components, degree))
+    auto_degree = degree is None
+    series = validate_series(t, y, dy, n_params=n_params(n_components, 0 if auto_degree else degree))
     if not (harmonics == "auto" or (isinstance(harmonics, (int, np.integer)) and harmonics >= 1)):
         raise InputError(f"harmonics must be 'auto' or a positive integer, got {harmonics!r}")
     if not (isinstance(max_harmonics, (int, np.integer)) and max_harmonics >= 1):
         raise InputError(f"max_harmonics must be a positive integer, got {max_harmonics!r}")
+    outlier = outlying_stamps(series.tau)
+    if outlier is not None:
+        warn(series.warnings, outlier)
     plan = plan_search(series, method, fmin=fmin, fmax=fmax, oversampling=oversampling, max_grid_size=max_grid_size)
     if plan.exact_quantum is not None and not (series.time_is_integer and plan.exact_quantum == 1):
         # stamps on an exact grid of step q (float seconds on whole seconds, integers in steps of
@@ -363,6 +626,14 @@ def estimate(
             warn(series.warnings, message)
     else:
         audit_time_precision(series, plan.grid.stop)
+    if auto_degree:
+        max_degree = min(AUTO_MAX_DEGREE, max(0, series.n - n_params(n_components, 0) - 2))
+        degree, trend_rule, chosen_power = choose_degree(series, plan, max_degree=max_degree,
+                                                         first_power=first_power)
+        first_power = chosen_power  # that degree's periodogram is the first search's
+    else:
+        trend_rule = "given (detrend)" if degree else "none (detrend='none')"
+    trend_choice = TrendChoice(degree=degree, rule=trend_rule)
 
     tau, yv = series.tau, series.y
     t_scale = float(np.max(np.abs(tau)))
@@ -376,13 +647,16 @@ def estimate(
         return _estimate_periodic(
             series, plan, n_components=n_components, degree=degree, dy_search=dy_search,
             fap_threshold=fap_threshold, max_grid_size=max_grid_size, first_power=first_power,
-            harmonics=harmonics, max_harmonics=max_harmonics,
+            harmonics=harmonics, max_harmonics=max_harmonics, trend_choice=trend_choice,
+            min_frequency=1.0 / series.span if fmin is not None else plan.grid.start,
         )
 
     # the periodogram sees the data with the trend (and offset) removed first
     trend = fit_trend(tau, yv, series.dy, degree, t_scale)
     work = yv - np.polynomial.polynomial.polyval(tau / t_scale, trend)
     first_periodogram = None
+    alias_notes: list[str] = []
+    widths: list[float] = []  # the band each tone's peak was judged in (nested bands)
     freqs: list[float] = []
     fit: Fit | None = None
     search = None
@@ -405,12 +679,18 @@ def estimate(
             pgram = Periodogram(freq, power, normalization="standard", method=plan.method)
         else:
             f0, pgram = find_peak(series, work, dy_search, plan)
+        widths.append(bandwidth)
+        if search is None and len(plan.levels) > 1:
+            f0, _, widths[-1] = nested_peak(pgram.frequency, pgram.power, plan.levels,
+                                            plan.grid.start, series.n, baseline, degree + 1 + 3 * k,
+                                            interpolate=not plan.coarse)
         if first_periodogram is None:
             first_periodogram = pgram
+            alias_notes = alias_warning(pgram, f0, float(np.max(pgram.power)), tau, series.n)
         fit = refine(tau, yv, series.dy, [*freqs, f0], degree, max_shift=max_shift, t_scale=t_scale)
         freqs = list(fit.frequency)
         new_power = tone_powers(tau, yv, series.dy, fit)[-1]
-        fap = false_alarm_probability(new_power, series.n, bandwidth, baseline, n_null=degree + 1 + 3 * k)
+        fap = nested_fap(new_power, series.n, widths[-1], baseline, degree + 1 + 3 * k, plan)
         if fap > fap_threshold:
             break  # reported, flagged not significant; weaker tones are noise too
         work = fit.residual
@@ -421,9 +701,8 @@ def estimate(
     components = []
     for k in range(n_tones):
         f, f_err, amp, amp_err, phase, phase_err = amplitude_phase(fit, k, series.t_ref)
-        fap = false_alarm_probability(
-            powers[k], series.n, bandwidth, baseline, n_null=degree + 1 + 3 * (n_tones - 1)
-        )
+        fap = nested_fap(powers[k], series.n, widths[k] if k < len(widths) else bandwidth, baseline,
+                         degree + 1 + 3 * (n_tones - 1), plan)
         components.append(
             Component(
                 frequency=f,
@@ -438,7 +717,7 @@ def estimate(
             )
         )
     components.sort(key=lambda c: -c.amplitude)
-    for note in longer_than_record(components, series.span, degree):
+    for note in alias_notes + too_few_cycles(components, series.span, degree):
         warn(series.warnings, note)
 
     dof = series.n - fit.n_params
@@ -459,6 +738,8 @@ def estimate(
         trend=trend_coef,
         detrend="none" if degree == 0 else ("linear" if degree == 1 else str(degree)),
         warnings=list(series.warnings),
+        band=plan.band,
+        detrend_choice=trend_choice,
         **extras,
     )
 
@@ -475,6 +756,8 @@ def _estimate_periodic(
     first_power,
     harmonics,
     max_harmonics: int,
+    trend_choice: TrendChoice | None = None,
+    min_frequency: float | None = None,
 ) -> EstimateResult:
     """:func:`estimate` with periodic components that may carry harmonics (sigfit.harmonics):
     prewhitening on the plan's periodogram (full grid or coarse-to-fine), each peak taken to its
@@ -484,6 +767,8 @@ def _estimate_periodic(
     bandwidth = plan.grid.stop - plan.grid.start
     baseline = effective_baseline(tau, series.weights)
     pgrams: list[Periodogram] = []
+    width_of: dict[float, float] = {}  # detection power -> width of the nested band it won in
+    alias_notes: list[str] = []
 
     def peak(values):
         if not pgrams and first_power is not None and not plan.coarse:
@@ -497,15 +782,24 @@ def _estimate_periodic(
             f0, pgram = pick_peak(freq, power), Periodogram(freq, power, "standard", plan.method)
         else:
             f0, pgram = find_peak(series, values, dy_search, plan, max_grid_size)
+        z = float(np.max(pgram.power))
+        if len(plan.levels) > 1:
+            # nested bands: the most significant band's peak, not the highest power
+            f0, z, width_of[z] = nested_peak(pgram.frequency, pgram.power, plan.levels,
+                                             plan.grid.start, series.n, baseline, degree + 1,
+                                             interpolate=not plan.coarse)
+        if not pgrams:
+            alias_notes.extend(alias_warning(pgram, f0, z, tau, series.n))
         pgrams.append(pgram)
-        return f0, float(np.max(pgram.power))
+        return f0, z
 
     def fap(power, n_null):
-        return false_alarm_probability(power, series.n, bandwidth, baseline, n_null=n_null)
+        return nested_fap(power, series.n, width_of.get(power, bandwidth), baseline, n_null, plan)
 
     fit, infos = find_components(
         tau, yv, series.dy, peak, n_components=n_components, degree=degree, t_scale=t_scale,
-        nyquist=plan.harmonic_nyquist, min_frequency=1.0 / series.span,
+        nyquist=plan.harmonic_nyquist,
+        min_frequency=1.0 / series.span if min_frequency is None else min_frequency,
         max_shift=1.0 / series.span, harmonics=harmonics, max_harmonics=max_harmonics,
         stop=lambda power, n_null: fap(power, n_null) > fap_threshold,
     )
@@ -517,7 +811,8 @@ def _estimate_periodic(
         for c in components:
             notes += audit_frequency_precision(c.frequency, c.frequency_err,
                                                0.5 * series.time_resolution, series.span, series.n)
-    notes += longer_than_record(components, series.span, degree)
+    notes += alias_notes
+    notes += too_few_cycles(components, series.span, degree)
     for note in notes:
         warn(series.warnings, note)
     components.sort(key=lambda c: -c.amplitude)
@@ -538,4 +833,6 @@ def _estimate_periodic(
         trend=trend_coef,
         detrend="none" if degree == 0 else ("linear" if degree == 1 else str(degree)),
         warnings=list(series.warnings),
+        band=plan.band,
+        detrend_choice=trend_choice,
     )

@@ -162,3 +162,188 @@ def check_grid_size(
             f"oversampling {oversampling:g} needs {size:,} frequencies (limit {max_size:,}): "
             "pass a lower fmax (or a higher fmin) to bound the search, or a lower oversampling"
         )
+
+
+# --------------------------------------------------------------------------------------------
+# The default band: one rule for every sampling (issue #12)
+
+MIN_CYCLES = 2.0  # a period must complete this many cycles in the record; slower is trend
+STRONG_ALIAS = 0.5  # spectral-window power |mean exp(2 pi i f t)|^2 that makes an alias strong
+NEST_FACTOR = 8.0  # each nested band reaches this many times higher than the one below
+# A stamp group of at most this fraction of the samples (and at least one), alone at an end of
+# the record beyond this many times the span of the others, is an outlying stamp
+OUTLIER_FRACTION = 0.01
+OUTLIER_GAP = 10.0
+
+
+@dataclass(frozen=True)
+class Band:
+    """The band searched: ``[fmin, fmax]`` (cycles per unit of t) and why.
+
+    ``levels`` are the tops of nested bands ``[fmin, level]``, ascending, the last one ``fmax``;
+    each nested band's highest peak is judged by its own false-alarm probability (its own
+    look-elsewhere cost) and the most significant one wins (:func:`default_band`). One level
+    means one band. ``rule`` says in a few words how ``fmin`` and ``fmax`` were chosen.
+    """
+
+    fmin: float
+    fmax: float
+    rule: str
+    levels: tuple[float, ...] = ()
+
+    def __post_init__(self):
+        if not self.levels:
+            object.__setattr__(self, "levels", (self.fmax,))
+
+    def to_dict(self) -> dict:
+        return {"fmin": float(self.fmin), "fmax": float(self.fmax), "rule": self.rule,
+                "levels": [float(x) for x in self.levels]}
+
+
+def window_power(tau: np.ndarray, frequency: float) -> float:
+    """The spectral window ``|mean exp(2 pi i f tau)|^2`` at one frequency (Deeming 1975,
+    Ap&SS 36, 137): 1 at ``f = 0``, 1 at ``f = 1/dt`` for samples on a lattice of step ``dt``,
+    about ``1/N`` for random stamps. A peak of the window at ``f_a`` makes every tone ``f``
+    reappear at ``f +- f_a`` with that fraction of its power."""
+    from .search import centred_cycles  # error-free phases: stamps may be large
+
+    ph = 2.0 * math.pi * centred_cycles(frequency, np.asarray(tau, dtype=np.float64))
+    return float(np.mean(np.cos(ph)) ** 2 + np.mean(np.sin(ph)) ** 2)
+
+
+def sampling_alias(tau: np.ndarray) -> tuple[float, float, float] | None:
+    """The first strong alias of nearly uniform sampling: ``(f_a, window power, median step)``,
+    or None for random-like stamps.
+
+    The samples are counted on a lattice of the median step ``d`` (each gap as its nearest whole
+    number of steps, so missed samples, weekends and gaps count), the effective step ``s`` is the
+    least-squares slope of the stamps on those counts (calendar months: 30.44 days, not the
+    median 31), and the window is maximised near ``1/s``. Calendar months, quarters and years as
+    dates, weeks, business days and hourly series with gaps have a window power near 1 there
+    (month lengths jitter by +-5%: ``exp(-(2 pi 0.03)^2) ~ 0.97``); random stamps about ``1/N``.
+    """
+    tau = np.asarray(tau, dtype=np.float64)
+    gaps = np.diff(tau)
+    gaps = gaps[gaps > 0]
+    if gaps.size < 4:
+        return None
+    d = float(np.median(gaps))
+    steps = np.maximum(np.rint(np.diff(tau) / d), 0.0)
+    count = np.concatenate([[0.0], np.cumsum(steps)])
+    if count[-1] < 2:
+        return None
+    x = count - count.mean()
+    s = float(np.dot(x, tau - tau.mean()) / np.dot(x, x))
+    if not s > 0:
+        return None
+    span = float(tau[-1] - tau[0])
+    best_f, best_w = 1.0 / s, -1.0
+    for f in 1.0 / s + np.linspace(-1.0, 1.0, 11) / span:  # the window's main lobe is 1/T wide
+        w = window_power(tau, f)
+        if w > best_w:
+            best_f, best_w = float(f), w
+    if best_w < STRONG_ALIAS:
+        return None
+    return best_f, best_w, d
+
+
+def default_band(
+    tau: np.ndarray,
+    *,
+    uniform_step: float | None = None,
+    quantum: float | None = None,
+    fmin: float | None = None,
+    fmax: float | None = None,
+) -> Band:
+    """The band searched when the caller does not give one: the rule behind ``fmin``/``fmax``.
+
+    * ``fmin``: :data:`MIN_CYCLES` cycles over the span. Slower variation is trend (chosen with
+      the periodic model, ``detrend="auto"``), as in STL and classical decomposition, which need
+      two full periods of the seasonal term (Cleveland et al. 1990, J. Off. Stat. 6, 3).
+    * ``fmax`` for (nearly) uniform sampling: the Nyquist frequency of its spectral window's
+      first strong alias, ``f_a/2`` (:func:`sampling_alias`): above it every peak repeats at
+      ``f_a - f`` with the window's power (Deeming 1975; Eyer & Bartholdi 1999, A&AS 135, 1).
+      The band does not depend on how the stamps are written: month-start dates on whole days,
+      or in seconds, give the monthly Nyquist frequency, not ``1/(2 days)``.
+    * ``fmax`` for random-like stamps: they do not alias like a lattice, and peaks far above the
+      mean Nyquist frequency ``N/(2T)`` are real, but searching higher costs significance. The
+      search runs over nested bands ``[fmin, N/(2T) * NEST_FACTOR^k]`` up to the stamps' own
+      Nyquist frequency ``1/(2q)`` when they sit on a lattice of step ``q`` (integer seconds,
+      written decimals), else the close-pair scale (:func:`close_pair_scale`), and each nested
+      band's peak pays its own band's false-alarm cost: the most significant wins. Rounding the
+      stamps to more or fewer decimals moves only the top band.
+
+    ``fmin``/``fmax`` given by the caller are kept (the other end is still chosen here).
+    """
+    tau = np.asarray(tau, dtype=np.float64)
+    span = float(tau[-1] - tau[0])
+    n = tau.size
+    parts = []
+    if fmin is None:
+        lo = MIN_CYCLES / span
+        parts.append(f"fmin {MIN_CYCLES:g} cycles in the span {span:.4g}")
+    else:
+        lo = float(fmin)
+        parts.append("fmin given")
+    levels: tuple[float, ...] = ()
+    if fmax is not None:
+        hi = float(fmax)
+        parts.append("fmax given")
+    elif uniform_step is not None:
+        hi = 0.5 / uniform_step
+        parts.append(f"fmax nyquist of the uniform step {uniform_step:.4g}")
+    else:
+        alias = sampling_alias(tau)
+        if alias is not None:
+            f_a, w, d = alias
+            hi = 0.5 * f_a
+            parts.append(f"fmax nyquist of the typical step {1 / f_a:.4g} "
+                         f"(median {d:.4g}; spectral window {w:.2f} at its alias)")
+        else:
+            base = 0.5 * (n - 1) / span
+            if quantum is not None:
+                hi = 0.5 / quantum
+                top = f"the stamps' lattice {quantum:.4g}"
+            else:
+                hi = 0.5 / close_pair_scale(tau)
+                top = "the close-pair scale"
+            hi = max(hi, base)
+            nested = []
+            f = base
+            while f < hi / math.sqrt(NEST_FACTOR):
+                if f > lo * NEST_FACTOR ** 0.5:
+                    nested.append(f)
+                f *= NEST_FACTOR
+            levels = (*nested, hi)
+            parts.append(f"fmax random stamps: {len(levels)} nested bands from the mean nyquist "
+                         f"{base:.4g} to {hi:.4g} ({top})")
+    if not hi > lo:
+        lo = min(lo, 0.5 * hi) if fmin is None else lo
+    return Band(fmin=lo, fmax=hi, rule="; ".join(parts), levels=levels or (hi,))
+
+
+def truncate_band(band: Band, fmax: float, reason: str) -> Band:
+    """``band`` with its nested levels cut at ``fmax`` (a budget), saying why."""
+    levels = tuple(x for x in band.levels if x < fmax * (1 - 1e-12)) + (fmax,)
+    return Band(fmin=band.fmin, fmax=fmax, rule=f"{band.rule}; {reason}", levels=levels)
+
+
+def outlying_stamps(tau: np.ndarray) -> str | None:
+    """A note when a few stamps (at most :data:`OUTLIER_FRACTION` of them) lie alone at an end
+    of the record, farther from the rest than :data:`OUTLIER_GAP` times the rest's span: such a
+    stamp (a typo, a wrong epoch) sets the span, the resolution and the cost of the search."""
+    tau = np.asarray(tau, dtype=np.float64)
+    n = tau.size
+    m_max = max(1, int(OUTLIER_FRACTION * n))
+    if n < 4 * m_max + 2:
+        return None
+    for m in range(1, m_max + 1):
+        for side, gap, rest in (
+            ("first", tau[m] - tau[m - 1], tau[-1] - tau[m]),
+            ("last", tau[-m] - tau[-m - 1], tau[-m - 1] - tau[0]),
+        ):
+            if rest > 0 and gap > OUTLIER_GAP * rest:
+                return (f"the {side} {m} time stamp{'s' if m > 1 else ''} lie{'' if m > 1 else 's'} "
+                        f"{gap:.4g} away from the other {n - m}, which span {rest:.4g}: an outlying "
+                        "stamp sets the span, resolution and cost of the search; check it, or drop it")
+    return None

@@ -141,6 +141,9 @@ class EstimateResult:
     warnings: list[str] = field(default_factory=list)
     track: Track | None = None  # method="wavelet": the strongest ridge
     stationarity: Stationarity | None = None  # method="wavelet": did the frequency change?
+    # the automatic choices, said out loud (issue #12): the band searched and the trend degree
+    band: Any = None  # sigfit.grid.Band: fmin, fmax, rule (and its nested levels)
+    detrend_choice: TrendChoice | None = None
 
     @property
     def significant(self) -> bool:
@@ -174,11 +177,27 @@ class EstimateResult:
         }
         if include_periodogram and self.periodogram is not None:
             d["periodogram"] = self.periodogram.to_dict()
+        if self.band is not None:
+            d["band"] = self.band.to_dict()
+        if self.detrend_choice is not None:
+            d["detrend_choice"] = self.detrend_choice.to_dict()
         if self.track is not None:
             d["track"] = self.track.to_dict()
         if self.stationarity is not None:
             d["stationarity"] = self.stationarity.to_dict()
         return d
+
+
+@dataclass(frozen=True)
+class TrendChoice:
+    """The polynomial trend degree fitted with the periodic model, and why (``detrend="auto"``:
+    chosen by an information criterion; otherwise given)."""
+
+    degree: int
+    rule: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"degree": int(self.degree), "rule": self.rule}
 
 
 @dataclass(frozen=True)

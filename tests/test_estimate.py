@@ -233,14 +233,19 @@ def test_subset_decisiveness_rule():
 
 
 def test_a_trend_is_not_reported_as_a_period_without_a_warning():
-    # a strong linear trend and a yearly cycle, no detrending: the strongest "period" is longer
-    # than the record, which the result says; detrend="linear" finds the cycle
+    # a strong linear trend and a yearly cycle: by default (detrend="auto", fmin two cycles in the
+    # record) the trend is fitted as a trend and the cycle found; asking for no trend and a band
+    # reaching below one cycle gives the trend as a "period", which the result says (issue #12)
     rng = np.random.default_rng(31)
     t = np.sort(rng.uniform(0, 50.0, 600))
     y = 2.0 * t + 3 * np.sin(2 * np.pi * t) + rng.normal(0, 0.3, t.size)
-    with pytest.warns(sigfit.SigfitWarning, match="longer than the record"):
-        r = sigfit.estimate(t, y)
-    assert r.components[0].period > np.ptp(t)
+    r = sigfit.estimate(t, y)
+    assert r.components[0].period == pytest.approx(1.0, rel=1e-3)
+    assert r.detrend_choice.degree >= 1 and "BIC" in r.detrend_choice.rule
+    assert not any("cycles in the" in w for w in r.warnings)
+    with pytest.warns(sigfit.SigfitWarning, match="completes only"):
+        n = sigfit.estimate(t, y, detrend="none", fmin=0.1 / np.ptp(t))
+    assert n.components[0].period > np.ptp(t)
     d = sigfit.estimate(t, y, detrend="linear")
     assert d.components[0].period == pytest.approx(1.0, rel=1e-3)
-    assert not any("longer than the record" in w for w in d.warnings)
+    assert d.detrend_choice.degree == 1
