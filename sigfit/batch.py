@@ -43,12 +43,14 @@ COMPONENT_COLUMNS: tuple[str, ...] = tuple(_PROBE.to_dict())
 SERIES_COLUMNS: tuple[str, ...] = (
     "offset", "offset_err", "residual_std", "n_samples", "method", "n_components", "warnings",
     "error",
+    # the automatic choices (issue #12): the band searched and the trend degree, and why
+    "band_fmin", "band_fmax", "band_rule", "detrend_degree", "detrend_rule",
 )
 COLUMNS: tuple[str, ...] = ("series", "component", *COMPONENT_COLUMNS, *SERIES_COLUMNS)
 
-_INT_COLUMNS = {"component", "n_harmonics", "n_samples", "n_components"}
+_INT_COLUMNS = {"component", "n_harmonics", "n_samples", "n_components", "detrend_degree"}
 _BOOL_COLUMNS = {"significant"}
-_STR_COLUMNS = {"series", "method", "warnings", "error"}
+_STR_COLUMNS = {"series", "method", "warnings", "error", "band_rule", "detrend_rule"}
 _LIST_COLUMNS = {"harmonic_amplitudes", "harmonic_phases"}  # JSON text in files: one schema
 
 
@@ -81,6 +83,11 @@ def result_rows(series_id: Any, result: EstimateResult) -> list[dict[str, Any]]:
         "n_components": len(d["components"]),
         "warnings": "; ".join(d.get("warnings") or []) or None,
         "error": None,
+        "band_fmin": (d.get("band") or {}).get("fmin"),
+        "band_fmax": (d.get("band") or {}).get("fmax"),
+        "band_rule": (d.get("band") or {}).get("rule"),
+        "detrend_degree": (d.get("detrend_choice") or {}).get("degree"),
+        "detrend_rule": (d.get("detrend_choice") or {}).get("rule"),
     }
     comps = d["components"] or [None]
     rows = []
@@ -314,9 +321,11 @@ def _batched_periodogram(tau: np.ndarray, values: np.ndarray, dy: np.ndarray | N
 
 def _search_inputs(s: Series, options: dict[str, Any]):
     """(plan, tau, detrended values, dy) of the first periodogram :func:`sigfit.estimate` computes
-    for ``s``, or None when ``s`` does not take the Lomb-Scargle path with all its rows."""
+    for ``s``, or None when ``s`` does not take the Lomb-Scargle path with all its rows. With
+    ``detrend="auto"`` the values hold one row per candidate trend degree (what
+    :func:`sigfit.estimate.choose_degree` compares)."""
     from ._validate import validate_options, validate_series
-    from .estimate import plan_search
+    from .estimate import _selection_grid, auto_degrees, plan_search, selection_values
     from .grid import MAX_GRID_SIZE
     from .refine import fit_trend, n_params
 
@@ -327,7 +336,7 @@ def _search_inputs(s: Series, options: dict[str, Any]):
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # estimate() itself reports them, once
-        series = validate_series(s.t, s.y, s.dy, n_params=n_params(n_components, degree))
+        series = validate_series(s.t, s.y, s.dy, n_params=n_params(n_components, degree or 0))
     if series.n != np.size(s.t):
         return None  # rows were dropped: this series no longer shares the group's time stamps
     plan = plan_search(series, options["method"], fmin=fmin, fmax=fmax,
@@ -335,6 +344,12 @@ def _search_inputs(s: Series, options: dict[str, Any]):
                        max_grid_size=options.get("max_grid_size", MAX_GRID_SIZE))
     if plan.method != "lombscargle" or plan.coarse:
         return None  # the FFT path is cheap on its own; a coarse-to-fine search has no one grid
+    if degree is None:
+        d_max = auto_degrees(series.n, n_components)
+        grid, sub = _selection_grid(series, plan)
+        if d_max == 0 or grid is not plan.grid or sub != slice(None):
+            return None  # estimate() chooses the degree on a subset or sub-band of its own
+        return plan, series.tau, selection_values(series, d_max), series.dy
     # as in estimate(): the periodogram sees the values with the trend (and offset) removed
     t_scale = float(np.max(np.abs(series.tau)))
     trend = fit_trend(series.tau, series.y, series.dy, degree, t_scale)
@@ -367,9 +382,16 @@ def _estimate_group(group: _Group, options: dict[str, Any]) -> list[dict[str, An
             tol = 1e-12 * max(float(np.max(np.abs(tau))), 1.0)
             if not all(np.ptp(m[1][1] - tau) <= tol for m in members):
                 continue
-            values = np.stack([m[1][2] for m in members])
-            dy = None if members[0][1][3] is None else np.stack([m[1][3] for m in members])
-            power = _batched_periodogram(tau, values, dy, grid)
+            if len({np.shape(m[1][2]) for m in members}) > 1:
+                continue  # detrend="auto" compared different numbers of degrees
+            values = np.stack([m[1][2] for m in members])  # (series[, degree], sample)
+            rows = values.shape[:-1]
+            values = values.reshape(-1, values.shape[-1])
+            dy = None
+            if members[0][1][3] is not None:
+                dy = np.stack([np.broadcast_to(m[1][3], np.shape(m[1][2])) for m in members])
+                dy = dy.reshape(values.shape)
+            power = _batched_periodogram(tau, values, dy, grid).reshape(*rows, grid.size)
             for row, (i, _) in enumerate(members):
                 first[i] = power[row]
     rows: list[dict[str, Any]] = []
@@ -914,7 +936,7 @@ def estimate_many(
     fmin: float | None = None,
     fmax: float | None = None,
     oversampling: float = 5,
-    detrend: str | int | None = None,
+    detrend: str | int | None = "auto",
     fap_threshold: float = 0.01,
     harmonics: int | str = "auto",
     series: str | None = None,

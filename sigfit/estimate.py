@@ -256,10 +256,10 @@ ALIAS_WINDOW = 0.25  # spectral-window power at which a rival peak counts as an 
 ALIAS_MARGIN_SIGMA = 2.0  # near-equal: chi-square reductions within this many sd
 
 
-def auto_degrees(n: int, max_degree: int = AUTO_MAX_DEGREE) -> int:
+def auto_degrees(n: int, n_components: int = 1) -> int:
     """The highest trend degree ``detrend="auto"`` compares for ``n`` samples (room for the
-    polynomial, one sinusoid and a few degrees of freedom)."""
-    return int(max(0, min(max_degree, n - 8)))
+    polynomial, the components and a few degrees of freedom), at most :data:`AUTO_MAX_DEGREE`."""
+    return int(max(0, min(AUTO_MAX_DEGREE, n - 8, n - n_params(n_components, 0) - 2)))
 
 
 def _selection_grid(series: Series, plan: SearchPlan) -> tuple[FrequencyGrid, slice]:
@@ -288,7 +288,7 @@ def selection_values(series: Series, max_degree: int) -> np.ndarray:
     return np.stack(rows)
 
 
-def choose_degree(series: Series, plan: SearchPlan, *, max_degree: int = AUTO_MAX_DEGREE,
+def choose_degree(series: Series, plan: SearchPlan, *, max_degree: int | None = None,
                   first_power: np.ndarray | None = None) -> tuple[int, str, np.ndarray | None]:
     """The trend degree for ``detrend="auto"``, chosen jointly with the periodic model.
 
@@ -304,7 +304,7 @@ def choose_degree(series: Series, plan: SearchPlan, *, max_degree: int = AUTO_MA
     ``first_power`` (shape ``(D + 1, grid.size)``) is the same periodograms computed elsewhere
     (:func:`sigfit.estimate_many` batches them over series sharing their stamps).
     """
-    d_max = auto_degrees(series.n, max_degree)
+    d_max = auto_degrees(series.n) if max_degree is None else int(max_degree)
     if d_max == 0:
         return 0, f"{series.n} samples: too few to compare trend degrees", None
     grid, sub = _selection_grid(series, plan)
@@ -627,8 +627,8 @@ def estimate(
     else:
         audit_time_precision(series, plan.grid.stop)
     if auto_degree:
-        max_degree = min(AUTO_MAX_DEGREE, max(0, series.n - n_params(n_components, 0) - 2))
-        degree, trend_rule, chosen_power = choose_degree(series, plan, max_degree=max_degree,
+        degree, trend_rule, chosen_power = choose_degree(series, plan,
+                                                         max_degree=auto_degrees(series.n, n_components),
                                                          first_power=first_power)
         first_power = chosen_power  # that degree's periodogram is the first search's
     else:

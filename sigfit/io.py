@@ -850,8 +850,21 @@ def format_result(name: str, result, time: TimeAxis | None = None) -> str:
     if result.trend:
         tail += f", trend: {result.detrend}"
     lines.append(tail)
+    lines += _choice_lines(result, freq_unit="Hz" if unit == "s" else f"cycles/{t_unit}")
     lines += _drift_lines(result, is_dt, t_unit)
     return "\n".join(lines)
+
+
+def _choice_lines(result, freq_unit: str) -> list[str]:
+    """The automatic choices, said out loud: the band searched and the trend degree, and why."""
+    out = []
+    band = getattr(result, "band", None)
+    if band is not None:
+        out.append(f"  band {band.fmin:.4g} to {band.fmax:.4g} {freq_unit}: {band.rule}")
+    choice = getattr(result, "detrend_choice", None)
+    if choice is not None:
+        out.append(f"  trend degree {choice.degree}: {choice.rule}")
+    return out
 
 
 def _drift_lines(result, is_dt: bool, t_unit: str) -> list[str]:

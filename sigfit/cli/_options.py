@@ -106,20 +106,20 @@ columns_options = compose(
 
 
 class Detrend(click.ParamType):
-    """``none``, ``linear`` or a polynomial degree N >= 0."""
+    """``auto``, ``none``, ``linear`` or a polynomial degree N >= 0."""
 
-    name = "none|linear|N"
+    name = "auto|none|linear|N"
 
     def convert(self, value, param, ctx):
         if value is None or isinstance(value, int):
             return value
         text = str(value).strip().lower()
-        if text in ("none", "linear"):
+        if text in ("auto", "none", "linear"):
             return text
         try:
             degree = int(text)
         except ValueError:
-            self.fail(f"{value!r} is not none, linear or a polynomial degree", param, ctx)
+            self.fail(f"{value!r} is not auto, none, linear or a polynomial degree", param, ctx)
         if degree < 0:
             self.fail(f"degree must be >= 0, got {degree}", param, ctx)
         return degree
@@ -215,9 +215,10 @@ def estimation_options(f):
         click.option(
             "--detrend",
             type=Detrend(),
-            default="none",
+            default="auto",
             show_default=True,
-            help="Trend fitted with the periodic model: none, linear or a polynomial degree N.",
+            help="Trend fitted with the periodic model: auto (degree 0-3 chosen by BIC with the "
+            "periodic model, reported), none, linear or a polynomial degree N.",
         ),
     )(f)
 
@@ -237,7 +238,4 @@ ESTIMATE_KEYWORDS = (
 def estimate_kwargs(options: dict) -> dict:
     """The keyword arguments of :func:`sigfit.estimate` among the parsed ``options`` (None means
     "the library's default" and is left out)."""
-    kwargs = {k: options[k] for k in ESTIMATE_KEYWORDS if options.get(k) is not None}
-    if kwargs.get("detrend") == "none":
-        kwargs["detrend"] = None
-    return kwargs
+    return {k: options[k] for k in ESTIMATE_KEYWORDS if options.get(k) is not None}
