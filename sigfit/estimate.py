@@ -417,8 +417,9 @@ def find_peak(series: Series, values: np.ndarray, dy: np.ndarray | None, plan: S
         # the stamps themselves (not tau): an exact grid of stamps makes the lags exact integers
         r = search(series.t, values, dy, fmin=plan.grid.start, fmax=plan.grid.stop,
                    oversampling=1.0 / (plan.grid.step * series.span), max_bins=max_grid_size)
-        return float(r.peak_frequencies[0]), Periodogram(
-            r.frequency, r.power, normalization="standard", method=plan.method + " (coarse-to-fine)")
+        power = _finite_power(r.power)
+        return float(r.frequency[int(np.argmax(power))]), Periodogram(
+            r.frequency, power, normalization="standard", method=plan.method + " (coarse-to-fine)")
     freq = plan.grid.frequency()
     if plan.method == "lombscargle" and series.n >= SEARCH_SUBSET_MIN_N:
         step = -(-series.n // SEARCH_SUBSET_N)
@@ -430,8 +431,18 @@ def find_peak(series: Series, values: np.ndarray, dy: np.ndarray | None, plan: S
             return pick_peak(freq, power), Periodogram(
                 freq, power, normalization="standard",
                 method=f"{plan.method} (one sample in {step}: {n_sub} of {series.n})")
-    power = _pg.compute(plan.method, series.tau, values, dy, plan.grid)
+    power = _finite_power(_pg.compute(plan.method, series.tau, values, dy, plan.grid))
     return pick_peak(freq, power), Periodogram(freq, power, normalization="standard", method=plan.method)
+
+
+def _finite_power(power: np.ndarray) -> np.ndarray:
+    """Standard power in [0, 1]: a frequency where the floating-mean fit is singular (a few
+    samples over a huge span make its normal equations degenerate) gives inf or NaN, which is
+    no evidence of a tone; it counts as 0."""
+    power = np.asarray(power, dtype=np.float64)
+    if np.all(np.isfinite(power)):
+        return power
+    return np.where(np.isfinite(power), np.clip(power, 0.0, 1.0), 0.0)
 
 
 def periodogram(
@@ -717,6 +728,8 @@ def estimate(
             )
         )
     components.sort(key=lambda c: -c.amplitude)
+    if not (components and components[0].significant):
+        alias_notes = []  # no detection, no claim to qualify
     for note in alias_notes + too_few_cycles(components, series.span, degree):
         warn(series.warnings, note)
 
@@ -811,7 +824,8 @@ def _estimate_periodic(
         for c in components:
             notes += audit_frequency_precision(c.frequency, c.frequency_err,
                                                0.5 * series.time_resolution, series.span, series.n)
-    notes += alias_notes
+    if components and components[0].significant:
+        notes += alias_notes  # a significant detection with a rival alias (no detection: no claim)
     notes += too_few_cycles(components, series.span, degree)
     for note in notes:
         warn(series.warnings, note)
