@@ -322,8 +322,8 @@ def _batched_periodogram(tau: np.ndarray, values: np.ndarray, dy: np.ndarray | N
 def _search_inputs(s: Series, options: dict[str, Any]):
     """(plan, tau, detrended values, dy) of the first periodogram :func:`sigfit.estimate` computes
     for ``s``, or None when ``s`` does not take the Lomb-Scargle path with all its rows. With
-    ``detrend="auto"`` the values hold one row per candidate trend degree (what
-    :func:`sigfit.estimate.choose_degree` compares)."""
+    ``detrend="auto"`` the values are less their mean only: degree 0's periodogram, which
+    :func:`sigfit.estimate.choose_degree` takes as ``first_power``."""
     from ._validate import validate_options, validate_series
     from .estimate import _selection_grid, auto_degrees, plan_search, selection_values
     from .grid import MAX_GRID_SIZE
@@ -349,7 +349,8 @@ def _search_inputs(s: Series, options: dict[str, Any]):
         grid, sub = _selection_grid(series, plan)
         if d_max == 0 or grid is not plan.grid or sub != slice(None):
             return None  # estimate() chooses the degree on a subset or sub-band of its own
-        return plan, series.tau, selection_values(series, d_max), series.dy
+        # choose_degree() takes degree 0's periodogram (the values less their mean) from here
+        return plan, series.tau, selection_values(series, 0)[0], series.dy
     # as in estimate(): the periodogram sees the values with the trend (and offset) removed
     t_scale = float(np.max(np.abs(series.tau)))
     trend = fit_trend(series.tau, series.y, series.dy, degree, t_scale)

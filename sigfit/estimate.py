@@ -252,6 +252,7 @@ def alias_warning(pgram: Periodogram, f0: float, z0: float, tau: np.ndarray, n: 
 # the default fmin, MIN_CYCLES cycles in the record, leaves out of the periodic model)
 AUTO_MAX_DEGREE = 3
 SELECTION_MAX_BINS = 1 << 20  # the degree is chosen on at most this many frequencies
+LOW_CYCLES = 32.0  # removing a trend changes the periodogram below this many cycles per span
 ALIAS_WINDOW = 0.25  # spectral-window power at which a rival peak counts as an alias
 ALIAS_MARGIN_SIGMA = 2.0  # near-equal: chi-square reductions within this many sd
 
@@ -298,11 +299,17 @@ def choose_degree(series: Series, plan: SearchPlan, *, max_degree: int | None = 
     criterion ``n ln(RSS/n) + k ln n`` (``chi2 + k ln n`` with ``dy``; Schwarz 1978, Ann. Stat. 6,
     461) with ``k = d + 4`` parameters picks ``d``. A trend is thus kept only when it explains
     more than it costs, and a period is not traded for a polynomial unless the polynomial does
-    better. Returns ``(degree, rule, power)``: ``power`` is the chosen degree's periodogram on the
-    plan's grid when it was computed there (the first search then reuses it), else None.
+    better.
 
-    ``first_power`` (shape ``(D + 1, grid.size)``) is the same periodograms computed elsewhere
-    (:func:`sigfit.estimate_many` batches them over series sharing their stamps).
+    Cost: one periodogram (degree 0, the first search's own when that degree wins) plus, for the
+    higher degrees, periodograms below :data:`LOW_CYCLES` cycles per span only: removing a
+    polynomial changes the periodogram there, and above it only rescales it by the ratio of the
+    residual sums of squares (a slow polynomial is orthogonal to fast sinusoids).
+
+    Returns ``(degree, rule, power)``: ``power`` is the chosen degree's periodogram on the plan's
+    grid when it was computed there (the first search then reuses it), else None.
+    ``first_power`` is degree 0's periodogram on the plan's grid, computed elsewhere
+    (:func:`sigfit.estimate_many` batches it over series sharing their stamps).
     """
     d_max = auto_degrees(series.n) if max_degree is None else int(max_degree)
     if d_max == 0:
@@ -310,42 +317,57 @@ def choose_degree(series: Series, plan: SearchPlan, *, max_degree: int | None = 
     grid, sub = _selection_grid(series, plan)
     own = grid is plan.grid and sub == slice(None)
     dy = series.dy
-    if first_power is not None and own and np.shape(first_power) == (d_max + 1, grid.size):
-        powers = np.asarray(first_power, dtype=np.float64)
-    else:
-        if first_power is not None:
+    works = selection_values(series, d_max)
+    fft = plan.method == "fft" and own
+
+    def pgram(rows, g):
+        if fft:
+            return np.stack([_pg.compute("fft", series.tau, w, None, g) for w in rows])
+        dsub = None if dy is None else np.broadcast_to(dy[sub], rows[:, sub].shape)
+        out = _pg.lombscargle.power(series.tau[sub], rows[:, sub], dsub, g)
+        return _finite_power(np.asarray(out, dtype=np.float64).reshape(len(rows), g.size))
+
+    if first_power is not None:
+        if not own or np.shape(first_power) != (grid.size,):
             raise InputError(
-                f"first_power has shape {np.shape(first_power)}; with detrend='auto' it holds one "
-                f"periodogram per trend degree 0..{d_max} on this call's grid "
-                f"({d_max + 1}, {grid.size})"
+                f"first_power has shape {np.shape(first_power)}, the grid has {plan.grid.size} "
+                "frequencies: compute it on this call's grid (with detrend='auto', from the values "
+                "less their mean)"
             )
-        works = selection_values(series, d_max)
-        if plan.method == "fft" and own:
-            powers = np.stack([_pg.compute("fft", series.tau, w, None, grid) for w in works])
-        else:
-            dsub = None if dy is None else np.broadcast_to(dy[sub], works[:, sub].shape)
-            powers = _pg.lombscargle.power(series.tau[sub], works[:, sub], dsub, grid)
-            powers = np.asarray(powers, dtype=np.float64).reshape(d_max + 1, grid.size)
+        power0 = np.asarray(first_power, dtype=np.float64)
+    else:
+        power0 = pgram(works[:1], grid)[0]
+    freq = grid.frequency()
+    w = np.ones(series.n) if dy is None else 1.0 / dy**2
+    ref = [float(np.sum(w * (r - np.average(r, weights=w)) ** 2)) for r in works]
+    if fft:
+        powers = np.concatenate([power0[None], pgram(works[1:], grid)])
+    else:
+        n_low = min(grid.size, int(math.ceil(LOW_CYCLES / series.span / grid.step)) + 1)
+        low = pgram(works[1:], FrequencyGrid(grid.start, grid.step, n_low)) if n_low >= 3 else None
+        powers = np.empty((d_max + 1, grid.size))
+        powers[0] = power0
+        for d in range(1, d_max + 1):
+            powers[d] = np.minimum(power0 * (ref[0] / max(ref[d], 1e-300)), 1.0)
+            if low is not None:
+                powers[d, :n_low] = low[d - 1]
     tau = series.tau
     t_scale = float(np.max(np.abs(tau)))
     u = tau / t_scale
     sw = None if dy is None else 1.0 / dy
     baseline = effective_baseline(tau, series.weights)
-    freq = grid.frequency()
     levels = tuple(min(x, grid.stop) for x in plan.levels)
     n = series.n
     bics = []
     for d in range(d_max + 1):
         f0, _, _ = nested_peak(freq, powers[d], levels, grid.start, n, baseline, d + 1)
         ph = 2.0 * math.pi * centred_cycles(f0, tau)
-        cols = [u**j for j in range(d + 1)] + [np.sin(ph), np.cos(ph)]
-        x = np.stack(cols, axis=1)
+        x = np.stack([u**j for j in range(d + 1)] + [np.sin(ph), np.cos(ph)], axis=1)
         yy = series.y
         if sw is not None:
             x, yy = x * sw[:, None], yy * sw
         coef, *_ = np.linalg.lstsq(x, yy, rcond=None)
-        rss = float(np.sum((yy - x @ coef) ** 2))
-        rss = max(rss, 1e-300)
+        rss = max(float(np.sum((yy - x @ coef) ** 2)), 1e-300)
         k = d + 4
         bics.append((rss if sw is not None else n * math.log(rss / n)) + k * math.log(n))
     order = np.argsort(bics)
@@ -353,7 +375,8 @@ def choose_degree(series: Series, plan: SearchPlan, *, max_degree: int | None = 
     margin = float(bics[int(order[1])] - bics[best])
     rule = (f"BIC over trend degrees 0..{d_max} fitted with the strongest sinusoid: degree {best} "
             f"(next best, degree {int(order[1])}, by {margin:.1f})")
-    return best, rule, (powers[best] if own else None)
+    reuse = own and (best == 0 or fft)
+    return best, rule, (powers[best] if reuse else None)
 
 
 def pick_peak(frequency: np.ndarray, power: np.ndarray) -> float:

@@ -95,12 +95,7 @@ def test_shared_time_stamps_are_batched_and_match_unbatched(client, monkeypatch,
 
     monkeypatch.setattr(batch, "_batched_periodogram", spy)
     rows = list(estimate_many(series, client=client, progress=False, chunk_size=6, **options))
-    # one NUFFT call for all six series; with detrend="auto" (the default) one row per series and
-    # candidate trend degree, the periodograms estimate() compares to choose the degree
-    from sigfit.estimate import auto_degrees
-
-    rows_per_series = 1 if "detrend" in options else auto_degrees(200, 1) + 1
-    assert calls == [(6 * rows_per_series, 200)]
+    assert calls == [(6, 200)]  # one NUFFT call for all six series
     # batched power differs from the 1-D call by NUFFT rounding only; refinement then agrees
     _check_against_estimate(rows, series, rtol=1e-7, **options)
 
@@ -117,10 +112,7 @@ def test_shared_time_stamps_with_weights_are_batched(client, monkeypatch):
 
     monkeypatch.setattr(batch, "_batched_periodogram", spy)
     rows = list(estimate_many(series, client=client, progress=False, chunk_size=4))
-    from sigfit.estimate import auto_degrees
-
-    k = 4 * (auto_degrees(200, 1) + 1)  # detrend="auto": one row per series and candidate degree
-    assert calls == [((k, 200), (k, 200))]
+    assert calls == [((4, 200), (4, 200))]
     _check_against_estimate(rows, series, rtol=1e-7)
 
 
