@@ -264,14 +264,14 @@ def auto_degrees(n: int, n_components: int = 1) -> int:
 
 
 def _selection_grid(series: Series, plan: SearchPlan) -> tuple[FrequencyGrid, slice]:
-    """The grid and samples :func:`choose_degree` uses: the plan's own grid and all samples when
-    they are affordable (then its periodogram is the first search's), else the plan's band up to
-    :data:`SELECTION_MAX_BINS` frequencies and every m-th sample."""
+    """The grid and samples :func:`choose_degree` uses: the plan's own grid (then its periodogram
+    is the first search's), or for a coarse-to-fine plan its band's first
+    :data:`SELECTION_MAX_BINS` frequencies; every m-th sample when there are many."""
     sub = slice(None)
     if series.n >= SEARCH_SUBSET_MIN_N:
         sub = slice(0, series.n, -(-series.n // SEARCH_SUBSET_N))
     grid = plan.grid
-    if plan.coarse or grid.size > SELECTION_MAX_BINS:
+    if plan.coarse:
         top = min(grid.stop, grid.start + SELECTION_MAX_BINS * grid.step)
         grid = FrequencyGrid(start=grid.start, step=(top - grid.start) / (SELECTION_MAX_BINS - 1),
                              size=SELECTION_MAX_BINS)
