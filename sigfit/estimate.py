@@ -52,6 +52,7 @@ class SearchPlan:
     # harmonics stay below it because above it they alias
     harmonic_nyquist: float | None = None
     band: Band | None = None  # what was searched and why (nested levels: sigfit.grid.default_band)
+    trend_below: bool = False  # automatic fmin: a peak whose maximum lies below it is trend
 
     @property
     def levels(self) -> tuple[float, ...]:
@@ -143,7 +144,8 @@ def plan_search(
                 coarse = True
     return SearchPlan(method=name, grid=grid, nyquist=nyquist, coarse=coarse,
                       harmonic_nyquist=harmonic_nyquist,
-                      exact_quantum=None if res is None else res.quantum, band=band)
+                      exact_quantum=None if res is None else res.quantum, band=band,
+                      trend_below=fmin is None and name != "wavelet")
 
 
 def too_few_cycles(components, span: float, degree: int) -> list[str]:
@@ -185,12 +187,31 @@ def _log_fap(power: float, n: int, bandwidth: float, baseline: float, n_null: in
     return float(np.logaddexp(log_tau, log_single))
 
 
+def below_band(power: np.ndarray) -> int:
+    """How many frequencies at the bottom of a periodogram only fall away from its lower edge:
+    a peak there has its maximum below the band (the automatic ``fmin``: slower variation is
+    trend, :data:`sigfit.grid.MIN_CYCLES`), so it is no period in the band."""
+    p = np.asarray(power)
+    if p.size < 2 or not p[1] <= p[0]:
+        return 0
+    rising = np.flatnonzero(p[1:] > p[:-1])
+    return int(rising[0]) + 1 if rising.size else p.size
+
+
 def nested_peak(frequency: np.ndarray, power: np.ndarray, levels, start: float, n: int,
-                baseline: float, n_null: int, *, interpolate: bool = True) -> tuple[float, float, float]:
+                baseline: float, n_null: int, *, interpolate: bool = True,
+                trend_below: bool = False) -> tuple[float, float, float]:
     """The most significant peak over nested bands ``[start, level]``: each band's highest
     power is judged by the false-alarm probability of its own width (its own look-elsewhere
     cost), never by raw power, and the lowest false-alarm probability wins
-    (:func:`sigfit.grid.default_band`). Returns ``(frequency, power, bandwidth)``."""
+    (:func:`sigfit.grid.default_band`). With ``trend_below``, the tail of a peak whose maximum
+    lies below the band (:func:`below_band`) is no candidate. Returns
+    ``(frequency, power, bandwidth)``."""
+    if trend_below:
+        k = below_band(power)
+        if 0 < k < np.size(power):
+            power = np.asarray(power, dtype=np.float64).copy()
+            power[:k] = 0.0
     best = None
     for top in levels:
         m = frequency <= top * (1 + 1e-12)
@@ -360,7 +381,8 @@ def choose_degree(series: Series, plan: SearchPlan, *, max_degree: int | None = 
     n = series.n
     bics = []
     for d in range(d_max + 1):
-        f0, _, _ = nested_peak(freq, powers[d], levels, grid.start, n, baseline, d + 1)
+        f0, _, _ = nested_peak(freq, powers[d], levels, grid.start, n, baseline, d + 1,
+                               trend_below=plan.trend_below)
         ph = 2.0 * math.pi * centred_cycles(f0, tau)
         x = np.stack([u**j for j in range(d + 1)] + [np.sin(ph), np.cos(ph)], axis=1)
         yy = series.y
@@ -714,10 +736,11 @@ def estimate(
         else:
             f0, pgram = find_peak(series, work, dy_search, plan)
         widths.append(bandwidth)
-        if search is None and len(plan.levels) > 1:
+        if search is None and (len(plan.levels) > 1 or plan.trend_below):
             f0, _, widths[-1] = nested_peak(pgram.frequency, pgram.power, plan.levels,
                                             plan.grid.start, series.n, baseline, degree + 1 + 3 * k,
-                                            interpolate=not plan.coarse)
+                                            interpolate=not plan.coarse,
+                                            trend_below=plan.trend_below)
         if first_periodogram is None:
             first_periodogram = pgram
             alias_notes = alias_warning(pgram, f0, float(np.max(pgram.power)), tau, series.n)
@@ -819,11 +842,12 @@ def _estimate_periodic(
         else:
             f0, pgram = find_peak(series, values, dy_search, plan, max_grid_size)
         z = float(np.max(pgram.power))
-        if len(plan.levels) > 1:
+        if len(plan.levels) > 1 or plan.trend_below:
             # nested bands: the most significant band's peak, not the highest power
             f0, z, width_of[z] = nested_peak(pgram.frequency, pgram.power, plan.levels,
                                              plan.grid.start, series.n, baseline, degree + 1,
-                                             interpolate=not plan.coarse)
+                                             interpolate=not plan.coarse,
+                                             trend_below=plan.trend_below)
         if not pgrams:
             alias_notes.extend(alias_warning(pgram, f0, z, tau, series.n))
         pgrams.append(pgram)
