@@ -25,7 +25,8 @@ HERE = pathlib.Path(__file__).resolve().parent
 MANIFEST = HERE / "MANIFEST.csv"
 
 #: Seconds in each unit used by the manifest (time_unit and period_unit). sigfit reports the
-#: periods of a date/time column in seconds (``time_unit: "s"`` in its JSON).
+#: periods of a date/time column in seconds (``time_unit: "s"`` in its JSON); the short names
+#: are there so a later sigfit that reports dates in another unit is still judged right.
 SECONDS = {
     "s": 1.0,
     "minute": 60.0,
@@ -33,6 +34,12 @@ SECONDS = {
     "hour": 3600.0,
     "day": 86400.0,
     "year": 365.2425 * 86400.0,
+    "ns": 1e-9,
+    "us": 1e-6,
+    "ms": 1e-3,
+    "min": 60.0,
+    "h": 3600.0,
+    "d": 86400.0,
 }
 
 

@@ -66,6 +66,8 @@ def main(radvel_dir: str | None, macho_dir: str | None) -> None:
     _write("sunspots_yearly", s["YEAR"].astype(int), s["SUNACTIVITY"], "year", "sunactivity")
     d = _r("fpp2", "sunspotarea")
     _write("sunspotarea", [f"{int(y):04d}-01-01" for y in d["time"]], d["value"], "date", "area")
+    ed = _r("DAAG", "edcT")
+    _write("epica_dome_c", ed["Age"], ed["dT"], "age_bp_years", "dt_celsius")
     # monthly
     r_ts("airpassengers", "datasets", "AirPassengers", 12, "passengers")
     r_ts("nottem", "datasets", "nottem", 12, "temperature_f")
