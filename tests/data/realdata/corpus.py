@@ -11,6 +11,11 @@ An answer is *right* when its period lies inside one of the series' accepted ran
 reported main period (the first component of ``sigfit estimate --json``) is right **and**
 reported significant: a right number that sigfit itself calls noise is not an answer a user
 gets. astropy's ``autopower`` reports no significance, so its argmax only has to be right.
+
+Negative controls (``period`` = ``none``: real series with no accepted period, e.g. a random
+walk or a level shift) pass when sigfit reports **no** significant period; astropy passes one
+when the false-alarm probability of its highest peak (``false_alarm_probability``, its default
+Baluev method) is above ``FAP_LEVEL``.
 """
 
 from __future__ import annotations
@@ -40,7 +45,12 @@ SECONDS = {
     "min": 60.0,
     "h": 3600.0,
     "d": 86400.0,
+    "step": 1.0,  # a bare sample index (the source has no stamps); only negative controls
 }
+
+#: the false-alarm probability under which a peak counts as a claimed period (sigfit's default
+#: ``fap_threshold``), for judging astropy on the negative controls
+FAP_LEVEL = 0.01
 
 
 @dataclass(frozen=True)
@@ -64,8 +74,15 @@ class Series:
     def path(self) -> pathlib.Path:
         return HERE / self.file
 
+    @property
+    def is_control(self) -> bool:
+        """A negative control: no accepted period; the right answer is "none significant"."""
+        return not self.periods
+
     def accepted_text(self) -> str:
         """The accepted period(s) as a short string, in the manifest's unit."""
+        if self.is_control:
+            return "none (control)"
         return " or ".join(
             f"{p:.4g} ({lo:.4g}-{hi:.4g}) {self.period_unit}"
             for p, lo, hi in zip(self.periods, self.lows, self.highs, strict=True)
@@ -73,6 +90,9 @@ class Series:
 
 
 def _floats(text: str) -> tuple[float, ...]:
+    text = text.strip()
+    if text in ("", "none"):
+        return ()
     return tuple(float(x) for x in text.split(";"))
 
 
@@ -95,6 +115,8 @@ def load_manifest() -> list[Series]:
                 period_unit=row["period_unit"],
                 row=row,
             )
+            if s.is_control != (row["period"].strip() == "none"):
+                raise ValueError(f"{s.name}: period must be numbers or 'none'")
             if not (len(s.periods) == len(s.lows) == len(s.highs)):
                 raise ValueError(f"{s.name}: period, low and high need as many entries")
             if any(not lo <= p <= hi for p, lo, hi in zip(s.periods, s.lows, s.highs, strict=True)):
@@ -156,38 +178,47 @@ def record_unit(series: Series, record: dict) -> str:
 class Verdict:
     period: float | None  # in the series' period_unit
     significant: bool
-    right: bool
+    right: bool  # periodic series: the period is in range; controls: nothing significant
     n_harmonics: int | None
+    control: bool = False
 
     @property
     def passed(self) -> bool:
-        return self.right and self.significant
+        return self.right if self.control else self.right and self.significant
 
 
 def judge_sigfit(series: Series, record: dict) -> Verdict:
     """Judge one signal record of ``sigfit estimate --json`` (the first component)."""
     components = record.get("components") or []
     if not components:
-        return Verdict(None, False, False, None)
+        return Verdict(None, False, series.is_control, None, series.is_control)
     main = components[0]
     unit = record_unit(series, record)
     period = main.get("period")
     significant = bool(record.get("significant", True)) and bool(main.get("significant", False))
-    right = is_right(series, period, unit)
+    right = not significant if series.is_control else is_right(series, period, unit)
     converted = None if period is None else period * SECONDS[unit] / SECONDS[series.period_unit]
-    return Verdict(converted, significant, right, main.get("n_harmonics"))
+    return Verdict(converted, significant, right, main.get("n_harmonics"), series.is_control)
 
 
-def judge_period(series: Series, period: float, unit: str) -> Verdict:
-    """Judge a bare period (astropy's argmax), which carries no significance."""
-    right = is_right(series, period, unit)
-    return Verdict(period * SECONDS[unit] / SECONDS[series.period_unit], False, right, None)
+def judge_period(series: Series, period: float, unit: str, fap: float | None = None) -> Verdict:
+    """Judge a bare period (astropy's argmax) and, for a control, its false-alarm probability."""
+    converted = period * SECONDS[unit] / SECONDS[series.period_unit]
+    if series.is_control:
+        if fap is None:
+            raise ValueError(f"{series.name}: a control is judged by its false-alarm probability")
+        significant = fap <= FAP_LEVEL
+        return Verdict(converted, significant, not significant, None, True)
+    return Verdict(converted, False, is_right(series, period, unit), None)
 
 
-def astropy_argmax(series: Series) -> float:
-    """astropy's default answer: ``LombScargle(t, y).autopower()`` argmax, in period_unit."""
+def astropy_argmax(series: Series) -> tuple[float, float]:
+    """astropy's default answer: ``LombScargle(t, y).autopower()`` argmax, in period_unit, and
+    the false-alarm probability of that peak (``false_alarm_probability``, default method)."""
     from astropy.timeseries import LombScargle
 
     t, y = times_in(series, series.period_unit)
-    frequency, power = LombScargle(t, y).autopower()
-    return 1.0 / frequency[np.argmax(power)]
+    ls = LombScargle(t, y)
+    frequency, power = ls.autopower()
+    best = np.argmax(power)
+    return 1.0 / frequency[best], float(ls.false_alarm_probability(power[best]))

@@ -133,6 +133,13 @@ def main(radvel_dir: str | None, macho_dir: str | None) -> None:
     # 5-minute, weekdays 07:00-21:00 only
     bc = _r("fpp3", "bank_calls").iloc[: 5 * 5 * 169]
     _write("bank_calls", bc["DateTime"], bc["Calls"], "datetime", "calls")
+    # negative controls: series with no accepted period
+    r_ts("nile", "datasets", "Nile", 1, "flow")
+    r_ts("lakehuron", "datasets", "LakeHuron", 1, "level_ft")
+    ww = _r("datasets", "WWWusage")
+    _write("wwwusage", ww["time"].astype(int), ww["value"], "minute", "users")
+    bj = _r("datasets", "BJsales")
+    _write("bjsales", bj["time"].astype(int), bj["value"], "period_index", "sales")
     # radial velocities
     if radvel_dir is not None:
         rv = pathlib.Path(radvel_dir)
