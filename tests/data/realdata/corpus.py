@@ -1,0 +1,224 @@
+"""The real-data corpus: its manifest, its loaders, and the one rule for "is this answer right".
+
+Shared by ``tests/test_realdata.py`` and ``benchmarks/bench_realdata.py`` so the pass criterion
+cannot drift between them. Imports only numpy and the standard library (sigfit is called by the
+callers, as a user would call it).
+
+The rule
+--------
+An answer is *right* when its period lies inside one of the series' accepted ranges
+(``low``..``high`` in MANIFEST.csv, in ``period_unit``). sigfit *passes* a series when its
+reported main period (the first component of ``sigfit estimate --json``) is right **and**
+reported significant: a right number that sigfit itself calls noise is not an answer a user
+gets. astropy's ``autopower`` reports no significance, so its argmax only has to be right.
+
+Negative controls (``period`` = ``none``: real series with no accepted period, e.g. a random
+walk or a level shift) pass when sigfit reports **no** significant period; astropy passes one
+when the false-alarm probability of its highest peak (``false_alarm_probability``, its default
+Baluev method) is above ``FAP_LEVEL``.
+"""
+
+from __future__ import annotations
+
+import csv
+import pathlib
+from dataclasses import dataclass
+
+import numpy as np
+
+HERE = pathlib.Path(__file__).resolve().parent
+MANIFEST = HERE / "MANIFEST.csv"
+
+#: Seconds in each unit used by the manifest (time_unit and period_unit). sigfit reports the
+#: periods of a date/time column in seconds (``time_unit: "s"`` in its JSON); the short names
+#: are there so a later sigfit that reports dates in another unit is still judged right.
+SECONDS = {
+    "s": 1.0,
+    "minute": 60.0,
+    "half-hour": 1800.0,
+    "hour": 3600.0,
+    "day": 86400.0,
+    "year": 365.2425 * 86400.0,
+    "ns": 1e-9,
+    "us": 1e-6,
+    "ms": 1e-3,
+    "min": 60.0,
+    "h": 3600.0,
+    "d": 86400.0,
+    "step": 1.0,  # a bare sample index (the source has no stamps); only negative controls
+}
+
+#: the false-alarm probability under which a peak counts as a claimed period (sigfit's default
+#: ``fap_threshold``), for judging astropy on the negative controls
+FAP_LEVEL = 0.01
+
+
+@dataclass(frozen=True)
+class Series:
+    """One row of MANIFEST.csv."""
+
+    name: str
+    file: str
+    kind: str  # the "class" column: yearly, monthly, ..., radial velocity
+    time_column: str
+    value_column: str
+    time_kind: str  # "iso" (dates/datetimes) or "numeric"
+    time_unit: str  # unit of a numeric time column; "" for ISO
+    periods: tuple[float, ...]
+    lows: tuple[float, ...]
+    highs: tuple[float, ...]
+    period_unit: str
+    row: dict
+
+    @property
+    def path(self) -> pathlib.Path:
+        return HERE / self.file
+
+    @property
+    def is_control(self) -> bool:
+        """A negative control: no accepted period; the right answer is "none significant"."""
+        return not self.periods
+
+    def accepted_text(self) -> str:
+        """The accepted period(s) as a short string, in the manifest's unit."""
+        if self.is_control:
+            return "none (control)"
+        return " or ".join(
+            f"{p:.4g} ({lo:.4g}-{hi:.4g}) {self.period_unit}"
+            for p, lo, hi in zip(self.periods, self.lows, self.highs, strict=True)
+        )
+
+
+def _floats(text: str) -> tuple[float, ...]:
+    text = text.strip()
+    if text in ("", "none"):
+        return ()
+    return tuple(float(x) for x in text.split(";"))
+
+
+def load_manifest() -> list[Series]:
+    """Every series of the corpus, checked for internal consistency."""
+    out = []
+    with open(MANIFEST, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            s = Series(
+                name=row["name"],
+                file=row["file"],
+                kind=row["class"],
+                time_column=row["time_column"],
+                value_column=row["value_column"],
+                time_kind=row["time_kind"],
+                time_unit=row["time_unit"],
+                periods=_floats(row["period"]),
+                lows=_floats(row["low"]),
+                highs=_floats(row["high"]),
+                period_unit=row["period_unit"],
+                row=row,
+            )
+            if s.is_control != (row["period"].strip() == "none"):
+                raise ValueError(f"{s.name}: period must be numbers or 'none'")
+            if not (len(s.periods) == len(s.lows) == len(s.highs)):
+                raise ValueError(f"{s.name}: period, low and high need as many entries")
+            if any(not lo <= p <= hi for p, lo, hi in zip(s.periods, s.lows, s.highs, strict=True)):
+                raise ValueError(f"{s.name}: accepted period outside its own range")
+            if s.time_kind not in ("iso", "numeric") or s.period_unit not in SECONDS:
+                raise ValueError(f"{s.name}: unknown time kind or period unit")
+            if s.time_kind == "numeric" and s.time_unit not in SECONDS:
+                raise ValueError(f"{s.name}: a numeric time column needs a known time_unit")
+            out.append(s)
+    return out
+
+
+def load_columns(series: Series) -> tuple[np.ndarray, np.ndarray]:
+    """The raw (time text, value) columns of a series' CSV, as written."""
+    with open(series.path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        rows = list(reader)
+    it, iv = header.index(series.time_column), header.index(series.value_column)
+    times = np.array([r[it] for r in rows])
+    values = np.array([float(r[iv]) for r in rows])
+    return times, values
+
+
+def times_in(series: Series, unit: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(t, y)`` with t as float64 in ``unit`` (ISO stamps: since the first stamp).
+
+    This is how a user would feed astropy: parse the dates, express them in one unit.
+    """
+    text, y = load_columns(series)
+    if series.time_kind == "iso":
+        stamps = np.array([s.rstrip("Z") for s in text], dtype="datetime64[s]")
+        seconds = (stamps - stamps[0]).astype(np.int64).astype(np.float64)
+    else:
+        seconds = text.astype(np.float64) * SECONDS[series.time_unit]
+    return seconds / SECONDS[unit], y
+
+
+def is_right(series: Series, period: float | None, unit: str) -> bool:
+    """Whether ``period`` (in ``unit``) lies in one of the series' accepted ranges."""
+    if period is None or not np.isfinite(period):
+        return False
+    p = period * SECONDS[unit] / SECONDS[series.period_unit]
+    return any(lo <= p <= hi for lo, hi in zip(series.lows, series.highs, strict=True))
+
+
+def record_unit(series: Series, record: dict) -> str:
+    """The unit of the periods in one signal record of ``sigfit estimate --json``."""
+    unit = record.get("time_unit")
+    if unit:
+        if unit not in SECONDS:
+            raise ValueError(f"{series.name}: sigfit reported an unknown time unit {unit!r}")
+        return unit
+    # a numeric time column: sigfit reports periods in the column's own unit
+    return series.time_unit
+
+
+@dataclass(frozen=True)
+class Verdict:
+    period: float | None  # in the series' period_unit
+    significant: bool
+    right: bool  # periodic series: the period is in range; controls: nothing significant
+    n_harmonics: int | None
+    control: bool = False
+
+    @property
+    def passed(self) -> bool:
+        return self.right if self.control else self.right and self.significant
+
+
+def judge_sigfit(series: Series, record: dict) -> Verdict:
+    """Judge one signal record of ``sigfit estimate --json`` (the first component)."""
+    components = record.get("components") or []
+    if not components:
+        return Verdict(None, False, series.is_control, None, series.is_control)
+    main = components[0]
+    unit = record_unit(series, record)
+    period = main.get("period")
+    significant = bool(record.get("significant", True)) and bool(main.get("significant", False))
+    right = not significant if series.is_control else is_right(series, period, unit)
+    converted = None if period is None else period * SECONDS[unit] / SECONDS[series.period_unit]
+    return Verdict(converted, significant, right, main.get("n_harmonics"), series.is_control)
+
+
+def judge_period(series: Series, period: float, unit: str, fap: float | None = None) -> Verdict:
+    """Judge a bare period (astropy's argmax) and, for a control, its false-alarm probability."""
+    converted = period * SECONDS[unit] / SECONDS[series.period_unit]
+    if series.is_control:
+        if fap is None:
+            raise ValueError(f"{series.name}: a control is judged by its false-alarm probability")
+        significant = fap <= FAP_LEVEL
+        return Verdict(converted, significant, not significant, None, True)
+    return Verdict(converted, False, is_right(series, period, unit), None)
+
+
+def astropy_argmax(series: Series) -> tuple[float, float]:
+    """astropy's default answer: ``LombScargle(t, y).autopower()`` argmax, in period_unit, and
+    the false-alarm probability of that peak (``false_alarm_probability``, default method)."""
+    from astropy.timeseries import LombScargle
+
+    t, y = times_in(series, series.period_unit)
+    ls = LombScargle(t, y)
+    frequency, power = ls.autopower()
+    best = np.argmax(power)
+    return 1.0 / frequency[best], float(ls.false_alarm_probability(power[best]))
