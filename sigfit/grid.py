@@ -6,32 +6,27 @@ Resolution
     per peak width, enough for the argmax to land on the right peak; least squares then finds its
     exact top.
 
-Upper limit (``fmax``), unless the caller passes one
-    * Uniform samples (spacing ``dt``): the Nyquist frequency ``1/(2*dt)``. Above it every peak
-      repeats as an alias of equal power, which is why astropy's default band (5x the average
-      Nyquist) returns aliases on regularly sampled series.
-    * Samples on a lattice with gaps (every spacing a whole multiple of a quantum ``p``, within
-      :data:`LATTICE_RTOL` of ``p``; e.g. hourly data with missing hours, integer seconds):
-      ``1/(2*p)``. Frequencies ``f`` and ``f + 1/p`` are then indistinguishable, so this is the
-      true Nyquist frequency of irregular sampling (Eyer & Bartholdi 1999, A&AS 135, 1).
-      A timing jitter below 5% of ``p`` still leaves the alias at ``f + 1/p`` with over 90% of
-      the power (``exp(-(2*pi*0.05)^2)``), so such data counts as a lattice too.
-    * Otherwise (random-like stamps): random sampling does not alias like a lattice, and peaks
-      far above the average Nyquist frequency ``N/(2T)`` are real and recoverable. The band
-      stops at ``1/(2*delta)``, the Nyquist frequency of the closest-pair scale ``delta`` of the
-      stamps: the expected smallest gap, ``T/N^2`` for Poisson-like stamps, estimated from the
-      k-th smallest positive gap (:func:`close_pair_scale`, k = :data:`CLOSE_PAIR_ORDER`) so
-      that one unusually close pair does not blow the band up. 256 random stamps on
-      [-1000, 1000] give a band up to about ``N^2/(2T)`` = 16 cycles per unit. The band grows as
-      ``N^2``: beyond about 1,800 random stamps on such a span the default grid passes
-      :data:`MAX_GRID_SIZE` and ``fmax`` must be given.
-
-Lower limit (``fmin``): one grid step, the longest period the span can still resolve from zero.
+The band, unless the caller passes one: :func:`default_band` (one rule for every sampling)
+    * ``fmin``: :data:`MIN_CYCLES` cycles in the record; slower variation is trend.
+    * (Nearly) uniform sampling: the Nyquist frequency of the spectral window's first strong
+      alias (:func:`sampling_alias`): evenly spaced samples ``1/(2*dt)``; calendar months and
+      quarters, weeks, business days, hourly data with gaps ``1/(2*s)`` with ``s`` the
+      effective step. Above it every peak repeats as an alias of nearly equal power, which is
+      why astropy's default band (5x the average Nyquist) returns aliases on such series.
+    * Random-like stamps: nested bands from the mean Nyquist frequency ``N/(2T)`` up by
+      :data:`NEST_FACTOR` to the stamps' own lattice ``1/(2*p)`` (every spacing a whole
+      multiple of a quantum ``p``: integer seconds, written decimals, hourly data with missing
+      hours; Eyer & Bartholdi 1999, A&AS 135, 1) or, off any lattice, the Nyquist frequency
+      ``1/(2*delta)`` of the closest-pair scale ``delta`` (:func:`close_pair_scale`, the k-th
+      smallest gap, k = :data:`CLOSE_PAIR_ORDER`, so that one unusually close pair does not blow
+      the band up). Each nested band's peak pays its own band's false-alarm cost.
+    * :func:`default_fmax` is the top of that rule without the alias test.
 
 Size
-    The grid is capped at :data:`MAX_GRID_SIZE` frequencies (memory and time). A larger automatic
-    grid raises :class:`~sigfit.errors.InputError` asking for ``fmax``/``fmin`` or a lower
-    ``oversampling``.
+    One grid holds at most :data:`MAX_GRID_SIZE` frequencies (memory and time); larger bands are
+    searched coarse-to-fine (:mod:`sigfit.search`). An automatic band whose search would pass
+    the budget (:data:`sigfit.estimate.AUTO_ZOOM_BINS`) is cut, before anything runs, at the
+    highest nested level that fits, and its rule says so (:func:`truncate_band`).
 """
 
 from __future__ import annotations
