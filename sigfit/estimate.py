@@ -462,9 +462,21 @@ def find_peak(series: Series, values: np.ndarray, dy: np.ndarray | None, plan: S
         # the stamps themselves (not tau): an exact grid of stamps makes the lags exact integers
         r = search(series.t, values, dy, fmin=plan.grid.start, fmax=plan.grid.stop,
                    oversampling=1.0 / (plan.grid.step * series.span), max_bins=max_grid_size)
-        power = _finite_power(r.power)
-        return float(r.frequency[int(np.argmax(power))]), Periodogram(
-            r.frequency, power, normalization="standard", method=plan.method + " (coarse-to-fine)")
+        freq, power = r.frequency, _finite_power(r.power)
+        # nested bands low enough for a small full grid are evaluated whole: the coarse stage's
+        # candidates are the band's strongest peaks, not necessarily each nested band's
+        exact = [x for x in plan.levels[:-1]
+                 if (x - plan.grid.start) / plan.grid.step + 1 <= SELECTION_MAX_BINS]
+        if exact:
+            size = int(math.floor((exact[-1] - plan.grid.start) / plan.grid.step)) + 1
+            if size >= 3:
+                low = FrequencyGrid(plan.grid.start, plan.grid.step, size)
+                low_power = _finite_power(_pg.lombscargle.power(series.tau, values, dy, low))
+                keep = freq > low.stop
+                freq = np.concatenate([low.frequency(), freq[keep]])
+                power = np.concatenate([low_power, power[keep]])
+        return float(freq[int(np.argmax(power))]), Periodogram(
+            freq, power, normalization="standard", method=plan.method + " (coarse-to-fine)")
     freq = plan.grid.frequency()
     if plan.method == "lombscargle" and series.n >= SEARCH_SUBSET_MIN_N:
         step = -(-series.n // SEARCH_SUBSET_N)
