@@ -99,6 +99,18 @@ def _numeric_1d(name: str, x) -> np.ndarray:
     return a
 
 
+def _unmask(x):
+    """(the data, the mask or None) of a numpy masked array; anything else unchanged. The data
+    under the mask are never used (they may be anything: 1e9, NaN, garbage)."""
+    if isinstance(x, np.ma.MaskedArray):
+        mask = np.ma.getmaskarray(x)
+        data = np.ma.getdata(x)
+        if mask.any() and data.dtype.kind == "f":
+            data = np.where(mask, 0.0, data).astype(data.dtype)  # no inf or NaN under a mask
+        return data, (mask if mask.any() else None)
+    return x, None
+
+
 def _is_number(v) -> bool:
     if v is None:
         return True  # a missing value: dropped later like NaN
@@ -144,6 +156,10 @@ def validate_series(t, y, dy=None, *, n_params: int = 1) -> Series:
         Non-numeric, empty, all-NaN, mismatched, too short, constant or otherwise unusable input.
     """
     notes: list[str] = []
+    # masked arrays (numpy.ma): masked samples are dropped, never read
+    t, t_mask = _unmask(t)
+    y, y_mask = _unmask(y)
+    dy, dy_mask = _unmask(dy)
     t_in = _numeric_1d("t", t)
     y_in = _numeric_1d("y", y)
     if t_in.size == 0 or y_in.size == 0:
@@ -175,17 +191,31 @@ def validate_series(t, y, dy=None, *, n_params: int = 1) -> Series:
     time_resolution = _resolution(t_in)
     value_resolution = _resolution(y_in)
 
-    # Drop rows with NaN/inf in any column.
-    ok = np.isfinite(y_in.astype(np.float64))
+    # Drop rows with NaN/inf in any column, and masked ones.
+    with np.errstate(over="ignore"):  # float128 beyond float64 is inf, hence dropped
+        ok = np.isfinite(y_in.astype(np.float64))
     if t_in.dtype.kind == "f":
-        ok &= np.isfinite(t_in)
+        ok &= np.isfinite(t_in.astype(np.float64)) if t_in.dtype.itemsize > 8 else np.isfinite(t_in)
     if dy_arr is not None:
         ok &= np.isfinite(dy_arr)
+    masked = np.zeros(ok.shape, dtype=bool)
+    for m in (t_mask, y_mask, dy_mask):
+        if m is not None:
+            masked |= np.broadcast_to(np.asarray(m, dtype=bool).reshape(-1) if np.ndim(m) else m,
+                                      ok.shape)
+    n_masked = int(np.count_nonzero(masked & ok))
+    ok &= ~masked
     n_bad = int(ok.size - np.count_nonzero(ok))
     if n_bad == ok.size:
-        raise InputError("every sample has a NaN or inf in t, y or dy: there is nothing to fit")
+        raise InputError(
+            "every sample has a NaN or inf in t, y or dy: there is nothing to fit" if not
+            masked.any() else
+            "every sample is masked or has a NaN or inf in t, y or dy: there is nothing to fit"
+        )
     if n_bad:
-        warn(notes, f"dropped {n_bad} of {ok.size} samples with NaN or inf in t, y or dy")
+        what = "NaN or inf in t, y or dy" if not n_masked else (
+            "a mask" if n_masked == n_bad else "a mask, NaN or inf in t, y or dy")
+        warn(notes, f"dropped {n_bad} of {ok.size} samples with {what}")
         t_in, y_in = t_in[ok], y_in[ok]
         if dy_arr is not None:
             dy_arr = dy_arr[ok]
@@ -229,8 +259,12 @@ def validate_series(t, y, dy=None, *, n_params: int = 1) -> Series:
         t64 = ti.astype(np.float64)
     else:
         t64 = t_in.astype(np.float64)
-        # the (weighted) mean decorrelates phase from frequency in the least squares
-        t_ref = float(np.average(t64, weights=w))
+        # the (weighted) mean decorrelates phase from frequency in the least squares; summed on
+        # a scale where 1e308 stamps cannot overflow (a power of two: exact)
+        big = float(np.max(np.abs(t64)))
+        k = 1.0 if big < 1e300 else math.ldexp(1.0, -math.frexp(big)[1])
+        with np.errstate(over="ignore", under="ignore"):
+            t_ref = float(np.average(t64 * k, weights=w)) / k
         tau = t64 - t_ref
     if tau[-1] - tau[0] <= 0:
         raise InputError(
@@ -341,3 +375,144 @@ def parse_detrend(detrend) -> int:
     if not 0 <= detrend <= MAX_TREND_DEGREE:
         raise InputError(f"detrend degree must be between 0 and {MAX_TREND_DEGREE}, got {detrend}")
     return int(detrend)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scaling extreme magnitudes. float64 holds 1e-308..1e308, but least squares square their inputs
+# (and frequencies are squared into period errors): values near 1e308 overflow, values near
+# 1e-170 underflow. Outside these bounds t and y (with dy) are scaled by a power of two, which is
+# exact, before the numerics; the result is scaled back (Scale.restore). Inside them nothing
+# changes, bit for bit.
+SCALE_FREE_RANGE = (1e-100, 1e100)
+# dy against |y|: the weights 1/dy^2 times y^2 must stay inside float64 whatever the scale
+MAX_DY_RATIO = 1e140
+
+
+@dataclass(frozen=True)
+class Scale:
+    """``t_internal = t * time``, ``y_internal = y * value`` (powers of two: exact)."""
+
+    time: float = 1.0
+    value: float = 1.0
+
+    @property
+    def identity(self) -> bool:
+        return self.time == 1.0 and self.value == 1.0
+
+    def frequency(self, f):
+        """A frequency given by the caller (cycles per unit of t) in internal units."""
+        return None if f is None else f / self.time
+
+    def restore(self, result):
+        """``result`` (an EstimateResult or Periodogram) back in the caller's units."""
+        import dataclasses
+
+        from .results import Component, EstimateResult, Periodogram, Stationarity, Track
+
+        if self.identity:
+            return result
+        a, b = self.time, self.value  # f_caller = f * a; y_caller = y / b
+
+        def arr(x, k):
+            return None if x is None else np.asarray(x, dtype=np.float64) * k
+
+        if isinstance(result, Periodogram):
+            return dataclasses.replace(result, frequency=arr(result.frequency, a))
+        if not isinstance(result, EstimateResult):  # pragma: no cover
+            return result
+        comps = [
+            dataclasses.replace(
+                c,
+                frequency=c.frequency * a,
+                frequency_err=c.frequency_err * a,
+                amplitude=c.amplitude / b,
+                amplitude_err=c.amplitude_err / b,
+                harmonic_amplitudes=tuple(h / b for h in c.harmonic_amplitudes),
+            )
+            for c in result.components
+            if isinstance(c, Component)
+        ]
+        changes = dict(
+            components=comps,
+            offset=result.offset / b,
+            offset_err=result.offset_err / b,
+            residual_std=result.residual_std / b,
+            t_ref=result.t_ref / a,
+            t_scale=result.t_scale / a,
+            trend=tuple(x / b for x in result.trend),
+            warnings=list(result.warnings),
+        )
+        if result.periodogram is not None:
+            changes["periodogram"] = self.restore(result.periodogram)
+        if isinstance(result.track, Track):
+            tr = result.track
+            changes["track"] = Track(time=arr(tr.time, 1 / a), frequency=arr(tr.frequency, a),
+                                     amplitude=arr(tr.amplitude, 1 / b))
+        st = result.stationarity
+        if isinstance(st, Stationarity):
+            changes["stationarity"] = dataclasses.replace(
+                st,
+                segment_time=tuple(x / a for x in st.segment_time),
+                segment_frequency=tuple(x * a for x in st.segment_frequency),
+                segment_frequency_err=tuple(x * a for x in st.segment_frequency_err),
+                drift=None if st.drift is None else st.drift * a * a,
+                drift_err=None if st.drift_err is None else st.drift_err * a * a,
+            )
+        out = dataclasses.replace(result, **changes)
+        return out
+
+
+def _power_of_two_near(x: float) -> float:
+    """2**-e with 2**(e-1) <= x < 2**e: x times it lies in [0.5, 1)."""
+    return math.ldexp(1.0, -math.frexp(x)[1])
+
+
+def scale_series(series: Series) -> tuple[Series, Scale]:
+    """``series`` with t and y (and dy) scaled into float64's comfortable range, and the
+    :class:`Scale` that undoes it. Raises InputError for what no scale can help: dy so large or
+    so small beside y that the weights leave float64's range."""
+    import dataclasses
+
+    lo, hi = SCALE_FREE_RANGE
+    big = float(np.max(np.abs(series.y)))
+    value = 1.0
+    if not lo <= big <= hi:
+        value = _power_of_two_near(big)
+    if series.dy is not None:
+        ratio = float(np.min(series.dy)) / big
+        if ratio > MAX_DY_RATIO or ratio < 1.0 / MAX_DY_RATIO:
+            raise InputError(
+                f"dy (smallest {float(np.min(series.dy)):.3g}) is {ratio:.3g} times the largest "
+                f"|y| ({big:.3g}): beyond {MAX_DY_RATIO:.0e} either way the weights 1/dy^2 "
+                "leave float64's range; give dy in the units of y"
+            )
+    time = 1.0
+    span = series.span
+    if not math.isfinite(span):
+        raise InputError(
+            f"t spans more than float64 holds (from {series.t[0]:.3g} to {series.t[-1]:.3g}): "
+            "subtract a reference time or change the unit of t"
+        )
+    if not series.time_is_integer and not lo <= span <= hi:
+        time = _power_of_two_near(span)
+        if not math.isfinite(span * time) or span * time <= 0:  # pragma: no cover
+            raise InputError(f"t spans {span:.3g}, which no scale brings into float64's range")
+    scale = Scale(time=time, value=value)
+    if scale.identity:
+        return series, scale
+    with np.errstate(under="ignore"):
+        scaled = dataclasses.replace(
+            series,
+            t=series.t * time,
+            tau=series.tau * time,
+            t_ref=series.t_ref * time,
+            time_resolution=series.time_resolution * time,
+            y=series.y * value,
+            dy=None if series.dy is None else series.dy * value,
+            value_resolution=series.value_resolution * value,
+        )
+    if time != 1.0:
+        warn(scaled.warnings,
+             f"t spans {span:.3g}: it was scaled by 2**{-math.frexp(span)[1]} for the numerics "
+             "(results are in the units of t, but numbers quoted in other warnings are scaled)")
+    return scaled, scale

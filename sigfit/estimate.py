@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,6 +13,7 @@ from ._validate import (
     Series,
     audit_time_precision,
     audit_value_precision,
+    scale_series,
     validate_options,
     validate_series,
     warn,
@@ -229,6 +231,8 @@ def periodogram(
         n_components=1, oversampling=oversampling, fmin=fmin, fmax=fmax, detrend=None, fap_threshold=0.01,
     )
     series = validate_series(t, y, dy, n_params=1)
+    series, scale = scale_series(series)
+    fmin, fmax = scale.frequency(fmin), scale.frequency(fmax)
     plan = plan_search(series, method, fmin=fmin, fmax=fmax, oversampling=oversampling,
                        max_grid_size=max_grid_size)
     if plan.coarse:
@@ -239,7 +243,8 @@ def periodogram(
         )
     dy_search = series.dy if plan.method == "lombscargle" else None
     power = _pg.compute(plan.method, series.tau, series.y, dy_search, plan.grid)
-    return Periodogram(plan.grid.frequency(), power, normalization="standard", method=plan.method)
+    return scale.restore(
+        Periodogram(plan.grid.frequency(), power, normalization="standard", method=plan.method))
 
 
 def estimate(
@@ -351,6 +356,23 @@ def estimate(
         fap_threshold=fap_threshold,
     )
     series = validate_series(t, y, dy, n_params=n_params(n_components, degree))
+    # extreme magnitudes (|y| ~ 1e308, spans ~ 1e300) are scaled by powers of two, and back
+    series, scale = scale_series(series)
+    fmin, fmax = scale.frequency(fmin), scale.frequency(fmax)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        # overflow/underflow inside the numerics is handled (scaled inputs, checked results);
+        # numpy's RuntimeWarnings would only reach the user's stderr
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return scale.restore(_estimate(
+            series, method=method, n_components=n_components, fmin=fmin, fmax=fmax,
+            oversampling=oversampling, degree=degree, fap_threshold=fap_threshold,
+            max_grid_size=max_grid_size, first_power=first_power, harmonics=harmonics,
+            max_harmonics=max_harmonics))
+
+
+def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree, fap_threshold,
+              max_grid_size, first_power, harmonics, max_harmonics) -> EstimateResult:
+    """:func:`estimate` on validated (and scaled) samples."""
     if not (harmonics == "auto" or (isinstance(harmonics, (int, np.integer)) and harmonics >= 1)):
         raise InputError(f"harmonics must be 'auto' or a positive integer, got {harmonics!r}")
     if not (isinstance(max_harmonics, (int, np.integer)) and max_harmonics >= 1):

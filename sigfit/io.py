@@ -1006,7 +1006,7 @@ def format_value_error(value: float | None, error: float | None) -> str:
         shown = f"{round(value, -q):.{decimals}f}"
         err = f"{round(error, -q):.{decimals}f}" if error >= 1e-3 else _digits(error, 2)
         return f"{shown} ± {err}"
-    lead = math.floor(math.log10(abs(value)))
+    lead = math.floor(math.log10(abs(value))) if value else q + 1  # 0 with a tiny error
     sig = int(min(17, max(2, lead - q + 1)))
     return f"{_digits(value, sig)} ± {_digits(error, 2)}"
 
