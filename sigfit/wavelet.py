@@ -960,6 +960,10 @@ def stationarity(series, sc: Scalogram, frequency: float, *, degree: int = 0, le
 
 
 def _prepare(t, y):
+    masks = []
+    if isinstance(t, np.ma.MaskedArray) or isinstance(y, np.ma.MaskedArray):
+        masks = [np.ma.getmaskarray(a).ravel() for a in (t, y) if isinstance(a, np.ma.MaskedArray)]
+        t, y = np.ma.getdata(t), np.ma.getdata(y)  # masked samples are dropped below, never read
     try:
         t = np.asarray(t, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
@@ -968,6 +972,9 @@ def _prepare(t, y):
     if t.ndim != 1 or y.ndim != 1 or t.size != y.size:
         raise InputError(f"t and y must be 1-D arrays of equal length, got shapes {t.shape} and {y.shape}")
     good = np.isfinite(t) & np.isfinite(y)
+    for m in masks:
+        good &= ~m
+    _check_magnitudes(t[good], y[good])
     t, y = t[good], y[good]
     if t.size < 8:
         raise InputError(f"a scalogram needs at least 8 finite samples, got {t.size}")
@@ -976,6 +983,29 @@ def _prepare(t, y):
     if not t[-1] > t[0]:
         raise InputError("all samples are at the same time: the record has no span")
     return t, y
+
+
+# The transform squares values and frequencies: beyond these magnitudes float64 overflows or
+# underflows (issue 14: y = 1e308 crashed deep inside); refused in one line, before any work.
+MAGNITUDE_LIMIT = 1e150
+
+
+def _check_magnitudes(t: np.ndarray, y: np.ndarray) -> None:
+    if y.size == 0:
+        return
+    big = float(np.max(np.abs(y)))
+    if big > MAGNITUDE_LIMIT or 0 < big < 1 / MAGNITUDE_LIMIT:
+        raise InputError(
+            f"y reaches {big:.3g}: wavelet powers (y squared) leave float64's range beyond "
+            f"{MAGNITUDE_LIMIT:.0e} (or below {1 / MAGNITUDE_LIMIT:.0e}); rescale y first "
+            "(e.g. y / 1e300), or drop the outlying samples"
+        )
+    span = float(np.ptp(t)) if t.size else 0.0
+    if span > MAGNITUDE_LIMIT or 0 < span < 1 / MAGNITUDE_LIMIT or not np.isfinite(span):
+        raise InputError(
+            f"t spans {span:.3g}: frequencies squared leave float64's range beyond "
+            f"{MAGNITUDE_LIMIT:.0e} (or below {1 / MAGNITUDE_LIMIT:.0e}); change the unit of t"
+        )
 
 
 def _spacing(t) -> tuple[bool, float]:
