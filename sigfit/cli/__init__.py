@@ -125,14 +125,23 @@ def main(argv=None):
     """Console entry point: SigfitError -> one line on stderr, exit 1; Ctrl-C -> exit 130,
     SIGTERM -> 143 (after the same clean-up as Ctrl-C); anything unexpected -> one line, exit 1
     (``SIGFIT_DEBUG=1`` shows the traceback)."""
-    import os
     import signal
 
     _separate_stdout()
     try:
-        signal.signal(signal.SIGTERM, _on_sigterm)
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     except (ValueError, OSError):  # not the main thread
-        pass
+        previous = None
+    try:
+        _main(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv):
+    import os
+
     try:
         # without standalone mode click returns ctx.exit(code)'s code instead of exiting
         code = cli.main(args=argv, prog_name="sigfit", standalone_mode=False)
