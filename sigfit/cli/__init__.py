@@ -57,8 +57,23 @@ class Terminated(KeyboardInterrupt):
     writes its summary, a batch keeps the rows it finished."""
 
 
+_SIGNALS: list[int] = []
+
+
 def _on_sigterm(signum, frame):
+    import signal
+
+    _SIGNALS.append(signum)
+    # the clean-up (a summary written, a cluster closed) is not itself cut by a second SIGTERM;
+    # SIGKILL still ends everything
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise Terminated()
+
+
+def terminated() -> bool:
+    """True once this process has received SIGTERM (commands that stop cleanly on it, as on
+    Ctrl-C, exit 143 instead of 130)."""
+    return bool(_SIGNALS)
 
 
 class _ClosedStdout:
@@ -157,7 +172,10 @@ def _main(argv):
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)
-    except click.Abort:
+    except click.Abort as e:
+        if isinstance(e.__cause__, Terminated):  # click turns KeyboardInterrupt into Abort
+            click.echo("Terminated.", err=True)
+            sys.exit(143)
         click.echo("Aborted.", err=True)
         sys.exit(130)
     except Terminated:

@@ -160,7 +160,9 @@ def train(ctx, task, model, steps, budget, lr, batch, optimizer, seed, dtype, de
         raise SigfitError(f"{result.message}; the log so far is in {os.path.join(out, 'log.jsonl')}")
     if result.status == "interrupted":
         click.echo(f"interrupted after {result.steps} steps; log and summary kept in {out}", err=True)
-        ctx.exit(130)
+        from . import terminated
+
+        ctx.exit(143 if terminated() else 130)
 
 
 # What one training run may hold in memory (parameters with their gradients and Adam moments,
