@@ -1318,7 +1318,9 @@ def estimate_many(
             seen.add(row["series"])
             if row["error"]:
                 failed.add(row["series"])
-                first_error = first_error or f"{row['series']}: {row['error']}"
+                if first_error is None:
+                    sid, err = str(row["series"]), str(row["error"])
+                    first_error = err if err.startswith(sid) else f"{sid}: {err}"
         writer.close()
         if seen and failed == seen and writer.created:
             writer.discard()  # every series failed: a file of errors would only block the retry

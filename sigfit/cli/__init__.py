@@ -176,7 +176,8 @@ def _main(argv):
         if isinstance(e.__cause__, Terminated):  # click turns KeyboardInterrupt into Abort
             click.echo("Terminated.", err=True)
             sys.exit(143)
-        click.echo("Aborted.", err=True)
+        click.echo("Interrupted." if isinstance(e.__cause__, KeyboardInterrupt) else "Aborted.",
+                   err=True)
         sys.exit(130)
     except Terminated:
         click.echo("Terminated.", err=True)

@@ -133,10 +133,13 @@ def run(files, time_column, value_columns, as_json, plot, options) -> None:
         try:
             summary = estimate_many(source, **common)
         except KeyboardInterrupt:
-            # rows of finished chunks are in the output; the workers are stopped
-            click.echo(f"interrupted: the series finished so far are in {output}; rerun with "
-                       "--resume to continue", err=True)
-            raise
+            # rows of finished chunks are in the output; the workers are stopped. One line, and
+            # no click "Aborted." after it
+            from . import terminated
+
+            click.echo(f"{'terminated' if terminated() else 'interrupted'}: the series finished "
+                       f"so far are in {output}; rerun with --resume to continue", err=True)
+            click.get_current_context().exit(143 if terminated() else 130)
         n_series, n_errors = summary.n_series, summary.n_errors
         doc = summary.to_dict()
         for note in summary.notes:
