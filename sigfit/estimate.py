@@ -78,6 +78,7 @@ def plan_search(
             top = res.nyquist
         else:
             top = default_fmax(series.tau, dt)
+        _check_band(series.span, fmin, fmax, top, oversampling)
         try:
             grid = make_grid(series.span, fmin=fmin, fmax=top, oversampling=oversampling, max_size=max_grid_size)
         except InputError:
@@ -88,6 +89,24 @@ def plan_search(
     return SearchPlan(method=name, grid=grid, nyquist=nyquist, coarse=coarse,
                       harmonic_nyquist=harmonic_nyquist,
                       exact_quantum=None if res is None else res.quantum)
+
+
+def _check_band(span: float, fmin, fmax, top: float, oversampling: float) -> None:
+    """An empty band where one end is automatic: say which end the user gave and which one
+    sigfit chose (issue 14: errors never quote an automatic fmin/fmax as if it were given)."""
+    step = 1.0 / (oversampling * span)
+    if fmin is not None and fmax is None and fmin >= top:
+        raise InputError(
+            f"fmin = {fmin:g} is not below the highest frequency searched by default "
+            f"({top:.6g}, half the sampling rate of these time stamps): pass a lower fmin, or an "
+            "fmax above it"
+        )
+    if fmax is not None and (fmin is None or fmin <= 0) and fmax <= step:
+        raise InputError(
+            f"fmax = {fmax:g} is not above the lowest frequency searched by default "
+            f"({step:.6g}, one grid step: 1/(oversampling x span)): pass a higher fmax, or a "
+            "higher oversampling"
+        )
 
 
 def longer_than_record(components, span: float, degree: int) -> list[str]:
@@ -236,10 +255,12 @@ def periodogram(
     plan = plan_search(series, method, fmin=fmin, fmax=fmax, oversampling=oversampling,
                        max_grid_size=max_grid_size)
     if plan.coarse:
+        lo = f"{plan.grid.start:.6g}" + ("" if fmin is not None else " (automatic fmin)")
+        hi = f"{plan.grid.stop:.6g}" + ("" if fmax is not None else " (automatic fmax)")
         raise InputError(
-            f"the grid from {plan.grid.start:.6g} to {plan.grid.stop:.6g} has {plan.grid.size:,} "
-            f"frequencies, over max_grid_size={max_grid_size:,}: pass a narrower fmin/fmax or a "
-            "lower oversampling (sigfit.estimate searches such bands coarse-to-fine)"
+            f"the grid from {lo} to {hi} has {plan.grid.size:,} frequencies, over "
+            f"max_grid_size={max_grid_size:,}: pass a narrower fmin/fmax or a lower "
+            "oversampling (sigfit.estimate searches such bands coarse-to-fine)"
         )
     dy_search = series.dy if plan.method == "lombscargle" else None
     power = _pg.compute(plan.method, series.tau, series.y, dy_search, plan.grid)
