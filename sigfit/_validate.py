@@ -106,7 +106,7 @@ def _unmask(x):
         mask = np.ma.getmaskarray(x)
         data = np.ma.getdata(x)
         if mask.any() and data.dtype.kind == "f":
-            data = np.where(mask, 0.0, data).astype(data.dtype)  # no inf or NaN under a mask
+            data = np.where(mask, 1.0, data).astype(data.dtype)  # finite, positive: never read
         return data, (mask if mask.any() else None)
     return x, None
 
@@ -245,7 +245,11 @@ def validate_series(t, y, dy=None, *, n_params: int = 1) -> Series:
 
     # Centre time before any phase is computed. Integer stamps are centred in integer arithmetic
     # (int64 nanoseconds do not fit float64's 53-bit mantissa; their differences do).
-    w = None if dy_arr is None else 1.0 / dy_arr**2
+    w = None
+    if dy_arr is not None:
+        # relative weights (the largest is 1): a weighted mean cannot overflow whatever dy's scale
+        with np.errstate(under="ignore"):
+            w = (float(np.min(dy_arr)) / dy_arr) ** 2
     if t_in.dtype.kind in "iu":
         ti = t_in.astype(np.int64) if t_in.dtype.kind == "i" or t_in.max() < 2**63 else None
         if ti is None:
