@@ -290,10 +290,11 @@ def test_killed_workers_are_retried_on_resume(tmp_path):
     # one death is a failure (KilledWorker) instead of a silent retry elsewhere
     p = _start(src, out, env={"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"})
     _wait_rows(out, 6)
+    # the worker processes (not multiprocessing's resource tracker), each busy with a chunk
     workers = [c for c in psutil.Process(p.pid).children(recursive=True)
-               if "python" in c.name().lower()]
-    assert workers
-    for w in workers[:1]:
+               if "spawn_main" in " ".join(c.cmdline())]
+    assert len(workers) == 2
+    for w in workers:
         w.kill()
     _, err = p.communicate(timeout=300)
     df = read_rows(out)
