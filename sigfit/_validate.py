@@ -129,7 +129,8 @@ def _resolution(a: np.ndarray) -> float:
         return 1.0
     finite = a[np.isfinite(a)]
     big = np.max(np.abs(finite)) if finite.size else 0.0
-    return float(np.spacing(a.dtype.type(big)))
+    with np.errstate(over="ignore"):  # the ulp of float64's largest value is inf: huge, say so
+        return float(np.spacing(a.dtype.type(big)))
 
 
 def validate_series(t, y, dy=None, *, n_params: int = 1) -> Series:
@@ -394,18 +395,19 @@ MAX_DY_RATIO = 1e140
 
 @dataclass(frozen=True)
 class Scale:
-    """``t_internal = t * time``, ``y_internal = y * value`` (powers of two: exact)."""
+    """``t_internal = t * 2**time``, ``y_internal = y * 2**value``: powers of two, exact, kept as
+    exponents (2**1074 itself would overflow float64, subnormal inputs need it)."""
 
-    time: float = 1.0
-    value: float = 1.0
+    time: int = 0
+    value: int = 0
 
     @property
     def identity(self) -> bool:
-        return self.time == 1.0 and self.value == 1.0
+        return self.time == 0 and self.value == 0
 
     def frequency(self, f):
         """A frequency given by the caller (cycles per unit of t) in internal units."""
-        return None if f is None else f / self.time
+        return None if f is None else _ldexp(f, -self.time)
 
     def restore(self, result):
         """``result`` (an EstimateResult or Periodogram) back in the caller's units."""
@@ -415,10 +417,13 @@ class Scale:
 
         if self.identity:
             return result
-        a, b = self.time, self.value  # f_caller = f * a; y_caller = y / b
+        a, b = self.time, self.value  # f_caller = f * 2**a; y_caller = y * 2**-b
+
+        def sc(x, k):
+            return None if x is None else _ldexp(x, k)
 
         def arr(x, k):
-            return None if x is None else np.asarray(x, dtype=np.float64) * k
+            return None if x is None else np.ldexp(np.asarray(x, dtype=np.float64), k)
 
         if isinstance(result, Periodogram):
             return dataclasses.replace(result, frequency=arr(result.frequency, a))
@@ -427,48 +432,53 @@ class Scale:
         comps = [
             dataclasses.replace(
                 c,
-                frequency=c.frequency * a,
-                frequency_err=c.frequency_err * a,
-                amplitude=c.amplitude / b,
-                amplitude_err=c.amplitude_err / b,
-                harmonic_amplitudes=tuple(h / b for h in c.harmonic_amplitudes),
+                frequency=sc(c.frequency, a),
+                frequency_err=sc(c.frequency_err, a),
+                amplitude=sc(c.amplitude, -b),
+                amplitude_err=sc(c.amplitude_err, -b),
+                harmonic_amplitudes=tuple(sc(h, -b) for h in c.harmonic_amplitudes),
             )
             for c in result.components
             if isinstance(c, Component)
         ]
         changes = dict(
             components=comps,
-            offset=result.offset / b,
-            offset_err=result.offset_err / b,
-            residual_std=result.residual_std / b,
-            t_ref=result.t_ref / a,
-            t_scale=result.t_scale / a,
-            trend=tuple(x / b for x in result.trend),
+            offset=sc(result.offset, -b),
+            offset_err=sc(result.offset_err, -b),
+            residual_std=sc(result.residual_std, -b),
+            t_ref=sc(result.t_ref, -a),
+            t_scale=sc(result.t_scale, -a),
+            trend=tuple(sc(x, -b) for x in result.trend),
             warnings=list(result.warnings),
         )
         if result.periodogram is not None:
             changes["periodogram"] = self.restore(result.periodogram)
         if isinstance(result.track, Track):
             tr = result.track
-            changes["track"] = Track(time=arr(tr.time, 1 / a), frequency=arr(tr.frequency, a),
-                                     amplitude=arr(tr.amplitude, 1 / b))
+            changes["track"] = Track(time=arr(tr.time, -a), frequency=arr(tr.frequency, a),
+                                     amplitude=arr(tr.amplitude, -b))
         st = result.stationarity
         if isinstance(st, Stationarity):
             changes["stationarity"] = dataclasses.replace(
                 st,
-                segment_time=tuple(x / a for x in st.segment_time),
-                segment_frequency=tuple(x * a for x in st.segment_frequency),
-                segment_frequency_err=tuple(x * a for x in st.segment_frequency_err),
-                drift=None if st.drift is None else st.drift * a * a,
-                drift_err=None if st.drift_err is None else st.drift_err * a * a,
+                segment_time=tuple(sc(x, -a) for x in st.segment_time),
+                segment_frequency=tuple(sc(x, a) for x in st.segment_frequency),
+                segment_frequency_err=tuple(sc(x, a) for x in st.segment_frequency_err),
+                drift=sc(st.drift, 2 * a),
+                drift_err=sc(st.drift_err, 2 * a),
             )
-        out = dataclasses.replace(result, **changes)
-        return out
+        return dataclasses.replace(result, **changes)
 
 
-def _power_of_two_near(x: float) -> float:
-    """2**-e with 2**(e-1) <= x < 2**e: x times it lies in [0.5, 1)."""
-    return math.ldexp(1.0, -math.frexp(x)[1])
+def _ldexp(x: float, k: int) -> float:
+    """``x * 2**k`` as float64: inf past the range (math.ldexp raises), exact otherwise."""
+    with np.errstate(over="ignore", under="ignore"):
+        return float(np.ldexp(np.float64(x), k))
+
+
+def _exponent_to_one(x: float) -> int:
+    """-e with 2**(e-1) <= x < 2**e: ``x * 2**-e`` lies in [0.5, 1)."""
+    return -math.frexp(x)[1]
 
 
 def scale_series(series: Series) -> tuple[Series, Scale]:
@@ -479,9 +489,9 @@ def scale_series(series: Series) -> tuple[Series, Scale]:
 
     lo, hi = SCALE_FREE_RANGE
     big = float(np.max(np.abs(series.y)))
-    value = 1.0
+    value = 0
     if not lo <= big <= hi:
-        value = _power_of_two_near(big)
+        value = _exponent_to_one(big)
     if series.dy is not None:
         ratio = float(np.min(series.dy)) / big
         if ratio > MAX_DY_RATIO or ratio < 1.0 / MAX_DY_RATIO:
@@ -490,7 +500,7 @@ def scale_series(series: Series) -> tuple[Series, Scale]:
                 f"|y| ({big:.3g}): beyond {MAX_DY_RATIO:.0e} either way the weights 1/dy^2 "
                 "leave float64's range; give dy in the units of y"
             )
-    time = 1.0
+    time = 0
     span = series.span
     if not math.isfinite(span):
         raise InputError(
@@ -498,25 +508,23 @@ def scale_series(series: Series) -> tuple[Series, Scale]:
             "subtract a reference time or change the unit of t"
         )
     if not series.time_is_integer and not lo <= span <= hi:
-        time = _power_of_two_near(span)
-        if not math.isfinite(span * time) or span * time <= 0:  # pragma: no cover
-            raise InputError(f"t spans {span:.3g}, which no scale brings into float64's range")
+        time = _exponent_to_one(span)
     scale = Scale(time=time, value=value)
     if scale.identity:
         return series, scale
-    with np.errstate(under="ignore"):
+    with np.errstate(under="ignore", over="ignore"):
         scaled = dataclasses.replace(
             series,
-            t=series.t * time,
-            tau=series.tau * time,
-            t_ref=series.t_ref * time,
-            time_resolution=series.time_resolution * time,
-            y=series.y * value,
-            dy=None if series.dy is None else series.dy * value,
-            value_resolution=series.value_resolution * value,
+            t=np.ldexp(series.t, time),
+            tau=np.ldexp(series.tau, time),
+            t_ref=_ldexp(series.t_ref, time),
+            time_resolution=_ldexp(series.time_resolution, time),
+            y=np.ldexp(series.y, value),
+            dy=None if series.dy is None else np.ldexp(series.dy, value),
+            value_resolution=_ldexp(series.value_resolution, value),
         )
-    if time != 1.0:
+    if time:
         warn(scaled.warnings,
-             f"t spans {span:.3g}: it was scaled by 2**{-math.frexp(span)[1]} for the numerics "
+             f"t spans {span:.3g}: it was scaled by 2**{time} for the numerics "
              "(results are in the units of t, but numbers quoted in other warnings are scaled)")
     return scaled, scale

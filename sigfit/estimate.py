@@ -376,14 +376,14 @@ def estimate(
         detrend=detrend,
         fap_threshold=fap_threshold,
     )
-    series = validate_series(t, y, dy, n_params=n_params(n_components, degree))
-    # extreme magnitudes (|y| ~ 1e308, spans ~ 1e300) are scaled by powers of two, and back
-    series, scale = scale_series(series)
-    fmin, fmax = scale.frequency(fmin), scale.frequency(fmax)
     with np.errstate(all="ignore"), warnings.catch_warnings():
         # overflow/underflow inside the numerics is handled (scaled inputs, checked results);
         # numpy's RuntimeWarnings would only reach the user's stderr
         warnings.simplefilter("ignore", RuntimeWarning)
+        series = validate_series(t, y, dy, n_params=n_params(n_components, degree))
+        # extreme magnitudes (|y| ~ 1e308, spans ~ 1e300) are scaled by powers of two, and back
+        series, scale = scale_series(series)
+        fmin, fmax = scale.frequency(fmin), scale.frequency(fmax)
         return scale.restore(_estimate(
             series, method=method, n_components=n_components, fmin=fmin, fmax=fmax,
             oversampling=oversampling, degree=degree, fap_threshold=fap_threshold,
