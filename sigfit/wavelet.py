@@ -385,6 +385,7 @@ def band(t, fmin=None, fmax=None, dt=None, bandwidth=DEFAULT_BANDWIDTH, center_f
     efold = math.sqrt(bandwidth) * center_frequency  # e-folding time * frequency
     lowest = 2.0 * efold / span  # below this the COI covers the whole record
     nyquist = 0.5 / dt if dt is not None else 0.5 * (t.size - 1) / span
+    auto_min, auto_max = fmin is None, fmax is None
     fmin = 2.0 * lowest if fmin is None else float(fmin)
     fmax = nyquist if fmax is None else float(fmax)
     if not (math.isfinite(fmin) and fmin > 0):
@@ -400,7 +401,11 @@ def band(t, fmin=None, fmax=None, dt=None, bandwidth=DEFAULT_BANDWIDTH, center_f
     if dt is not None and fmax > nyquist * (1 + 1e-12):
         raise InputError(f"fmax={fmax:g} is above the Nyquist frequency {nyquist:g} of these samples; lower fmax")
     if fmin >= fmax:
-        raise InputError(f"fmin={fmin:g} must be below fmax={fmax:g}")
+        # say which end sigfit chose: an automatic value is never quoted as the user's
+        lo = f"the automatic fmin ({fmin:g}, a wavelet two e-folding times within the record)" \
+            if auto_min else f"fmin={fmin:g}"
+        hi = f"the automatic fmax ({fmax:g}, the Nyquist frequency)" if auto_max else f"fmax={fmax:g}"
+        raise InputError(f"{lo} must be below {hi}; pass a lower fmin or a higher fmax")
     return fmin, fmax
 
 

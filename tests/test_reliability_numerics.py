@@ -142,3 +142,19 @@ def test_power_of_two_scalings_change_nothing_but_units(k, j):
     assert c.frequency * b == pytest.approx(c0.frequency, rel=1e-9)
     assert c.amplitude / a == pytest.approx(c0.amplitude, rel=1e-9)
     assert c.significant == c0.significant
+
+
+# --- 14: errors never quote an automatic fmin/fmax as the user's --------------------------------
+
+def test_band_errors_say_which_end_is_automatic():
+    from sigfit.wavelet import scalogram
+
+    t = np.arange(100.0)
+    with pytest.raises(InputError, match=r"fmax = 1e-05 is not above the lowest frequency searched by default"):
+        estimate(t + RNG.uniform(0, 0.3, t.size), np.sin(t), fmax=1e-5)
+    with pytest.raises(InputError, match=r"\[10, automatic\]"):
+        estimate(t, np.sin(t), fmin=10)
+    with pytest.raises(InputError, match=r"fmin=0.6 must be below the automatic fmax \(0.5"):
+        scalogram(np.arange(256.0), np.sin(np.arange(256.0)), fmin=0.6)
+    with pytest.raises(InputError, match=r"the automatic fmin \(.*\) must be below fmax=0.01"):
+        scalogram(np.arange(256.0), np.sin(np.arange(256.0)), fmax=0.01)
