@@ -233,6 +233,8 @@ def _read_bytes(source: str | os.PathLike, stdin=None) -> tuple[str, bytes, str]
             stdin = getattr(sys.stdin, "buffer", sys.stdin)
         try:
             data = _read_limited("<stdin>", stdin, limit)
+        except InputError:
+            raise
         except (OSError, ValueError) as e:  # a closed or unreadable descriptor
             raise InputError(f"cannot read stdin ({e}): pipe a table into sigfit, or give a file name") from None
         return "<stdin>", data, ""

@@ -141,8 +141,10 @@ def test_big_files_and_text_are_refused_with_the_limit(tmp_path, small_limit):
         fh.truncate(5 << 20)  # sparse: 5 MiB of NULs
     with pytest.raises(InputError, match="over the input limit of 4.0 MiB"):
         sio.load(huge)
-    with pytest.raises(InputError, match="more than 4.0 MiB"):
+    with pytest.raises(InputError, match=r"^<stdin> is more than 4.0 MiB, over the input limit"):
         sio.load("-", stdin=_io.BytesIO(b"t,y\n" + b"1,2\n" * 1_200_000))
+    with pytest.raises(InputError, match=r"^<stdin> is not a text table"):
+        sio.load("-", stdin=_io.BytesIO(b"\0" * 100_000))
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
