@@ -99,6 +99,18 @@ def _numeric_1d(name: str, x) -> np.ndarray:
     return a
 
 
+def _unmask(x):
+    """(the data, the mask or None) of a numpy masked array; anything else unchanged. The data
+    under the mask are never used (they may be anything: 1e9, NaN, garbage)."""
+    if isinstance(x, np.ma.MaskedArray):
+        mask = np.ma.getmaskarray(x)
+        data = np.ma.getdata(x)
+        if mask.any() and data.dtype.kind == "f":
+            data = np.where(mask, 1.0, data).astype(data.dtype)  # finite, positive: never read
+        return data, (mask if mask.any() else None)
+    return x, None
+
+
 def _is_number(v) -> bool:
     if v is None:
         return True  # a missing value: dropped later like NaN
@@ -117,7 +129,8 @@ def _resolution(a: np.ndarray) -> float:
         return 1.0
     finite = a[np.isfinite(a)]
     big = np.max(np.abs(finite)) if finite.size else 0.0
-    return float(np.spacing(a.dtype.type(big)))
+    with np.errstate(over="ignore"):  # the ulp of float64's largest value is inf: huge, say so
+        return float(np.spacing(a.dtype.type(big)))
 
 
 def validate_series(t, y, dy=None, *, n_params: int = 1) -> Series:
@@ -144,6 +157,10 @@ def validate_series(t, y, dy=None, *, n_params: int = 1) -> Series:
         Non-numeric, empty, all-NaN, mismatched, too short, constant or otherwise unusable input.
     """
     notes: list[str] = []
+    # masked arrays (numpy.ma): masked samples are dropped, never read
+    t, t_mask = _unmask(t)
+    y, y_mask = _unmask(y)
+    dy, dy_mask = _unmask(dy)
     t_in = _numeric_1d("t", t)
     y_in = _numeric_1d("y", y)
     if t_in.size == 0 or y_in.size == 0:
@@ -175,17 +192,31 @@ def validate_series(t, y, dy=None, *, n_params: int = 1) -> Series:
     time_resolution = _resolution(t_in)
     value_resolution = _resolution(y_in)
 
-    # Drop rows with NaN/inf in any column.
-    ok = np.isfinite(y_in.astype(np.float64))
+    # Drop rows with NaN/inf in any column, and masked ones.
+    with np.errstate(over="ignore"):  # float128 beyond float64 is inf, hence dropped
+        ok = np.isfinite(y_in.astype(np.float64))
     if t_in.dtype.kind == "f":
-        ok &= np.isfinite(t_in)
+        ok &= np.isfinite(t_in.astype(np.float64)) if t_in.dtype.itemsize > 8 else np.isfinite(t_in)
     if dy_arr is not None:
         ok &= np.isfinite(dy_arr)
+    masked = np.zeros(ok.shape, dtype=bool)
+    for m in (t_mask, y_mask, dy_mask):
+        if m is not None:
+            masked |= np.broadcast_to(np.asarray(m, dtype=bool).reshape(-1) if np.ndim(m) else m,
+                                      ok.shape)
+    n_masked = int(np.count_nonzero(masked & ok))
+    ok &= ~masked
     n_bad = int(ok.size - np.count_nonzero(ok))
     if n_bad == ok.size:
-        raise InputError("every sample has a NaN or inf in t, y or dy: there is nothing to fit")
+        raise InputError(
+            "every sample has a NaN or inf in t, y or dy: there is nothing to fit" if not
+            masked.any() else
+            "every sample is masked or has a NaN or inf in t, y or dy: there is nothing to fit"
+        )
     if n_bad:
-        warn(notes, f"dropped {n_bad} of {ok.size} samples with NaN or inf in t, y or dy")
+        what = "NaN or inf in t, y or dy" if not n_masked else (
+            "a mask" if n_masked == n_bad else "a mask, NaN or inf in t, y or dy")
+        warn(notes, f"dropped {n_bad} of {ok.size} samples with {what}")
         t_in, y_in = t_in[ok], y_in[ok]
         if dy_arr is not None:
             dy_arr = dy_arr[ok]
@@ -215,7 +246,11 @@ def validate_series(t, y, dy=None, *, n_params: int = 1) -> Series:
 
     # Centre time before any phase is computed. Integer stamps are centred in integer arithmetic
     # (int64 nanoseconds do not fit float64's 53-bit mantissa; their differences do).
-    w = None if dy_arr is None else 1.0 / dy_arr**2
+    w = None
+    if dy_arr is not None:
+        # relative weights (the largest is 1): a weighted mean cannot overflow whatever dy's scale
+        with np.errstate(under="ignore"):
+            w = (float(np.min(dy_arr)) / dy_arr) ** 2
     if t_in.dtype.kind in "iu":
         ti = t_in.astype(np.int64) if t_in.dtype.kind == "i" or t_in.max() < 2**63 else None
         if ti is None:
@@ -229,8 +264,12 @@ def validate_series(t, y, dy=None, *, n_params: int = 1) -> Series:
         t64 = ti.astype(np.float64)
     else:
         t64 = t_in.astype(np.float64)
-        # the (weighted) mean decorrelates phase from frequency in the least squares
-        t_ref = float(np.average(t64, weights=w))
+        # the (weighted) mean decorrelates phase from frequency in the least squares; summed on
+        # a scale where 1e308 stamps cannot overflow (a power of two: exact)
+        big = float(np.max(np.abs(t64)))
+        k = 1.0 if big < 1e300 else math.ldexp(1.0, -math.frexp(big)[1])
+        with np.errstate(over="ignore", under="ignore"):
+            t_ref = float(np.average(t64 * k, weights=w)) / k
         tau = t64 - t_ref
     if tau[-1] - tau[0] <= 0:
         raise InputError(
@@ -345,3 +384,151 @@ def parse_detrend(detrend) -> int | None:
     if not 0 <= detrend <= MAX_TREND_DEGREE:
         raise InputError(f"detrend degree must be between 0 and {MAX_TREND_DEGREE}, got {detrend}")
     return int(detrend)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scaling extreme magnitudes. float64 holds 1e-308..1e308, but least squares square their inputs
+# (and frequencies are squared into period errors): values near 1e308 overflow, values near
+# 1e-170 underflow. Outside these bounds t and y (with dy) are scaled by a power of two, which is
+# exact, before the numerics; the result is scaled back (Scale.restore). Inside them nothing
+# changes, bit for bit.
+SCALE_FREE_RANGE = (1e-100, 1e100)
+# dy against |y|: the weights 1/dy^2 times y^2 must stay inside float64 whatever the scale
+MAX_DY_RATIO = 1e140
+
+
+@dataclass(frozen=True)
+class Scale:
+    """``t_internal = t * 2**time``, ``y_internal = y * 2**value``: powers of two, exact, kept as
+    exponents (2**1074 itself would overflow float64, subnormal inputs need it)."""
+
+    time: int = 0
+    value: int = 0
+
+    @property
+    def identity(self) -> bool:
+        return self.time == 0 and self.value == 0
+
+    def frequency(self, f):
+        """A frequency given by the caller (cycles per unit of t) in internal units."""
+        return None if f is None else _ldexp(f, -self.time)
+
+    def restore(self, result):
+        """``result`` (an EstimateResult or Periodogram) back in the caller's units."""
+        import dataclasses
+
+        from .results import Component, EstimateResult, Periodogram, Stationarity, Track
+
+        if self.identity:
+            return result
+        a, b = self.time, self.value  # f_caller = f * 2**a; y_caller = y * 2**-b
+
+        def sc(x, k):
+            return None if x is None else _ldexp(x, k)
+
+        def arr(x, k):
+            return None if x is None else np.ldexp(np.asarray(x, dtype=np.float64), k)
+
+        if isinstance(result, Periodogram):
+            return dataclasses.replace(result, frequency=arr(result.frequency, a))
+        if not isinstance(result, EstimateResult):  # pragma: no cover
+            return result
+        comps = [
+            dataclasses.replace(
+                c,
+                frequency=sc(c.frequency, a),
+                frequency_err=sc(c.frequency_err, a),
+                amplitude=sc(c.amplitude, -b),
+                amplitude_err=sc(c.amplitude_err, -b),
+                harmonic_amplitudes=tuple(sc(h, -b) for h in c.harmonic_amplitudes),
+            )
+            for c in result.components
+            if isinstance(c, Component)
+        ]
+        changes = dict(
+            components=comps,
+            offset=sc(result.offset, -b),
+            offset_err=sc(result.offset_err, -b),
+            residual_std=sc(result.residual_std, -b),
+            t_ref=sc(result.t_ref, -a),
+            t_scale=sc(result.t_scale, -a),
+            trend=tuple(sc(x, -b) for x in result.trend),
+            warnings=list(result.warnings),
+        )
+        if result.periodogram is not None:
+            changes["periodogram"] = self.restore(result.periodogram)
+        if isinstance(result.track, Track):
+            tr = result.track
+            changes["track"] = Track(time=arr(tr.time, -a), frequency=arr(tr.frequency, a),
+                                     amplitude=arr(tr.amplitude, -b))
+        st = result.stationarity
+        if isinstance(st, Stationarity):
+            changes["stationarity"] = dataclasses.replace(
+                st,
+                segment_time=tuple(sc(x, -a) for x in st.segment_time),
+                segment_frequency=tuple(sc(x, a) for x in st.segment_frequency),
+                segment_frequency_err=tuple(sc(x, a) for x in st.segment_frequency_err),
+                drift=sc(st.drift, 2 * a),
+                drift_err=sc(st.drift_err, 2 * a),
+            )
+        return dataclasses.replace(result, **changes)
+
+
+def _ldexp(x: float, k: int) -> float:
+    """``x * 2**k`` as float64: inf past the range (math.ldexp raises), exact otherwise."""
+    with np.errstate(over="ignore", under="ignore"):
+        return float(np.ldexp(np.float64(x), k))
+
+
+def _exponent_to_one(x: float) -> int:
+    """-e with 2**(e-1) <= x < 2**e: ``x * 2**-e`` lies in [0.5, 1)."""
+    return -math.frexp(x)[1]
+
+
+def scale_series(series: Series) -> tuple[Series, Scale]:
+    """``series`` with t and y (and dy) scaled into float64's comfortable range, and the
+    :class:`Scale` that undoes it. Raises InputError for what no scale can help: dy so large or
+    so small beside y that the weights leave float64's range."""
+    import dataclasses
+
+    lo, hi = SCALE_FREE_RANGE
+    big = float(np.max(np.abs(series.y)))
+    value = 0
+    if not lo <= big <= hi:
+        value = _exponent_to_one(big)
+    if series.dy is not None:
+        ratio = float(np.min(series.dy)) / big
+        if ratio > MAX_DY_RATIO or ratio < 1.0 / MAX_DY_RATIO:
+            raise InputError(
+                f"dy (smallest {float(np.min(series.dy)):.3g}) is {ratio:.3g} times the largest "
+                f"|y| ({big:.3g}): beyond {MAX_DY_RATIO:.0e} either way the weights 1/dy^2 "
+                "leave float64's range; give dy in the units of y"
+            )
+    time = 0
+    span = series.span
+    if not math.isfinite(span):
+        raise InputError(
+            f"t spans more than float64 holds (from {series.t[0]:.3g} to {series.t[-1]:.3g}): "
+            "subtract a reference time or change the unit of t"
+        )
+    if not series.time_is_integer and not lo <= span <= hi:
+        time = _exponent_to_one(span)
+    scale = Scale(time=time, value=value)
+    if scale.identity:
+        return series, scale
+    with np.errstate(under="ignore", over="ignore"):
+        scaled = dataclasses.replace(
+            series,
+            t=np.ldexp(series.t, time),
+            tau=np.ldexp(series.tau, time),
+            t_ref=_ldexp(series.t_ref, time),
+            time_resolution=_ldexp(series.time_resolution, time),
+            y=np.ldexp(series.y, value),
+            dy=None if series.dy is None else np.ldexp(series.dy, value),
+            value_resolution=_ldexp(series.value_resolution, value),
+        )
+    if time:
+        warn(scaled.warnings,
+             f"t spans {span:.3g}: it was scaled by 2**{time} for the numerics "
+             "(results are in the units of t, but numbers quoted in other warnings are scaled)")
+    return scaled, scale

@@ -12,6 +12,7 @@ functions that need them: ``import sigfit`` never imports them.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import glob
 import hashlib
@@ -45,12 +46,18 @@ SERIES_COLUMNS: tuple[str, ...] = (
     "error",
     # the automatic choices (issue #12): the band searched and the trend degree, and why
     "band_fmin", "band_fmax", "band_rule", "detrend_degree", "detrend_rule",
+    # where t = 0 is and what unit t is in (date-time files: "s" since the earliest stamp), so
+    # that phases of series in absolute time can be compared; None for plain numbers
+    "time_unit", "epoch",
+    # the options the row was estimated with (canonical JSON): --resume refuses other options
+    "options",
 )
 COLUMNS: tuple[str, ...] = ("series", "component", *COMPONENT_COLUMNS, *SERIES_COLUMNS)
 
 _INT_COLUMNS = {"component", "n_harmonics", "n_samples", "n_components", "detrend_degree"}
 _BOOL_COLUMNS = {"significant"}
-_STR_COLUMNS = {"series", "method", "warnings", "error", "band_rule", "detrend_rule"}
+_STR_COLUMNS = {"series", "method", "warnings", "error", "band_rule", "detrend_rule", "time_unit",
+                "epoch", "options"}
 _LIST_COLUMNS = {"harmonic_amplitudes", "harmonic_phases"}  # JSON text in files: one schema
 
 
@@ -129,6 +136,8 @@ class Series:
     y: np.ndarray
     dy: np.ndarray | None = None
     notes: tuple[str, ...] = ()  # warnings from reading (dropped rows), carried to the row
+    time_unit: str | None = None  # "s" for date-times read from files, else None
+    epoch: str | None = None  # the date-time of t = 0, for date-times read from files
 
 
 @dataclass
@@ -300,8 +309,12 @@ def _estimate_series(s: Series, options: dict[str, Any],
                 res = estimate(t, y, dy=dy, **options)
     except Exception as exc:  # one bad series never stops the others: it becomes an error row
         n = int(np.size(s.y)) if s.y is not None else None
-        return [error_row(s.id, _reason(exc), n)]
+        row = error_row(s.id, _reason(exc), n)
+        row.update(time_unit=s.time_unit, epoch=s.epoch)
+        return [row]
     rows = result_rows(s.id, res)
+    for r in rows:
+        r.update(time_unit=s.time_unit, epoch=s.epoch)
     if s.notes:
         for r in rows:
             r["warnings"] = "; ".join([*s.notes, *([r["warnings"]] if r["warnings"] else [])])
@@ -420,7 +433,7 @@ def _read_file_series(ref: FileRef) -> Iterator[Series | tuple[str, str]]:
             except SigfitError as exc:
                 yield sid, _reason(exc)
                 continue
-            yield Series(sid, s.t, s.y, None, tuple(s.warnings))
+            yield Series(sid, s.t, s.y, None, tuple(s.warnings), data.time.unit, data.time.epoch)
 
 
 def run_chunk(chunk: list[_Group | FileRef], options: dict[str, Any]) -> list[dict[str, Any]]:
@@ -475,7 +488,7 @@ def _group_series(series: list[Series]) -> list[_Group]:
         if g is None:
             g = groups[key] = _Group(t, [])
             order.append(g)
-        g.members.append(Series(s.id, g.t, s.y, s.dy, s.notes))
+        g.members.append(Series(s.id, g.t, s.y, s.dy, s.notes, s.time_unit, s.epoch))
     return order
 
 
@@ -536,26 +549,126 @@ def _format_csv_value(v: Any) -> str:
     return str(v)
 
 
+# Failures that say nothing about the series: the worker died, the network or the machine
+# failed. --resume always runs such series again; the others (the series itself cannot be
+# estimated) only with retry_errors=True (--retry-failed).
+_TRANSIENT_TYPES = ("MemoryError", "OSError", "TimeoutError", "KilledWorker", "CommClosedError",
+                    "CancelledError", "ConnectionError", "BrokenProcessPool", "FutureCancelledError")
+
+
+def is_transient(error: str | None) -> bool:
+    """True for the ``error`` text of a row whose failure came from the run, not the series."""
+    if not error:
+        return False
+    text = error[len("task failed: "):] if error.startswith("task failed: ") else error
+    return error.startswith("task failed: ") or text.split(":", 1)[0].strip() in _TRANSIENT_TYPES
+
+
+def options_text(options: Mapping[str, Any]) -> str:
+    """The canonical JSON of a run's options (sorted keys, plain types): equal options, equal
+    text, so a resume can compare them."""
+    def plain(v):
+        if isinstance(v, np.generic):
+            return v.item()
+        if isinstance(v, (list, tuple)):
+            return [plain(x) for x in v]
+        if isinstance(v, Mapping):
+            return {str(k): plain(x) for k, x in v.items()}
+        return v
+
+    return json.dumps({k: plain(v) for k, v in options.items()}, sort_keys=True,
+                      separators=(",", ":"), default=str)
+
+
+def _options_differ(path: str, found: set[str], wanted: str) -> InputError:
+    try:
+        theirs = json.loads(sorted(found)[0])
+        ours = json.loads(wanted)
+        keys = sorted(k for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k))
+        diff = ", ".join(f"{k}: {theirs.get(k)!r} there, {ours.get(k)!r} now" for k in keys)
+    except (ValueError, AttributeError):
+        diff = "its options column is not sigfit's"
+    more = " (and it already mixes several option sets)" if len(found) > 1 else ""
+    return InputError(
+        f"cannot resume {path!r}: it was written with other options{more} ({diff}); resume with "
+        "the same options, or write to a new output"
+    )
+
+
+class OutputLock:
+    """An exclusive lock on an output (``.NAME.lock`` beside it, flock'ed): a second run on the
+    same output, resume or not, is refused instead of duplicating rows. The OS drops the lock if
+    the process dies; the file is removed on release."""
+
+    def __init__(self, path: str):
+        d, base = os.path.split(os.path.abspath(path))
+        self.path = os.path.join(d, f".{base}.lock")
+        self.fd: int | None = None
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - no flock (Windows): no locking
+            return
+        for _ in range(10):
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as e:
+                raise InputError(f"cannot lock {path!r}: {e.strerror or e}") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                pid = os.pread(fd, 32, 0).decode(errors="replace").strip()
+                os.close(fd)
+                raise InputError(
+                    f"output {path!r} is being written by another sigfit run"
+                    f"{f' (pid {pid})' if pid else ''}: wait for it to finish, or choose another "
+                    "output"
+                ) from None
+            try:  # the file may have been removed by its previous holder meanwhile: lock anew
+                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, str(os.getpid()).encode(), 0)
+                self.fd = fd
+                return
+            os.close(fd)
+        raise InputError(f"cannot lock {path!r}: its lock file keeps changing")  # pragma: no cover
+
+    def release(self) -> None:
+        if self.fd is not None:
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
+            os.close(self.fd)
+            self.fd = None
+
+
 class _CsvWriter:
     """Appends whole chunks of rows with one write + flush + fsync each.
 
-    A crash can only cut the last write; on ``resume`` the cut tail and any series whose rows are
-    not all there are dropped (the file is rewritten atomically), and those series run again.
+    Nothing is created before the first row: a run that fails to start leaves no file. A crash
+    can only cut the last write; on ``resume`` the cut tail, any series whose rows are not all
+    there and the series to retry are dropped (the file is rewritten atomically), and those
+    series run again.
     """
 
-    def __init__(self, path: str, resume: bool, delimiter: str = ","):
+    def __init__(self, path: str, resume: bool, delimiter: str = ",", options: str = "{}",
+                 retry_errors: bool = False):
         self.path = path
         self.delimiter = delimiter
+        self.options = options
+        self.retry_errors = retry_errors
         self.done: set[str] = set()
+        self.created = False
+        self.f = None
         if os.path.exists(path) and resume:
             self.done = self._repair()
         elif os.path.exists(path):
             raise InputError(
                 f"output {path!r} exists: pass --resume (resume=True) to continue it, or remove it"
             )
-        if not os.path.exists(path):
-            _atomic_write_text(path, self._line(COLUMNS))
-        self.f = open(path, "a", newline="", encoding="utf-8")
 
     def _line(self, values: Iterable[Any]) -> str:
         buf = io.StringIO()
@@ -568,7 +681,7 @@ class _CsvWriter:
         with open(self.path, encoding="utf-8", newline="") as f:
             text = f.read()
         if not text:
-            _atomic_write_text(self.path, self._line(COLUMNS))
+            os.unlink(self.path)  # an empty file (an older version's failed start): start anew
             return set()
         whole = text if text.endswith("\n") else text[: text.rfind("\n") + 1]
         records = list(csv.reader(io.StringIO(whole), delimiter=self.delimiter))
@@ -578,32 +691,55 @@ class _CsvWriter:
                 "(another program or version wrote it); choose another output file"
             )
         i_series, i_n = COLUMNS.index("series"), COLUMNS.index("n_components")
+        i_err, i_opt = COLUMNS.index("error"), COLUMNS.index("options")
+        body = [r for r in records[1:] if len(r) == len(COLUMNS)]
+        found = {r[i_opt] for r in body}
+        if found and found != {self.options}:
+            raise _options_differ(self.path, found, self.options)
         counts: dict[str, int] = {}
         expected: dict[str, int] = {}
-        for r in records[1:]:
-            if len(r) != len(COLUMNS):
-                continue
+        retry: set[str] = set()
+        for r in body:
             counts[r[i_series]] = counts.get(r[i_series], 0) + 1
             try:
                 expected[r[i_series]] = max(1, int(r[i_n] or 0))
             except ValueError:
                 expected[r[i_series]] = -1
-        done = {s for s, n in counts.items() if n == expected[s]}
-        keep = [r for r in records[1:] if len(r) == len(COLUMNS) and r[i_series] in done]
+            if r[i_err] and (self.retry_errors or is_transient(r[i_err])):
+                retry.add(r[i_series])
+        done = {s for s, n in counts.items() if n == expected[s]} - retry
+        keep = [r for r in body if r[i_series] in done]
+        if not keep:
+            os.unlink(self.path)  # nothing worth keeping: created again with the first row
+            return set()
         if whole != text or len(keep) != len(records) - 1:
-            # rewrite without the cut tail and the incomplete series: the file is whole again
+            # rewrite without the cut tail, the incomplete series and the ones to retry
             _atomic_write_text(self.path, "".join(self._line(r) for r in [COLUMNS, *keep]))
         return done
+
+    def _open(self) -> None:
+        if self.f is None:
+            if not os.path.exists(self.path):
+                _atomic_write_text(self.path, self._line(COLUMNS))
+                self.created = True
+            self.f = open(self.path, "a", newline="", encoding="utf-8")
 
     def write(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
+        self._open()
         self.f.write("".join(self._line(r[c] for c in COLUMNS) for r in rows))
         self.f.flush()
         os.fsync(self.f.fileno())
 
     def close(self) -> None:
-        self.f.close()
+        if self.f is not None:
+            self.f.close()
+
+    def discard(self) -> None:
+        """Remove what this run created (every row failed: nothing worth keeping)."""
+        if self.created and os.path.exists(self.path):
+            os.unlink(self.path)
 
 
 def _arrow_schema():
@@ -614,21 +750,26 @@ def _arrow_schema():
 
 
 class _ParquetWriter:
-    """A Parquet *dataset*: a folder of part files, each written whole (temp file + os.replace).
+    """A Parquet *dataset*: a folder of part files, each written whole (temp file, fsync,
+    os.replace, fsync of the folder).
 
     ``pandas.read_parquet(folder)`` reads them as one table. Rows are buffered and a part is written
     every ``flush_rows`` rows or ``flush_seconds``, whichever comes first, and at the end; a crash
-    loses at most the unwritten buffer, never a part of a row.
+    loses at most the unwritten buffer, never a part of a row. The folder is created with the
+    first part. On resume, a part that cannot be read (cut by a crash before it reached the disk)
+    is set aside as ``.corrupt-NAME`` and its series run again.
     """
 
     def __init__(self, path: str, resume: bool, flush_rows: int = 20_000,
-                 flush_seconds: float = 30.0):
-        import pyarrow.parquet as pq
-
+                 flush_seconds: float = 30.0, options: str = "{}", retry_errors: bool = False):
         self.path = path
         self.flush_rows = flush_rows
         self.flush_seconds = flush_seconds
+        self.options = options
+        self.retry_errors = retry_errors
         self.done: set[str] = set()
+        self.created = False
+        self.notes: list[str] = []
         if os.path.exists(path) and not os.path.isdir(path):
             raise InputError(
                 f"output {path!r} is a file: Parquet output is a folder of part files; "
@@ -641,18 +782,16 @@ class _ParquetWriter:
                     f"output {path!r} exists: pass --resume (resume=True) to continue it, "
                     "or remove it"
                 )
-            for p in parts:
-                col = pq.read_table(p, columns=["series"]).column("series").to_pylist()
-                self.done.update(col)
             for f in os.listdir(path):  # temp files of a run that crashed while writing a part
                 if f.startswith(".part-"):
                     os.remove(os.path.join(path, f))
-        os.makedirs(path, exist_ok=True)
+            self.done = self._repair(parts)
         # unique per run: two runs in one second (or one process) must never reuse a part name
         self.token = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}"
         self.seq = 0
         self.buf: list[dict[str, Any]] = []
         self.last = time.monotonic()
+        self.written: list[str] = []
 
     def _parts(self) -> list[str]:
         return sorted(
@@ -660,14 +799,73 @@ class _ParquetWriter:
             if f.endswith(".parquet") and not f.startswith((".", "_"))
         )
 
+    def _repair(self, parts: list[str]) -> set[str]:
+        import pyarrow.parquet as pq
+
+        tables = {}
+        for p in parts:
+            try:
+                tables[p] = pq.read_table(p)
+            except Exception as exc:  # pyarrow.ArrowInvalid and friends: a cut or damaged part
+                aside = os.path.join(self.path, ".corrupt-" + os.path.basename(p))
+                os.replace(p, aside)
+                self.notes.append(
+                    f"{p} could not be read ({type(exc).__name__}); set aside as {aside}, its "
+                    "series run again"
+                )
+                warnings.warn(self.notes[-1], SigfitWarning, stacklevel=4)
+        found: set[str] = set()
+        for tbl in tables.values():
+            if "options" not in tbl.column_names or "error" not in tbl.column_names:
+                raise InputError(
+                    f"cannot resume {self.path!r}: its parts lack the columns estimate_many "
+                    "writes (another program or version wrote them); choose another output"
+                )
+            found.update(v for v in tbl.column("options").to_pylist() if v is not None)
+        if found and found != {self.options}:
+            raise _options_differ(self.path, found, self.options)
+        done: set[str] = set()
+        retry: set[str] = set()
+        for tbl in tables.values():
+            for sid, err in zip(tbl.column("series").to_pylist(), tbl.column("error").to_pylist(),
+                                strict=True):
+                done.add(sid)
+                if err and (self.retry_errors or is_transient(err)):
+                    retry.add(sid)
+        if retry:
+            import pyarrow.compute as pc
+
+            for p, tbl in tables.items():
+                drop = pc.is_in(tbl.column("series"), value_set=_pa_strings(retry))
+                if not pc.any(drop).as_py():
+                    continue
+                kept = tbl.filter(pc.invert(drop))
+                if kept.num_rows:
+                    self._write_part(kept, os.path.basename(p))
+                else:
+                    os.remove(p)
+            _fsync_dir(self.path)
+        return done - retry
+
     def write(self, rows: list[dict[str, Any]]) -> None:
         self.buf.extend(rows)
         if len(self.buf) >= self.flush_rows or time.monotonic() - self.last >= self.flush_seconds:
             self.flush()
 
+    def _write_part(self, table, name: str) -> None:
+        import pyarrow.parquet as pq
+
+        tmp = os.path.join(self.path, "." + name + ".tmp")
+        pq.write_table(table, tmp)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)  # the part's bytes reach the disk before its name appears
+        finally:
+            os.close(fd)
+        os.replace(tmp, os.path.join(self.path, name))
+
     def flush(self) -> None:
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         if not self.buf:
             return
@@ -684,10 +882,13 @@ class _ParquetWriter:
                 vals = [None if v is None else float(v) for v in vals]
             cols[c] = pa.array(vals, type=schema.field(c).type)
         table = pa.table(cols, schema=schema)
+        if not os.path.isdir(self.path):
+            os.makedirs(self.path)
+            self.created = True
         name = f"part-{self.token}-{self.seq:05d}.parquet"
-        tmp = os.path.join(self.path, "." + name + ".tmp")
-        pq.write_table(table, tmp)
-        os.replace(tmp, os.path.join(self.path, name))
+        self._write_part(table, name)
+        _fsync_dir(self.path)
+        self.written.append(os.path.join(self.path, name))
         self.seq += 1
         self.buf.clear()
         self.last = time.monotonic()
@@ -695,30 +896,71 @@ class _ParquetWriter:
     def close(self) -> None:
         self.flush()
 
+    def discard(self) -> None:
+        """Remove what this run created (every row failed: nothing worth keeping)."""
+        import shutil
+
+        if self.created and os.path.isdir(self.path):
+            shutil.rmtree(self.path)
+        else:
+            for p in self.written:
+                if os.path.exists(p):
+                    os.remove(p)
+
+
+def _pa_strings(values: Iterable[str]):
+    import pyarrow as pa
+
+    return pa.array(sorted(values), type=pa.string())
+
+
+def _fsync_dir(path: str) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - no directory descriptors on this platform
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
 
 def _atomic_write_text(path: str, text: str) -> None:
     d = os.path.dirname(os.path.abspath(path))
     tmp = os.path.join(d, f".{os.path.basename(path)}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(d)
 
 
-def open_writer(path: str | os.PathLike, resume: bool = False):
+def open_writer(path: str | os.PathLike, resume: bool = False, *, options: str = "{}",
+                retry_errors: bool = False):
     """The writer for ``path``: ``.csv``/``.tsv`` (one file, appended) or ``.parquet``/``.pq``
-    (a folder of part files)."""
+    (a folder of part files). ``options`` (see :func:`options_text`) is what the rows were
+    estimated with: a resume with other options is refused. With ``resume``, rows of series that
+    failed for a transient reason (a worker died) are dropped so the series run again; with
+    ``retry_errors`` every failed series runs again."""
     path = os.fspath(path)
     suffix = Path(path).suffix.lower()
+    kw = dict(options=options, retry_errors=retry_errors)
     if suffix in (".csv", ".tsv", ".txt"):
-        return _CsvWriter(path, resume, delimiter="\t" if suffix == ".tsv" else ",")
+        return _CsvWriter(path, resume, delimiter="\t" if suffix == ".tsv" else ",", **kw)
     if suffix in (".parquet", ".pq"):
         try:
             import pyarrow  # noqa: F401
         except ImportError as exc:
             raise InputError("Parquet output needs pyarrow: pip install 'sigfit[dask]'") from exc
-        return _ParquetWriter(path, resume)
+        return _ParquetWriter(path, resume, **kw)
     raise InputError(
         f"cannot tell the output format of {path!r}: name it *.csv, *.tsv or *.parquet"
     )
@@ -754,10 +996,14 @@ class BatchSummary:
     n_skipped: int  # already in the output (resume)
     n_rows: int
     seconds: float
+    first_error: str | None = None  # "series: reason" of the first failure
+    discarded: bool = False  # every series failed: the output this run created was removed
+    notes: list[str] = field(default_factory=list)  # e.g. damaged parts set aside on resume
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in
-                ("output", "n_series", "n_errors", "n_skipped", "n_rows", "seconds")}
+                ("output", "n_series", "n_errors", "n_skipped", "n_rows", "seconds",
+                 "first_error", "discarded", "notes")}
 
 
 def _open_client(client: Any, scheduler: str | None, workers: int | None, processes: bool):
@@ -775,8 +1021,12 @@ def _open_client(client: Any, scheduler: str | None, workers: int | None, proces
     if scheduler is not None:
         try:
             c = Client(scheduler, timeout="10s")
-        except (OSError, TimeoutError) as exc:
-            raise InputError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from exc
+        except Exception as exc:  # OSError, TimeoutError, ValueError for a bad address, ...
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputError(
+                f"cannot reach the Dask scheduler at {scheduler!r}: {reason}; give an address "
+                "like tcp://host:8786"
+            ) from None
         return c, c.close
     n = workers if workers is not None else (os.cpu_count() or 1)
     if n < 1:
@@ -811,8 +1061,28 @@ def local_cluster(n_workers: int, *, processes: bool = True):
     # per series here (benchmarks/RESULTS.md). Keep the other settings (one OpenMP/BLAS thread).
     environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ", {}).items()
                if k != "MALLOC_TRIM_THRESHOLD_"}
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+    # the workers' own log lines (start, stop, "event loop unresponsive") stay out of stderr
+    environ["DASK_LOGGING__DISTRIBUTED"] = "error"
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}), _workers_ignore_sigint():
         return LocalCluster(**kw)
+
+
+@contextlib.contextmanager
+def _workers_ignore_sigint():
+    """Ctrl-C reaches every process of the terminal's group: worker processes would each print
+    a traceback. Started with SIGINT ignored (kept across exec, and Python then leaves it so),
+    they leave the interruption to the client, which stops them in order."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _items(source: Any, *, series: str | None, time: str | None, value: str | None,
@@ -896,7 +1166,8 @@ def read_long_table(path: str, *, series: str, time: str | None = None,
         e = sio._numeric(table, sio._resolve(table, dy, "dy"), role="dy ")
         if e is None:
             raise InputError(f"{path}: dy column {dy!r} holds no numbers")
-    ids = np.char.strip(np.asarray(table.columns[s_col]).astype(str))
+    # ids as written: " 007" and "007" are two series, never merged by trimming
+    ids = np.asarray(table.columns[s_col]).astype(str)
     keep = axis.valid & np.isfinite(y)
     if e is not None:
         keep &= np.isfinite(e)
@@ -913,11 +1184,12 @@ def read_long_table(path: str, *, series: str, time: str | None = None,
         name = str(names[j])
         notes = (f"dropped {dropped[name]} rows with a missing, NaN or inf time or value",) \
             if name in dropped else ()
-        yield Series(name, t[rows], y[rows], None if e is None else e[rows], notes)
+        yield Series(name, t[rows], y[rows], None if e is None else e[rows], notes, axis.unit,
+                     axis.epoch)
     for name in sorted(set(dropped) - set(names.tolist())):
         # every row dropped: an empty series, so that it gets an error row instead of vanishing
         yield Series(name, t[:0], y[:0], None if e is None else e[:0],
-                     (f"dropped all {dropped[name]} rows (missing, NaN or inf time or value)",))
+                     time_unit=axis.unit, epoch=axis.epoch, notes=                     (f"dropped all {dropped[name]} rows (missing, NaN or inf time or value)",))
 
 
 def _default_chunk_size(n_items: int | None, n_threads: int) -> int:
@@ -947,6 +1219,7 @@ def estimate_many(
     read_options: dict[str, Any] | None = None,
     output: str | os.PathLike | None = None,
     resume: bool = False,
+    retry_errors: bool = False,
     client: Any = None,
     scheduler: str | None = None,
     workers: int | None = None,
@@ -979,7 +1252,12 @@ def estimate_many(
         call returns an iterator that yields the rows as tasks complete.
     resume : bool
         Continue an existing ``output``: series already in it are skipped; rows cut by a crash are
-        dropped first. Without it an existing output is an error.
+        dropped first, and series that failed for a transient reason (``task failed: ...``, a
+        worker killed, out of memory) run again. The output records the options of its rows
+        (column ``options``): a resume with other options is refused. Without ``resume`` an
+        existing output is an error. One run at a time holds an output (a lock beside it).
+    retry_errors : bool
+        With ``resume``: run every failed series again, not only the transient failures.
     client, scheduler, workers, processes
         Where the work runs: an existing ``distributed.Client``; or the address of a running
         scheduler (``"tcp://host:8786"``); or a LocalCluster on loopback with ``workers``
@@ -999,8 +1277,11 @@ def estimate_many(
     iterator of dict, or BatchSummary
         Rows have the columns :data:`COLUMNS`: ``series``, ``component`` (0 = strongest), every field
         of :meth:`sigfit.Component.to_dict`, ``offset``, ``offset_err``, ``residual_std``,
-        ``n_samples``, ``method``, ``n_components``, ``warnings`` and ``error`` (the reason a series
-        failed; its other fields are empty, and the other series carry on).
+        ``n_samples``, ``method``, ``n_components``, ``warnings``, ``error`` (the reason a series
+        failed; its other fields are empty, and the other series carry on), ``time_unit`` and
+        ``epoch`` (what t is: seconds since ``epoch`` for date-times read from files, else empty)
+        and ``options`` (the options as canonical JSON). Nothing is written before the first
+        row; when every series fails, the output this run created is removed again.
 
     Raises
     ------
@@ -1023,34 +1304,66 @@ def estimate_many(
                    harmonics=harmonics, **estimate_options)
     if chunk_size is not None and chunk_size < 1:
         raise InputError(f"chunk_size must be >= 1, got {chunk_size}")
-    writer = None if output is None else open_writer(output, resume=resume)
     if output is None and resume:
         raise InputError("resume needs an output file to resume")
-    done = writer.done if writer is not None else set()
+    if retry_errors and not resume:
+        raise InputError("retry_errors (--retry-failed) needs resume=True (--resume)")
+    # what the rows depend on: the estimation options and how the source is read
+    recorded = dict(options)
+    recorded.update(series=series, time=time, value=value, dy=dy,
+                    read_options=dict(read_options or {}))
+    recorded["detrend"] = _degree(recorded.get("detrend"))
+    opts_text = options_text(recorded)
+    lock = None if output is None else OutputLock(os.fspath(output))
     try:
+        writer = None if output is None else open_writer(output, resume=resume, options=opts_text,
+                                                         retry_errors=retry_errors)
+        done = writer.done if writer is not None else set()
         items, n_items = _items(source, series=series, time=time, value=value, dy=dy,
                                 read_options=read_options, done=done)
     except BaseException:
-        if writer is not None:
-            writer.close()
+        if lock is not None:
+            lock.release()
         raise
     run = dict(items=_unique_ids(items), n_items=n_items, options=options, client=client,
                scheduler=scheduler, workers=workers, processes=processes,
-               chunk_size=chunk_size, progress=progress, on_rows=on_rows)
+               chunk_size=chunk_size, progress=progress, on_rows=on_rows, options_text=opts_text)
     if writer is None:
         return _generate(writer=None, **run)
     t0 = _now()
-    n_rows = n_errors = 0
+    n_rows = 0
     seen: set[Any] = set()
+    failed: set[Any] = set()
+    first_error = None
+    discarded = False
     try:
         for row in _generate(writer=writer, **run):
             n_rows += 1
             seen.add(row["series"])
             if row["error"]:
-                n_errors += 1
+                failed.add(row["series"])
+                if first_error is None:
+                    sid, err = str(row["series"]), str(row["error"])
+                    first_error = err if err.startswith(sid) else f"{sid}: {err}"
+        writer.close()
+        if seen and failed == seen and writer.created:
+            writer.discard()  # every series failed: a file of errors would only block the retry
+            discarded = True
     finally:
         writer.close()
-    return BatchSummary(os.fspath(output), len(seen), n_errors, len(done), n_rows, _now() - t0)
+        lock.release()
+    return BatchSummary(os.fspath(output), len(seen), len(failed), len(done), n_rows,
+                        _now() - t0, first_error=first_error, discarded=discarded,
+                        notes=list(getattr(writer, "notes", [])))
+
+
+def _degree(detrend: Any) -> Any:
+    from ._validate import parse_detrend
+
+    try:
+        return parse_detrend(detrend)
+    except SigfitError:
+        return detrend  # estimate() will say what is wrong, in every row
 
 
 def _now() -> float:
@@ -1058,7 +1371,7 @@ def _now() -> float:
 
 
 def _generate(*, items, n_items, options, client, scheduler, workers, processes, chunk_size,
-              progress, writer, on_rows) -> Iterator[dict]:
+              progress, writer, on_rows, options_text: str | None = None) -> Iterator[dict]:
     from tqdm.auto import tqdm
 
     c, close = _open_client(client, scheduler, workers, processes)
@@ -1082,6 +1395,8 @@ def _generate(*, items, n_items, options, client, scheduler, workers, processes,
             else:
                 rows = fut.result()
             fut.release()
+            for r in rows:
+                r["options"] = options_text
             if writer is not None:
                 writer.write(rows)
             if on_rows is not None:

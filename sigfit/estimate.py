@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,6 +13,7 @@ from ._validate import (
     Series,
     audit_time_precision,
     audit_value_precision,
+    scale_series,
     validate_options,
     validate_series,
     warn,
@@ -116,9 +118,12 @@ def plan_search(
     else:
         band = default_band(series.tau, uniform_step=dt, quantum=quantum, fmin=fmin, fmax=fmax)
         if name == "fft":
-            grid = fft_grid(series.n, dt, fmin=band.fmin, fmax=band.fmax, oversampling=oversampling,
+            # fmax=None: fft_grid's own top is the same Nyquist frequency, and its errors then
+            # say that end was automatic (issue 14)
+            grid = fft_grid(series.n, dt, fmin=band.fmin, fmax=fmax, oversampling=oversampling,
                             max_size=max_grid_size)
         else:
+            _check_band(series.span, fmin, fmax, band.fmax, oversampling)
             if fmax is None:
                 hi = band.fmax
                 ok, cost = _affordable(series, band.fmin, hi, oversampling, max_grid_size, res)
@@ -146,6 +151,24 @@ def plan_search(
                       harmonic_nyquist=harmonic_nyquist,
                       exact_quantum=None if res is None else res.quantum, band=band,
                       trend_below=fmin is None and name != "wavelet")
+
+
+def _check_band(span: float, fmin, fmax, top: float, oversampling: float) -> None:
+    """An empty band where one end is automatic: say which end the user gave and which one
+    sigfit chose (issue 14: errors never quote an automatic fmin/fmax as if it were given)."""
+    step = 1.0 / (oversampling * span)
+    if fmin is not None and fmax is None and fmin >= top:
+        raise InputError(
+            f"fmin = {fmin:g} is not below the highest frequency searched by default "
+            f"({top:.6g}, half the sampling rate of these time stamps): pass a lower fmin, or an "
+            "fmax above it"
+        )
+    if fmax is not None and (fmin is None or fmin <= 0) and fmax <= step:
+        raise InputError(
+            f"fmax = {fmax:g} is not above the lowest frequency searched by default "
+            f"({step:.6g}, one grid step: 1/(oversampling x span)): pass a higher fmax, or a "
+            "higher oversampling"
+        )
 
 
 def too_few_cycles(components, span: float, degree: int) -> list[str]:
@@ -549,17 +572,22 @@ def periodogram(
         n_components=1, oversampling=oversampling, fmin=fmin, fmax=fmax, detrend=None, fap_threshold=0.01,
     )
     series = validate_series(t, y, dy, n_params=1)
+    series, scale = scale_series(series)
+    fmin, fmax = scale.frequency(fmin), scale.frequency(fmax)
     plan = plan_search(series, method, fmin=fmin, fmax=fmax, oversampling=oversampling,
                        max_grid_size=max_grid_size)
     if plan.coarse:
+        lo = f"{plan.grid.start:.6g}" + ("" if fmin is not None else " (automatic fmin)")
+        hi = f"{plan.grid.stop:.6g}" + ("" if fmax is not None else " (automatic fmax)")
         raise InputError(
-            f"the grid from {plan.grid.start:.6g} to {plan.grid.stop:.6g} has {plan.grid.size:,} "
-            f"frequencies, over max_grid_size={max_grid_size:,}: pass a narrower fmin/fmax or a "
-            "lower oversampling (sigfit.estimate searches such bands coarse-to-fine)"
+            f"the grid from {lo} to {hi} has {plan.grid.size:,} frequencies, over "
+            f"max_grid_size={max_grid_size:,}: pass a narrower fmin/fmax or a lower "
+            "oversampling (sigfit.estimate searches such bands coarse-to-fine)"
         )
     dy_search = series.dy if plan.method == "lombscargle" else None
     power = _pg.compute(plan.method, series.tau, series.y, dy_search, plan.grid)
-    return Periodogram(plan.grid.frequency(), power, normalization="standard", method=plan.method)
+    return scale.restore(
+        Periodogram(plan.grid.frequency(), power, normalization="standard", method=plan.method))
 
 
 def estimate(
@@ -677,8 +705,25 @@ def estimate(
         detrend=detrend,
         fap_threshold=fap_threshold,
     )
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        # overflow/underflow inside the numerics is handled (scaled inputs, checked results);
+        # numpy's RuntimeWarnings would only reach the user's stderr
+        warnings.simplefilter("ignore", RuntimeWarning)
+        series = validate_series(t, y, dy, n_params=n_params(n_components, 0 if degree is None else degree))
+        # extreme magnitudes (|y| ~ 1e308, spans ~ 1e300) are scaled by powers of two, and back
+        series, scale = scale_series(series)
+        fmin, fmax = scale.frequency(fmin), scale.frequency(fmax)
+        return scale.restore(_estimate(
+            series, method=method, n_components=n_components, fmin=fmin, fmax=fmax,
+            oversampling=oversampling, degree=degree, fap_threshold=fap_threshold,
+            max_grid_size=max_grid_size, first_power=first_power, harmonics=harmonics,
+            max_harmonics=max_harmonics))
+
+
+def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree, fap_threshold,
+              max_grid_size, first_power, harmonics, max_harmonics) -> EstimateResult:
+    """:func:`estimate` on validated (and scaled) samples."""
     auto_degree = degree is None
-    series = validate_series(t, y, dy, n_params=n_params(n_components, 0 if auto_degree else degree))
     if not (harmonics == "auto" or (isinstance(harmonics, (int, np.integer)) and harmonics >= 1)):
         raise InputError(f"harmonics must be 'auto' or a positive integer, got {harmonics!r}")
     if not (isinstance(max_harmonics, (int, np.integer)) and max_harmonics >= 1):

@@ -153,13 +153,90 @@ class DataSet:
         )
 
 
+# Inputs are read whole: a limit checked before reading (file size) or while reading (a stream,
+# a device such as /dev/zero) keeps memory bounded. Text tables cost about 25x their size while
+# they are parsed (cells as Python strings; measured 15x); arrays cost what they hold.
+MAX_INPUT_BYTES = 1 << 30  # files and streams, and the arrays a .npy/.npz unpacks to
+MAX_TEXT_BYTES = 128 << 20  # CSV/TSV text (about 2 GiB while parsed)
+_LIMIT_ENV = "SIGFIT_MAX_INPUT_BYTES"
+_READ_BLOCK = 1 << 20
+
+
+def input_limit() -> int:
+    """The input size limit in bytes: :data:`MAX_INPUT_BYTES`, or the environment variable
+    ``SIGFIT_MAX_INPUT_BYTES`` when set (a larger machine may allow more)."""
+    raw = os.environ.get(_LIMIT_ENV)
+    if raw:
+        try:
+            return max(1, int(float(raw)))
+        except ValueError:
+            raise InputError(f"{_LIMIT_ENV}={raw!r} is not a number of bytes") from None
+    return MAX_INPUT_BYTES
+
+
+def text_limit() -> int:
+    """The largest CSV/TSV text accepted (a quarter of :func:`input_limit` by default)."""
+    return MAX_TEXT_BYTES if not os.environ.get(_LIMIT_ENV) else max(1, input_limit() // 4)
+
+
+def _too_big(name: str, size: str, limit: int, what: str = "input") -> InputError:
+    return InputError(
+        f"{name} is {size}, over the {what} limit of {_bytes_text(limit)}: split it into smaller "
+        f"files (sigfit estimate reads several files in batch mode) or raise the limit with "
+        f"{_LIMIT_ENV}=BYTES"
+    )
+
+
+def _bytes_text(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if n < 1024 or unit == "EiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} bytes"  # pragma: no cover
+
+
+def _read_limited(name: str, stream, limit: int) -> bytes:
+    """Read ``stream`` to its end, refusing it past ``limit`` bytes; a first block full of NUL
+    bytes that is not a NumPy/zip file is refused at once (/dev/zero, a disk image)."""
+    chunks, total = [], 0
+    while True:
+        block = stream.read(_READ_BLOCK)
+        if not block:
+            break
+        if isinstance(block, str):
+            block = block.encode()
+        if not chunks and b"\x00" in block[:65536] and not block.startswith(
+            (_NPY_MAGIC, *_ZIP_MAGICS, b"\xff\xfe", b"\xfe\xff")
+        ):
+            raise _binary(name)
+        chunks.append(block)
+        total += len(block)
+        if total > limit:
+            raise _too_big(name, f"more than {_bytes_text(limit)}", limit)
+    return b"".join(chunks)
+
+
+def _binary(name: str) -> InputError:
+    return InputError(
+        f"{name} is not a text table, .npy or .npz file (it looks binary); give CSV/TSV with a "
+        "header, a .npy array or a .npz archive"
+    )
+
+
 def _read_bytes(source: str | os.PathLike, stdin=None) -> tuple[str, bytes, str]:
     """(display name, content, lower-case suffix). File-system errors become InputError."""
+    limit = input_limit()
     if isinstance(source, str) and source == STDIN:
-        stream = stdin if stdin is not None else sys.stdin.buffer
-        data = stream.read()
-        if isinstance(data, str):
-            data = data.encode()
+        if stdin is None:
+            if sys.stdin is None:
+                raise InputError("stdin is closed: pipe a table into sigfit, or give a file name")
+            stdin = getattr(sys.stdin, "buffer", sys.stdin)
+        try:
+            data = _read_limited("<stdin>", stdin, limit)
+        except InputError:
+            raise
+        except (OSError, ValueError) as e:  # a closed or unreadable descriptor
+            raise InputError(f"cannot read stdin ({e}): pipe a table into sigfit, or give a file name") from None
         return "<stdin>", data, ""
     path = os.fspath(source)
     name = path
@@ -169,7 +246,10 @@ def _read_bytes(source: str | os.PathLike, stdin=None) -> tuple[str, bytes, str]
         )
     try:
         with open(path, "rb") as fh:
-            data = fh.read()
+            st = os.fstat(fh.fileno())
+            if st.st_size > limit:
+                raise _too_big(name, _bytes_text(st.st_size), limit)
+            data = _read_limited(name, fh, limit)
     except FileNotFoundError:
         raise InputError(f"{name}: no such file") from None
     except PermissionError:
@@ -210,6 +290,8 @@ def read_table(source: str | os.PathLike, *, stdin=None) -> Table:
         return _read_npz(name, data)
     if suffix in (".npy", ".npz"):
         raise InputError(f"{name} is not a valid {suffix} file (no NumPy/zip header)")
+    if len(data) > text_limit():
+        raise _too_big(name, _bytes_text(len(data)), text_limit(), "text table")
     return _read_text(name, _decode(name, data))
 
 
@@ -224,10 +306,7 @@ def _decode(name: str, data: bytes) -> str:
                 return data.decode(codec)
             except UnicodeDecodeError:
                 break
-    garbage = InputError(
-        f"{name} is not a text table, .npy or .npz file (it looks binary); give CSV/TSV with a "
-        "header, a .npy array or a .npz archive"
-    )
+    garbage = _binary(name)
     if b"\x00" in data[:65536]:
         raise garbage
     try:
@@ -281,15 +360,16 @@ def _is_number(cell: str) -> bool:
 
 def _read_text(name: str, text: str) -> Table:
     raw = text.splitlines()
-    content = [
-        (i + 1, s) for i, s in enumerate(raw) if s.strip() and not s.lstrip().startswith("#")
-    ]
-    comments = [(i + 1, s) for i, s in enumerate(raw) if s.lstrip().startswith("#")]
-    if not content:
+    del text
+    # line numbers and lines kept apart (no tuple per line): a big table is parsed in about half
+    # the memory
+    numbers = [i for i, s in enumerate(raw) if s.strip() and not s.lstrip().startswith("#")]
+    if not numbers:
         raise InputError(f"{name} has no header and no data, only comments or blank lines")
-    delimiter = _sniff_delimiter([s for _, s in content])
-    first = [c.strip() for c in _split_line(content[0][1], delimiter)]
-    header_line = content[0][0]
+    comments = [(i + 1, raw[i]) for i in range(numbers[0]) if raw[i].lstrip().startswith("#")]
+    delimiter = _sniff_delimiter([raw[i] for i in numbers[:20]])
+    first = [c.strip() for c in _split_line(raw[numbers[0]], delimiter)]
+    header_line = numbers[0] + 1
     if all(_is_number(c) for c in first):
         # no header line: numpy.savetxt writes it as the last comment ("# t,y") above the data
         above = [s for i, s in comments if i < header_line]
@@ -298,59 +378,106 @@ def _read_text(name: str, text: str) -> Table:
             names = guess
         else:
             names = [f"col{k}" for k in range(len(first))]
-        rows = content
+        body = numbers
     else:
         names = first
-        rows = content[1:]
+        body = numbers[1:]
     unnamed = {f"col{k}" for k, n in enumerate(names) if not n}
     names = [n if n else f"col{k}" for k, n in enumerate(names)]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise InputError(f"{name}: duplicate column names {dupes}; give every column its own name")
-    if not rows:
+    if not body:
         raise InputError(f"{name} has a header ({', '.join(names)}) but no data rows")
     n_fields = len(names)
-    reader = (
-        csv.reader([s for _, s in rows], delimiter=delimiter)
-        if delimiter
-        else (s.split() for _, s in rows)
-    )
-    cells = []
+    lines = (raw[i] for i in body)
+    reader = csv.reader(lines, delimiter=delimiter) if delimiter else (s.split() for s in lines)
+    cells: list[list[str]] = [[] for _ in range(n_fields)]
     for k, row in enumerate(reader):
         if len(row) != n_fields:
             raise InputError(
-                f"{name}, line {rows[k][0]}: {len(row)} fields, but the header has {n_fields} "
+                f"{name}, line {body[k] + 1}: {len(row)} fields, but the header has {n_fields} "
                 f"({', '.join(names)}); every row needs one value per column (empty for missing)"
             )
-        cells.append(row)
-    columns = {
-        n: np.array(col, dtype=str) for n, col in zip(names, zip(*cells, strict=True), strict=True)
-    }
+        for col, cell in zip(cells, row):  # noqa: B905 (lengths checked above)
+            col.append(cell)
+    del raw
+    columns = {}
+    for n in names:
+        columns[n] = np.array(cells[0], dtype=str)
+        del cells[0]
     for n in unnamed:
         if not any(c.strip() for c in columns[n]):
             del columns[n]  # a trailing delimiter on every line: no column at all
-    if delimiter != ",":
-        for n, col in columns.items():
-            columns[n] = _decimal_commas(col)
-    return Table(source=name, columns=columns, lines=np.array([i for i, _ in rows]))
+    for n, col in columns.items():
+        columns[n] = _separators(name, n, col, delimiter)
+    return Table(source=name, columns=columns, lines=np.asarray(body, dtype=np.int64) + 1)
 
 
 _DECIMAL_COMMA_RE = re.compile(r"\s*[+-]?\d*,\d+(?:[eE][+-]?\d+)?\s*\Z")
+# 1,506 and 12,345,678.5: groups of three digits after a leading group of one to three
+_THOUSANDS_RE = re.compile(r"\s*[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?\s*\Z")
 
 
-def _decimal_commas(col: np.ndarray) -> np.ndarray:
-    """A column written with decimal commas (``12,5``; European spreadsheets, whose delimiter is
-    then ``;`` or a tab) as decimal points, when every cell that is not missing reads that way;
-    otherwise unchanged."""
+def _separators(source: str, column: str, col: np.ndarray, delimiter: str | None) -> np.ndarray:
+    """Commas inside numbers, read right or refused, never guessed.
+
+    Thousands separators (``1,506``, ``12,345,678.5``) are removed when the column says so: a
+    cell with several groups or with a decimal point, or commas only on numbers of 1,000 and more
+    while the cells without one stay below 1,000. Decimal commas (``12,5``; European spreadsheets,
+    whose delimiter is then ``;`` or a tab) become decimal points when every cell reads that way and
+    some cell cannot be a thousands group. A column whose every comma could be either (``1,506``
+    beside ``2000``, or only ``1,506``-like cells) is refused. Other text is left alone."""
+    if col.size == 0 or not np.char.count(col, ",").any():
+        return col
     present = [c for c in col if c.strip().lower() not in _MISSING]
-    if present and all(_DECIMAL_COMMA_RE.match(c) or _INT_RE.match(c) for c in present) and any(
-        "," in c for c in present
-    ):
-        return np.char.replace(col, ",", ".")
-    return col
+    with_comma = [c for c in present if "," in c]
+    plain = [c for c in present if "," not in c]
+    if not all(_is_number(c) for c in plain):
+        return col  # a text column (labels with commas): not numbers at all
+    grouped = all(_THOUSANDS_RE.match(c) for c in with_comma)
+    if grouped:
+        decisive = any(c.count(",") > 1 or "." in c for c in with_comma) or any(
+            "." in c for c in plain)
+        small = bool(plain) and all(abs(float(c)) < 1000 for c in plain)
+        if decisive or small:
+            return np.char.replace(col, ",", "")
+    decimal = all(_DECIMAL_COMMA_RE.match(c) for c in with_comma) and all(
+        _INT_RE.match(c) for c in plain)
+    if delimiter == "," or not decimal:
+        return col  # quoted text in a CSV, or mixed shapes: reported as not a number later
+    if grouped:
+        example = with_comma[0].strip()
+        raise InputError(
+            f"{source}: column {column!r} holds {example!r}, which may be "
+            f"{example.replace(',', '')} (thousands separator) or {example.replace(',', '.')} "
+            "(decimal comma), and the column does not tell which; sigfit will not guess: write "
+            "the numbers without thousands separators, or with decimal points"
+        )
+    return np.char.replace(col, ",", ".")
+
+
+def _npy_bytes(name: str, fh) -> int:
+    """The bytes the .npy array at ``fh`` unpacks to, read from its header alone."""
+    try:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+        else:
+            shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+    except (ValueError, OSError, EOFError, SyntaxError, TypeError) as e:
+        raise InputError(f"{name} is not a readable .npy file ({e})") from None
+    if dtype.hasobject:
+        raise InputError(f"{name} holds Python objects (pickles), which sigfit never loads; "
+                         "save numeric arrays")
+    return math.prod(shape) * dtype.itemsize
 
 
 def _read_npy(name: str, data: bytes) -> Table:
+    limit = input_limit()
+    size = _npy_bytes(name, _io.BytesIO(data))
+    if size > limit:
+        raise _too_big(name, f"an array of {_bytes_text(size)}", limit, "array")
     try:
         arr = np.load(_io.BytesIO(data), allow_pickle=False)
     except (ValueError, OSError, EOFError) as e:
@@ -367,7 +494,40 @@ def _read_npy(name: str, data: bytes) -> Table:
     return _check_table(name, {f"col{k}": arr[:, k] for k in range(arr.shape[1])})
 
 
+def _check_npz_members(name: str, data: bytes) -> None:
+    """Refuse zips that are not .npz archives (an Excel workbook renamed .csv) and archives that
+    would unpack past the limit (a zip bomb), before anything is decompressed."""
+    limit = input_limit()
+    try:
+        with zipfile.ZipFile(_io.BytesIO(data)) as zf:
+            infos = [i for i in zf.infolist() if not i.is_dir()]
+            others = [i.filename for i in infos if not i.filename.endswith(".npy")]
+            if others or not infos:
+                hint = " (an Excel or OpenDocument file?)" if any(
+                    o.endswith(".xml") for o in others) else ""
+                raise InputError(
+                    f"{name} is a zip archive, not a .npz of NumPy arrays{hint}: it holds "
+                    f"{', '.join(repr(o) for o in others[:3]) or 'nothing'}; export the data as "
+                    "CSV, or save it with np.savez"
+                )
+            declared = sum(i.file_size for i in infos)
+            if declared > limit:
+                raise _too_big(name, f"an archive that unpacks to {_bytes_text(declared)}",
+                               limit, "array")
+            total = 0
+            for info in infos:
+                with zf.open(info) as fh:
+                    total += _npy_bytes(f"{name}: {info.filename}", fh)
+                if total > limit:
+                    raise _too_big(name, f"arrays of more than {_bytes_text(total)}", limit,
+                                   "array")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError,
+            OSError) as e:
+        raise InputError(f"{name} is not a readable .npz file ({e})") from None
+
+
 def _read_npz(name: str, data: bytes) -> Table:
+    _check_npz_members(name, data)
     try:
         with np.load(_io.BytesIO(data), allow_pickle=False) as npz:
             columns = {k: np.asarray(npz[k]) for k in npz.files}
@@ -463,15 +623,16 @@ def _datetime_column(table: Table, name: str) -> TimeAxis:
     col = table.columns[name]
     if col.dtype.kind == "M":
         valid = ~np.isnat(col)
-        ns = np.where(valid, col.astype("datetime64[ns]").astype(np.int64), 0)
-        sec, frac = np.divmod(ns, 1_000_000_000)
-        return _seconds_axis(name, sec, frac, valid, aware=False)
+        sec, frac = _datetime64_seconds(col)
+        return _seconds_axis(name, np.where(valid, sec, 0), np.where(valid, frac, 0), valid,
+                             aware=False)
     n = col.size
     dates = ["NaT"] * n
     hms = np.zeros(n, dtype=np.int64)
     frac = np.zeros(n, dtype=np.int64)
     valid = np.ones(n, dtype=bool)
     aware = set()
+    leap: list[int] = []
     for k, cell in enumerate(col):
         if cell.strip().lower() in _MISSING:
             valid[k] = False
@@ -487,13 +648,30 @@ def _datetime_column(table: Table, name: str) -> TimeAxis:
             raise InputError(f"{table.where(k)}: {cell.strip()!r} gives a time of day without a day")
         dates[k] = date
         h, mi, s = int(hh or 0), int(mm or 0), int(ss or 0)
-        if h > 24 or mi > 59 or s > 60:
-            raise InputError(f"{table.where(k)}: {cell.strip()!r} is not a valid time of day")
+        if h > 24 or mi > 59 or s > 60 or (h == 24 and (mi or s or int(ff or 0))):
+            raise InputError(
+                f"{table.where(k)}: {cell.strip()!r} is not a valid time of day (hours 00-23, "
+                "or 24:00:00 for the end of a day; minutes 00-59; seconds 00-59, 60 for a leap "
+                "second)"
+            )
+        if s == 60:
+            if mi != 59:
+                raise InputError(
+                    f"{table.where(k)}: {cell.strip()!r} has second 60 outside the last minute "
+                    "of an hour: a leap second is hh:59:60"
+                )
+            leap.append(k)
         off = 0
         aware.add(bool(tz))
         if tz and tz.upper() != "Z":
             digits = tz[1:].replace(":", "")
-            off = int(digits[:2]) * 3600 + (int(digits[2:4]) * 60 if len(digits) > 2 else 0)
+            oh, om = int(digits[:2]), (int(digits[2:4]) if len(digits) > 2 else 0)
+            if om > 59 or oh * 60 + om > _MAX_OFFSET_MINUTES:
+                raise InputError(
+                    f"{table.where(k)}: {cell.strip()!r} has the UTC offset {tz!r}, which is not "
+                    "an offset (hours up to 18, minutes 00-59, e.g. +05:30)"
+                )
+            off = oh * 3600 + om * 60
             off = off if tz[0] == "+" else -off
         hms[k] = h * 3600 + mi * 60 + s - off  # UTC
         if ff:
@@ -517,7 +695,59 @@ def _datetime_column(table: Table, name: str) -> TimeAxis:
                 ) from None
         raise
     sec = np.where(valid, days.astype(np.int64), 0) * 86400 + hms
+    if leap:
+        _report_leap_seconds(table, name, leap, sec, frac, valid)
     return _seconds_axis(name, sec, frac, valid, aware=aware == {True})
+
+
+# ISO 8601 allows any offset; the ones in use lie within +-14:00, and +-18:00 is the bound most
+# libraries enforce (java.time.ZoneOffset): beyond it a stamp is a typo, not a place
+_MAX_OFFSET_MINUTES = 18 * 60
+
+
+def _report_leap_seconds(table: Table, name: str, leap: list[int], sec, frac, valid) -> None:
+    """Seconds here are POSIX-like (a day has 86400): hh:59:60 lands on the next minute's first
+    second. Say so, and say when that instant is also stamped on another row."""
+    for k in leap:
+        same = np.flatnonzero(valid & (sec == sec[k]) & (frac == frac[k]))
+        other = [int(j) for j in same if j != k]
+        where = table.where(k)
+        if other:
+            message = (
+                f"{where}: the leap second {table.columns[name][k].strip()!r} is counted as the "
+                f"next second, which {table.where(other[0])} also stamps "
+                f"({table.columns[name][other[0]].strip()!r}): two samples at one instant"
+            )
+        else:
+            message = (
+                f"{where}: the leap second {table.columns[name][k].strip()!r} is counted as the "
+                "next second (sigfit's seconds have 86400 to a day, like POSIX time)"
+            )
+        warnings.warn(message, SigfitWarning, stacklevel=4)
+
+
+def _datetime64_seconds(col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(int64 seconds, int64 nanoseconds) of a datetime64 array in its own unit: no detour
+    through datetime64[ns], whose int64 holds only 1678-2262. NaT gives garbage (masked by the
+    caller)."""
+    unit, count = np.datetime_data(col.dtype)
+    v = col.view(np.int64)
+    per_second = {"s": 1, "ms": 1000, "us": 1_000_000, "ns": 1_000_000_000,
+                  "ps": 10**12, "fs": 10**15, "as": 10**18}
+    if unit in per_second:
+        per = per_second[unit]
+        if count != 1:
+            if per % count == 0:
+                per //= count
+            else:
+                raise InputError(f"datetime64 unit {count}{unit} is not supported; use ns, us or s")
+        sec, rem = np.divmod(v, per)
+        frac = rem * (10**9 // per) if per <= 10**9 else rem // (per // 10**9)
+        return sec.astype(np.int64), frac.astype(np.int64)
+    # minutes, hours, days, weeks, months, years: whole seconds
+    nat = np.isnat(col)
+    secs = np.where(nat, np.datetime64(0, "s"), col).astype("datetime64[s]").view(np.int64)
+    return secs, np.zeros(col.shape, dtype=np.int64)
 
 
 def _seconds_axis(name, sec, frac, valid, *, aware) -> TimeAxis:
@@ -525,8 +755,10 @@ def _seconds_axis(name, sec, frac, valid, *, aware) -> TimeAxis:
     idx = np.flatnonzero(valid)
     i0 = idx[np.lexsort((frac[idx], sec[idx]))[0]]
     s0, f0 = int(sec[i0]), int(frac[i0])
-    epoch = np.datetime64(s0, "s") + np.timedelta64(f0, "ns")
-    text = str(epoch.astype("datetime64[s]" if f0 == 0 else "datetime64[ns]"))
+    # seconds and nanoseconds written apart: datetime64[ns] would overflow outside 1678-2262
+    text = str(np.datetime64(s0, "s"))
+    if f0:
+        text += f".{f0:09d}"
     if aware:
         text += "Z"
     dsec = np.where(valid, sec - s0, 0)
@@ -776,7 +1008,7 @@ def format_value_error(value: float | None, error: float | None) -> str:
         shown = f"{round(value, -q):.{decimals}f}"
         err = f"{round(error, -q):.{decimals}f}" if error >= 1e-3 else _digits(error, 2)
         return f"{shown} ± {err}"
-    lead = math.floor(math.log10(abs(value)))
+    lead = math.floor(math.log10(abs(value))) if value else q + 1  # 0 with a tiny error
     sig = int(min(17, max(2, lead - q + 1)))
     return f"{_digits(value, sig)} ± {_digits(error, 2)}"
 

@@ -63,7 +63,8 @@ class Component:
     @property
     def period_err(self) -> float:
         # first-order propagation: dP = df / f^2
-        return self.frequency_err / self.frequency**2 if self.frequency != 0 else math.inf
+        # (df / f) / f: f**2 would underflow for f < 1e-154 (spans ~ 1e300)
+        return (self.frequency_err / self.frequency) / self.frequency if self.frequency != 0 else math.inf
 
     def evaluate(self, t: np.ndarray) -> np.ndarray:
         """This component's contribution at times ``t`` (float64; phase referenced at t = 0)."""

@@ -112,6 +112,10 @@ def clock(
         raise InputError(f"n must be positive, got {n}")
     if not years > 0:
         raise InputError(f"years must be positive, got {years}")
+    if not years * SECONDS_PER_YEAR < 2**62:  # int64 seconds, with room for differences
+        raise InputError(
+            f"years must be below {2**62 / SECONDS_PER_YEAR:.3g} (int64 seconds), got {years:g}"
+        )
     span = int(round(years * SECONDS_PER_YEAR))
     rng = np.random.default_rng(seed)
     t = rng.integers(0, max(span, 1), size=n, dtype=np.int64)

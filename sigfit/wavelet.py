@@ -385,6 +385,7 @@ def band(t, fmin=None, fmax=None, dt=None, bandwidth=DEFAULT_BANDWIDTH, center_f
     efold = math.sqrt(bandwidth) * center_frequency  # e-folding time * frequency
     lowest = 2.0 * efold / span  # below this the COI covers the whole record
     nyquist = 0.5 / dt if dt is not None else 0.5 * (t.size - 1) / span
+    auto_min, auto_max = fmin is None, fmax is None
     fmin = 2.0 * lowest if fmin is None else float(fmin)
     fmax = nyquist if fmax is None else float(fmax)
     if not (math.isfinite(fmin) and fmin > 0):
@@ -400,7 +401,11 @@ def band(t, fmin=None, fmax=None, dt=None, bandwidth=DEFAULT_BANDWIDTH, center_f
     if dt is not None and fmax > nyquist * (1 + 1e-12):
         raise InputError(f"fmax={fmax:g} is above the Nyquist frequency {nyquist:g} of these samples; lower fmax")
     if fmin >= fmax:
-        raise InputError(f"fmin={fmin:g} must be below fmax={fmax:g}")
+        # say which end sigfit chose: an automatic value is never quoted as the user's
+        lo = f"the automatic fmin ({fmin:g}, a wavelet two e-folding times within the record)" \
+            if auto_min else f"fmin={fmin:g}"
+        hi = f"the automatic fmax ({fmax:g}, the Nyquist frequency)" if auto_max else f"fmax={fmax:g}"
+        raise InputError(f"{lo} must be below {hi}; pass a lower fmin or a higher fmax")
     return fmin, fmax
 
 
@@ -960,6 +965,10 @@ def stationarity(series, sc: Scalogram, frequency: float, *, degree: int = 0, le
 
 
 def _prepare(t, y):
+    masks = []
+    if isinstance(t, np.ma.MaskedArray) or isinstance(y, np.ma.MaskedArray):
+        masks = [np.ma.getmaskarray(a).ravel() for a in (t, y) if isinstance(a, np.ma.MaskedArray)]
+        t, y = np.ma.getdata(t), np.ma.getdata(y)  # masked samples are dropped below, never read
     try:
         t = np.asarray(t, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
@@ -968,6 +977,9 @@ def _prepare(t, y):
     if t.ndim != 1 or y.ndim != 1 or t.size != y.size:
         raise InputError(f"t and y must be 1-D arrays of equal length, got shapes {t.shape} and {y.shape}")
     good = np.isfinite(t) & np.isfinite(y)
+    for m in masks:
+        good &= ~m
+    _check_magnitudes(t[good], y[good])
     t, y = t[good], y[good]
     if t.size < 8:
         raise InputError(f"a scalogram needs at least 8 finite samples, got {t.size}")
@@ -976,6 +988,29 @@ def _prepare(t, y):
     if not t[-1] > t[0]:
         raise InputError("all samples are at the same time: the record has no span")
     return t, y
+
+
+# The transform squares values and frequencies: beyond these magnitudes float64 overflows or
+# underflows (issue 14: y = 1e308 crashed deep inside); refused in one line, before any work.
+MAGNITUDE_LIMIT = 1e150
+
+
+def _check_magnitudes(t: np.ndarray, y: np.ndarray) -> None:
+    if y.size == 0:
+        return
+    big = float(np.max(np.abs(y)))
+    if big > MAGNITUDE_LIMIT or 0 < big < 1 / MAGNITUDE_LIMIT:
+        raise InputError(
+            f"y reaches {big:.3g}: wavelet powers (y squared) leave float64's range beyond "
+            f"{MAGNITUDE_LIMIT:.0e} (or below {1 / MAGNITUDE_LIMIT:.0e}); rescale y first "
+            "(e.g. y / 1e300), or drop the outlying samples"
+        )
+    span = float(np.ptp(t)) if t.size else 0.0
+    if span > MAGNITUDE_LIMIT or 0 < span < 1 / MAGNITUDE_LIMIT or not np.isfinite(span):
+        raise InputError(
+            f"t spans {span:.3g}: frequencies squared leave float64's range beyond "
+            f"{MAGNITUDE_LIMIT:.0e} (or below {1 / MAGNITUDE_LIMIT:.0e}); change the unit of t"
+        )
 
 
 def _spacing(t) -> tuple[bool, float]:

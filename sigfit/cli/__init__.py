@@ -52,12 +52,117 @@ def cli():
     warnings.showwarning = _show_warning
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (schedulers, ``timeout``, ``docker stop``), handled like Ctrl-C: a training run
+    writes its summary, a batch keeps the rows it finished."""
+
+
+_SIGNALS: list[int] = []
+
+
+def _on_sigterm(signum, frame):
+    import signal
+
+    _SIGNALS.append(signum)
+    # the clean-up (a summary written, a cluster closed) is not itself cut by a second SIGTERM;
+    # SIGKILL still ends everything
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Terminated()
+
+
+def terminated() -> bool:
+    """True once this process has received SIGTERM (commands that stop cleanly on it, as on
+    Ctrl-C, exit 143 instead of 130)."""
+    return bool(_SIGNALS)
+
+
+class _ClosedStdout:
+    """Stands for a closed stdout (``sigfit ... >&-``): writing to it is an error, not silence."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def write(self, text):
+        raise BrokenPipeError("stdout is closed")
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+    def fileno(self):
+        raise OSError("stdout is closed")
+
+
+def _separate_stdout() -> None:
+    """Keep stdout for sigfit's own output: C libraries (LAPACK's ``** On entry to DLASCL``,
+    OpenMP, finufft) write to file descriptor 1, which would corrupt ``--json`` and CSV on
+    stdout. Descriptor 1 is pointed at stderr and ``sys.stdout`` writes to a copy of the old one."""
+    import io
+    import os
+
+    if sys.stdout is None:
+        sys.stdout = _ClosedStdout()
+        return
+    try:
+        if sys.stdout.fileno() != 1:
+            return
+        sys.stdout.flush()
+        saved = os.dup(1)
+        os.dup2(2, 1)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return  # no descriptors (embedded), or stderr closed: leave things as they are
+    tty = os.isatty(saved)
+    sys.stdout = io.TextIOWrapper(
+        os.fdopen(saved, "wb", buffering=0 if tty else -1),
+        encoding=sys.stdout.encoding or "utf-8",
+        errors=getattr(sys.stdout, "errors", None) or "strict",
+        line_buffering=tty,
+        write_through=tty,
+    )
+
+
+def _stdout_lost() -> None:
+    import os
+
+    # nothing more can be written to stdout; keep the interpreter's final flush quiet
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        sys.stdout = None
+    click.echo("error: cannot write the output: stdout is closed", err=True)
+    sys.exit(1)
+
+
 def main(argv=None):
-    """Console entry point: SigfitError -> one line on stderr, exit 1; Ctrl-C -> exit 130."""
+    """Console entry point: SigfitError -> one line on stderr, exit 1; Ctrl-C -> exit 130,
+    SIGTERM -> 143 (after the same clean-up as Ctrl-C); anything unexpected -> one line, exit 1
+    (``SIGFIT_DEBUG=1`` shows the traceback)."""
+    import signal
+
+    _separate_stdout()
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError):  # not the main thread
+        previous = None
+    try:
+        _main(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv):
+    import os
+
     try:
         # without standalone mode click returns ctx.exit(code)'s code instead of exiting
         code = cli.main(args=argv, prog_name="sigfit", standalone_mode=False)
+        sys.stdout.flush()
     except click.exceptions.Exit as e:
+        _flush_or_fail()
         sys.exit(e.exit_code)
     except click.UsageError as e:
         # one line, like every other error: the message and where the help is
@@ -67,19 +172,49 @@ def main(argv=None):
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)
-    except click.Abort:
-        click.echo("Aborted.", err=True)
+    except click.Abort as e:
+        if isinstance(e.__cause__, Terminated):  # click turns KeyboardInterrupt into Abort
+            click.echo("Terminated.", err=True)
+            sys.exit(143)
+        click.echo("Interrupted." if isinstance(e.__cause__, KeyboardInterrupt) else "Aborted.",
+                   err=True)
         sys.exit(130)
+    except Terminated:
+        click.echo("Terminated.", err=True)
+        sys.exit(143)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
     except SigfitError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(1)
-    except (OSError, MemoryError) as e:
+    except BrokenPipeError:
+        _stdout_lost()
+    except MemoryError:
+        click.echo("error: out of memory: give a smaller input (or fewer samples per series)",
+                   err=True)
+        sys.exit(1)
+    except OSError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(1)
+    except Exception as e:  # a bug: one line all the same, the traceback on request
+        if os.environ.get("SIGFIT_DEBUG"):
+            raise
+        text = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        click.echo(
+            f"error: internal error ({type(e).__name__}{': ' + text if text else ''}); "
+            "please report it with the command line (SIGFIT_DEBUG=1 shows the traceback)",
+            err=True,
+        )
+        sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _flush_or_fail() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_lost()
 
 
 __all__ = ["cli", "main", "COMMANDS", "SigfitWarning"]

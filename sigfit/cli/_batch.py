@@ -55,7 +55,13 @@ batch_options = compose(
     click.option(
         "--resume",
         is_flag=True,
-        help="Continue an interrupted -o FILE: series already in it are skipped.",
+        help="Continue an interrupted -o FILE: series already in it are skipped, series whose "
+        "task failed (a worker died) run again. The options must be the file's.",
+    ),
+    click.option(
+        "--retry-failed",
+        is_flag=True,
+        help="With --resume: run every failed series again, not only those whose task failed.",
     ),
     click.option(
         "--workers",
@@ -75,7 +81,8 @@ batch_options = compose(
     ),
 )
 
-BATCH_KEYS = ("series_column", "batch_output", "resume", "workers", "scheduler", "chunk_size")
+BATCH_KEYS = ("series_column", "batch_output", "resume", "retry_failed", "workers", "scheduler",
+              "chunk_size")
 
 
 def wants_batch(files: tuple[str, ...], options: dict) -> bool:
@@ -95,6 +102,8 @@ def run(files, time_column, value_columns, as_json, plot, options) -> None:
         raise click.UsageError("--plot draws one file's series; it is not available in batch mode")
     if options.get("resume") and not options.get("batch_output"):
         raise click.UsageError("--resume needs -o FILE: the output to continue")
+    if options.get("retry_failed") and not options.get("resume"):
+        raise click.UsageError("--retry-failed needs --resume (and -o FILE)")
     if options.get("workers") and options.get("scheduler"):
         raise click.UsageError("give --workers (local cluster) or --scheduler, not both")
     series = options.get("series_column")
@@ -113,6 +122,7 @@ def run(files, time_column, value_columns, as_json, plot, options) -> None:
         read_options=None if series else {"time": time_column, "values": list(value_columns)},
         output=output,
         resume=bool(options.get("resume")),
+        retry_errors=bool(options.get("retry_failed")),
         scheduler=options.get("scheduler"),
         workers=options.get("workers"),
         chunk_size=options.get("chunk_size"),
@@ -120,9 +130,25 @@ def run(files, time_column, value_columns, as_json, plot, options) -> None:
     )
     source = list(files)
     if output is not None:
-        summary = estimate_many(source, **common)
+        try:
+            summary = estimate_many(source, **common)
+        except KeyboardInterrupt:
+            # rows of finished chunks are in the output; the workers are stopped. One line, and
+            # no click "Aborted." after it
+            from . import terminated
+
+            click.echo(f"{'terminated' if terminated() else 'interrupted'}: the series finished "
+                       f"so far are in {output}; rerun with --resume to continue", err=True)
+            click.get_current_context().exit(143 if terminated() else 130)
         n_series, n_errors = summary.n_series, summary.n_errors
         doc = summary.to_dict()
+        for note in summary.notes:
+            click.echo(f"warning: {note}", err=True)
+        if summary.discarded:
+            raise InputError(
+                f"every one of the {n_series} series failed, so nothing was written to {output} "
+                f"(first: {summary.first_error})"
+            )
         click.echo(
             f"{summary.n_series} series estimated ({summary.n_errors} failed, "
             f"{summary.n_skipped} already done), {summary.n_rows} rows written to {output} "

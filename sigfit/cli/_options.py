@@ -8,6 +8,7 @@ Use them as decorators: ``@output_option``, ``@seed_option``, ``@json_option``,
 from __future__ import annotations
 
 import inspect
+import math
 import os
 
 import click
@@ -57,6 +58,22 @@ def _check_plot(ctx, param, value):
     if not os.path.isdir(directory):
         raise click.BadParameter(f"directory {directory} does not exist")
     return value
+
+
+class Finite(click.FloatRange):
+    """A float that must be finite (click's FLOAT and FloatRange let nan and inf through:
+    ``nan < 0`` is False), optionally within a range."""
+
+    name = "float"
+
+    def convert(self, value, param, ctx):
+        x = super().convert(value, param, ctx)
+        if not math.isfinite(x):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return x
+
+
+FINITE = Finite()
 
 
 output_option = click.option(
@@ -182,24 +199,24 @@ def estimation_options(f):
         ),
         click.option(
             "--fmin",
-            type=click.FloatRange(min=0),
+            type=Finite(min=0),
             help="Lowest frequency searched, cycles per unit of time (Hz for date-times).",
         ),
         click.option(
             "--fmax",
-            type=click.FloatRange(min=0, min_open=True),
+            type=Finite(min=0, min_open=True),
             help="Highest frequency searched, cycles per unit of time (default: automatic).",
         ),
         click.option(
             "--oversampling",
-            type=click.FloatRange(min=1),
+            type=Finite(min=1),
             default=default_of(fit, "oversampling"),
             show_default=True,
             help="Frequency grid points per 1/span.",
         ),
         click.option(
             "--fap-threshold",
-            type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
+            type=Finite(min=0, max=1, min_open=True, max_open=True),
             default=default_of(fit, "fap_threshold"),
             show_default=True,
             help="A period is significant when its false-alarm probability is at most this.",

@@ -8,8 +8,29 @@ from __future__ import annotations
 import click
 
 from .. import samples
-from ..io import write_columns
-from ._options import default_of, output_option, seed_option
+from ..errors import InputError
+from ..io import input_limit, write_columns
+from ._options import FINITE, Finite, default_of, output_option, seed_option
+
+force_option = click.option(
+    "--force", is_flag=True, help="Replace -o FILE if it exists (by default an existing file is kept)."
+)
+
+
+def _check_target(output: str, force: bool, n: int, n_columns: int) -> None:
+    """Refuse, before drawing anything, to replace an existing file without --force, or to make
+    more samples than memory allows."""
+    import os
+
+    if output != "-" and os.path.exists(output) and not force:
+        raise InputError(f"{output} exists: pass --force to replace it, or choose another name")
+    need = 8 * n * (n_columns + 2)  # float64/int64 columns, and the draws behind them
+    if need > input_limit():
+        raise InputError(
+            f"--n {n:,} makes {need / 2**30:.3g} GiB of samples, over the limit of "
+            f"{input_limit() / 2**30:.3g} GiB: ask for fewer samples, or raise "
+            "SIGFIT_MAX_INPUT_BYTES"
+        )
 
 
 @click.group()
@@ -28,7 +49,7 @@ def sample():
 )
 @click.option(
     "--omega",
-    type=float,
+    type=FINITE,
     default=default_of(samples.sine, "omega"),
     show_default=True,
     help="Angular frequency, rad per unit of x.",
@@ -36,33 +57,35 @@ def sample():
 @click.option(
     "--range",
     "range_",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Finite(min=0, min_open=True),
     default=default_of(samples.sine, "range_"),
     show_default=True,
     help="x is drawn uniformly from [-RANGE, RANGE].",
 )
 @click.option(
-    "--amplitude", type=float, default=default_of(samples.sine, "amplitude"), show_default=True
+    "--amplitude", type=FINITE, default=default_of(samples.sine, "amplitude"), show_default=True
 )
 @click.option(
     "--phase",
-    type=float,
+    type=FINITE,
     default=default_of(samples.sine, "phase"),
     show_default=True,
     help="Phase in radians: y = amplitude*sin(omega*x + phase).",
 )
 @click.option(
     "--noise",
-    type=click.FloatRange(min=0),
+    type=Finite(min=0),
     default=default_of(samples.sine, "noise"),
     show_default=True,
     help="Standard deviation of the Gaussian noise added to y.",
 )
 @seed_option
 @output_option
-def sine(n, omega, range_, amplitude, phase, noise, seed, output):
+@force_option
+def sine(n, omega, range_, amplitude, phase, noise, seed, output, force):
     """The seed's sine task: columns x, y with x uniform in [-RANGE, RANGE] and
     y = AMPLITUDE*sin(OMEGA*x + PHASE) + N(0, NOISE^2)."""
+    _check_target(output, force, n, 2)
     x, y = samples.sine(n, omega, range_, amplitude=amplitude, phase=phase, noise=noise, seed=seed)
     write_columns(output, {"x": x, "y": y})
     if output != "-":
@@ -87,7 +110,7 @@ def _bases(ctx, param, value):
 )
 @click.option(
     "--years",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Finite(min=0, min_open=True),
     default=default_of(samples.clock, "years"),
     show_default=True,
     help="Instants are drawn from [0, YEARS x 365.25 days) in whole seconds.",
@@ -101,9 +124,11 @@ def _bases(ctx, param, value):
 )
 @seed_option
 @output_option
-def clock(n, years, bases, seed, output):
+@force_option
+def clock(n, years, bases, seed, output, force):
     """The seed's clock task: column t (int64 seconds since T0) and the digits a clock with
     these bases shows at t (hours, minutes, seconds for three bases; d2, d1, d0, ... otherwise)."""
+    _check_target(output, force, n, 1 + len(bases))
     s = samples.clock(n, years, bases, seed=seed)
     columns = {"t": s.t}
     columns.update({name: s.digits[:, k] for k, name in enumerate(s.names)})

@@ -10,6 +10,7 @@ import click
 
 from ..errors import InputError, SigfitError
 from ..samples import parse_bases
+from ._options import FINITE, Finite
 
 # Written here because listing them from baselines.MODELS would import torch at `sigfit --help`;
 # tests/test_baselines_cli.py checks both lists against the dispatch tables.
@@ -48,9 +49,9 @@ def prepare_out_dir(path: str, overwrite: bool, files=OUTPUT_FILES, param="--out
               help="sin (the seed's one-parameter module), siren, gelu, snake or fourier (Fourier features).")
 @click.option("--steps", type=click.IntRange(min=1), default=None,
               help="Optimiser steps (default 1000 when no --budget).")
-@click.option("--budget", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--budget", type=Finite(min=0, min_open=True), default=None,
               help="Wall-clock seconds; with --steps, whichever comes first.")
-@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--lr", type=Finite(min=0, min_open=True), default=None,
               help="Learning rate (default: 1e-4 for sin, the seed's; 1e-3 for the MLPs).")
 @click.option("--batch", type=click.IntRange(min=1), default=None,
               help="Batch size (default: 32 on sine, 256 on clock).")
@@ -61,13 +62,13 @@ def prepare_out_dir(path: str, overwrite: bool, files=OUTPUT_FILES, param="--out
 @click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float32", show_default=True,
               help="Model precision; time is normalised in float64 before the cast.")
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="auto", show_default=True)
-@click.option("--omega", type=float, default=31.0, show_default=True, help="sine: target angular frequency.")
-@click.option("--range", "range_", type=click.FloatRange(min=0, min_open=True), default=1000.0,
+@click.option("--omega", type=FINITE, default=31.0, show_default=True, help="sine: target angular frequency.")
+@click.option("--range", "range_", type=Finite(min=0, min_open=True), default=1000.0,
               show_default=True, help="sine: x ~ U(-R, R).")
-@click.option("--phase", type=float, default=0.0, show_default=True, help="sine: target phase (radians).")
-@click.option("--noise", type=click.FloatRange(min=0), default=0.0, show_default=True,
+@click.option("--phase", type=FINITE, default=0.0, show_default=True, help="sine: target phase (radians).")
+@click.option("--noise", type=Finite(min=0), default=0.0, show_default=True,
               help="sine: std of noise on the training targets.")
-@click.option("--years", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
+@click.option("--years", type=Finite(min=0, min_open=True), default=120.0, show_default=True,
               help="clock: span of the instants.")
 @click.option("--bases", default="60,60,24", show_default=True,
               help="clock: digit bases, least significant first (60,60,24 is h:m:s).")
@@ -75,8 +76,8 @@ def prepare_out_dir(path: str, overwrite: bool, files=OUTPUT_FILES, param="--out
               help="clock: one softmax per digit (default) or one regressed value per digit.")
 @click.option("--hidden", type=click.IntRange(min=1), default=128, show_default=True, help="MLP width.")
 @click.option("--depth", type=click.IntRange(min=1), default=3, show_default=True, help="MLP hidden layers.")
-@click.option("--w0", type=float, default=30.0, show_default=True, help="siren: frequency scale.")
-@click.option("--sigma", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
+@click.option("--w0", type=Finite(min=0, min_open=True), default=30.0, show_default=True, help="siren: frequency scale.")
+@click.option("--sigma", type=Finite(min=0, min_open=True), default=10.0, show_default=True,
               help="fourier: B ~ N(0, sigma^2), cycles per unit of normalised time.")
 @click.option("--features", type=click.IntRange(min=1), default=128, show_default=True,
               help="fourier: number of random frequencies.")
@@ -114,6 +115,9 @@ def train(ctx, task, model, steps, budget, lr, batch, optimizer, seed, dtype, de
         bases = parse_bases(bases)
     except InputError as e:
         raise click.BadParameter(str(e), param_hint="--bases") from None
+
+    check_training_size(model=model, task=task, hidden=hidden, depth=depth, features=features,
+                        batch=batch, eval_size=eval_size, bases=bases, head=head, dtype=dtype)
 
     import baselines  # torch from here on
 
@@ -156,7 +160,57 @@ def train(ctx, task, model, steps, budget, lr, batch, optimizer, seed, dtype, de
         raise SigfitError(f"{result.message}; the log so far is in {os.path.join(out, 'log.jsonl')}")
     if result.status == "interrupted":
         click.echo(f"interrupted after {result.steps} steps; log and summary kept in {out}", err=True)
-        ctx.exit(130)
+        from . import terminated
+
+        ctx.exit(143 if terminated() else 130)
+
+
+# What one training run may hold in memory (parameters with their gradients and Adam moments,
+# plus a batch's activations forward and backward); SIGFIT_MAX_TRAIN_BYTES raises it.
+MAX_TRAIN_BYTES = 4 << 30
+
+
+def check_training_size(*, model, task, hidden, depth, features, batch, eval_size, bases, head,
+                        dtype) -> None:
+    """Refuse, before torch allocates anything, a model or batch too big for memory (``--hidden
+    100000`` or ``--features 10000000`` would be killed by the OS, ``--batch 100000000`` too)."""
+    limit = MAX_TRAIN_BYTES
+    raw = os.environ.get("SIGFIT_MAX_TRAIN_BYTES")
+    if raw:
+        try:
+            limit = int(float(raw))
+        except ValueError:
+            raise InputError(f"SIGFIT_MAX_TRAIN_BYTES={raw!r} is not a number of bytes") from None
+    itemsize = 8 if dtype == "float64" else 4
+    n_out = 1 if task == "sine" else (sum(bases) if head == "classify" else len(bases))
+    if model == "sin":
+        params, width, layers = 1, 1, 1
+    else:
+        first = 2 * features if model == "fourier" else 1
+        params = first * hidden + (depth - 1) * hidden * hidden + hidden * n_out
+        params += (features if model == "fourier" else 0) + depth * hidden + n_out
+        width = max(hidden, 2 * features if model == "fourier" else 0, n_out)
+        layers = depth + 2
+    batch_rows = batch or 256
+    # parameters: value, gradient, two Adam moments; activations: kept for backward, and grads
+    need = itemsize * (4 * params + 3 * batch_rows * width * layers)
+    need += 8 * (eval_size or 100_000) * (2 + len(bases))  # the held-out set, float64
+    if need > limit:
+        given = [f"--{k} {v:,}" for k, v in (("hidden", hidden), ("features", features),
+                                               ("depth", depth), ("batch", batch),
+                                               ("eval-size", eval_size))
+                 if v is not None]
+        raise InputError(
+            f"this {model} model needs about {_gib(need)} to train ({params:,} parameters, "
+            f"batches of {batch_rows:,} x {width:,} activations), over the limit of {_gib(limit)}: "
+            f"use a smaller --hidden, --features, --batch or --eval-size ({', '.join(given)}), "
+            "or raise "
+            "SIGFIT_MAX_TRAIN_BYTES"
+        )
+
+
+def _gib(n: float) -> str:
+    return f"{n / 2**30:.3g} GiB"
 
 
 def _print_summary(result, task, out) -> None:

@@ -37,7 +37,9 @@ def fft_grid(
     k_hi = n_fft // 2 if fmax is None else min(n_fft // 2, int(math.floor(fmax / step + 1e-9)))
     if k_hi - k_lo < 2:
         raise InputError(
-            f"the band [{fmin}, {fmax}] holds fewer than 3 FFT frequencies (step {step:.6g}): "
+            f"the band [{'automatic' if fmin is None else f'{fmin:g}'}, "
+            f"{'automatic' if fmax is None else f'{fmax:g}'}] holds fewer than 3 FFT frequencies "
+            f"(step {step:.6g}, up to {0.5 / dt:.6g}, half the sampling rate): "
             "widen it, raise oversampling, or use method='lombscargle'"
         )
     return FrequencyGrid(start=k_lo * step, step=step, size=k_hi - k_lo + 1)

@@ -16,12 +16,15 @@ from ..grid import FrequencyGrid
 # relative errors ~2e-7 on small powers. eps=1e-11 at upsampling 2 (kernel width <= 16; 1.25
 # cannot reach it) keeps every power within ~4e-10 (relative) of astropy's direct sum, at about
 # 1.4x the default's time on N = M = 1e5.
-NUFFT_OPTIONS = {"eps": 1e-11, "upsampfac": 2.0}
+# showwarn=0: finufft prints to the C stderr when nifty-ls's thread heuristic asks for more
+# threads than physical cores (hyperthreads count in omp_get_max_threads): harmless, and a user's
+# stderr is not the place for it (issue 14).
+NUFFT_OPTIONS = {"eps": 1e-11, "upsampfac": 2.0, "showwarn": 0}
 # A search that only needs the highest peak (sigfit.estimate's subset search) asks finufft for
 # eps 1e-6 (powers within ~1e-6, far below any peak's statistical scatter; least squares then
 # find the exact top) on one thread (a transform of ~1e4 points gains nothing from more, and on a
 # loaded machine OpenMP threads spin against each other: measured 10x slower).
-SEARCH_OPTIONS: dict = {"eps": 1e-6}
+SEARCH_OPTIONS: dict = {"eps": 1e-6, "showwarn": 0}
 
 
 def power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: FrequencyGrid, *,
