@@ -1,6 +1,6 @@
 """One training loop for every model and task (after minGPT's importable ``Trainer``).
 
->>> from baselines import SineTask, ModelConfig, build_model, Trainer, TrainerConfig
+>>> from sigfit.baselines import SineTask, ModelConfig, build_model, Trainer, TrainerConfig
 >>> task = SineTask(eval_size=1000)
 >>> model = build_model(ModelConfig("sin", seed=0), task)
 >>> result = Trainer(model, task, TrainerConfig(steps=50, progress=False)).run()

@@ -115,7 +115,7 @@ def train(ctx, task, model, steps, budget, lr, batch, optimizer, seed, dtype, de
     except InputError as e:
         raise click.BadParameter(str(e), param_hint="--bases") from None
 
-    import baselines  # torch from here on
+    from sigfit import baselines  # torch from here on
 
     defaults = baselines.default_hyperparameters(task, model)
     optimizer = optimizer or defaults["optimizer"]
