@@ -30,6 +30,7 @@ import numpy as np
 import torch
 
 from sigfit.errors import InputError
+from sigfit.nn import param_groups
 
 from .tasks import _train_rng
 
@@ -184,7 +185,9 @@ class Trainer:
         params = [p for p in self.model.parameters() if p.requires_grad]
         if self.config.optimizer == "sgd":
             return torch.optim.SGD(params, lr=self.config.lr)
-        return torch.optim.Adam(params, lr=self.config.lr)
+        # Adam: frequencies set from an estimate (sigfit.nn.spectral_init_) get their own group,
+        # their step capped by their error bar and basin; every other parameter trains at lr
+        return torch.optim.Adam(param_groups(self.model, self.config.lr), lr=self.config.lr)
 
     def evaluate(self) -> dict[str, Any]:
         """Held-out metrics now (``eval_loss``, and ``accuracy`` for the clock)."""

@@ -18,7 +18,14 @@
 # %%
 import numpy as np
 
-from sigfit.baselines import ModelConfig, SineTask, Trainer, TrainerConfig, build_model, expected_loss
+from sigfit.baselines import (
+    ModelConfig,
+    SineTask,
+    Trainer,
+    TrainerConfig,
+    build_model,
+    expected_loss,
+)
 from sigfit.baselines.compare import CompareConfig, format_table, run_comparison
 from sigfit.baselines.spectral import ClockDecoder, estimate_task, init_sin, spectral_lr
 from sigfit.plot import pyplot

@@ -213,8 +213,12 @@ def _datetime_seconds(a: np.ndarray) -> np.ndarray:
 
 
 def as_time(X, name: str = "t") -> tuple[np.ndarray, str, list[str] | None]:
-    """One column of times -> ``(t, kind, column_names)``: ``t`` 1-D int64 or float64, ``kind``
-    ``"datetime64"`` or ``"number"``; ``column_names`` from a DataFrame's columns, if any."""
+    """One column of times -> ``(t, kind, column_names)``: ``t`` 1-D int64 or float (float32
+    stays float32, so that :func:`sigfit.estimate` can say what its precision costs; every
+    phase is computed in float64), ``kind`` ``"datetime64"`` or ``"number"``;
+    ``column_names`` from a DataFrame's columns, if any."""
+    if hasattr(X, "tocsr") or type(X).__module__.startswith("scipy.sparse"):
+        raise TypeError(f"sparse input is not supported: {name} must be a dense column of times")
     columns = getattr(X, "columns", None)
     names = [str(c) for c in columns] if columns is not None else None
     if names is None and getattr(X, "name", None) is not None and hasattr(X, "dtype"):
@@ -223,6 +227,9 @@ def as_time(X, name: str = "t") -> tuple[np.ndarray, str, list[str] | None]:
         a = np.asarray(X)
     except Exception as e:
         raise InputError(f"{name} must be an array of times ({e})") from None
+    if a.ndim == 2 and a.shape[1] == 0:
+        raise InputError(f"0 feature(s) (shape={a.shape}) while a minimum of 1 is required: "
+                         f"{name} must be one column of times")
     if a.ndim == 2 and a.shape[1] == 1:
         a = a[:, 0]
     elif a.ndim != 1:
@@ -232,22 +239,20 @@ def as_time(X, name: str = "t") -> tuple[np.ndarray, str, list[str] | None]:
             a = np.asarray(a.tolist())
         except Exception as e:  # pragma: no cover - numpy accepts anything list-like
             raise InputError(f"{name} must hold numbers or datetimes ({e})") from None
+    if a.dtype.kind == "c":
+        raise InputError(f"Complex data not supported: {name} must hold real times")
     if a.dtype.kind == "M":
         return _datetime_seconds(a), "datetime64", names
     if a.dtype.kind in "iu":
         if a.dtype.kind == "u" and a.size and a.max() >= 2**63:
             raise InputError(f"{name} does not fit int64: subtract a reference time first")
         return a.astype(np.int64), "number", names
-    if a.dtype.kind == "b" or a.dtype.kind not in "f":
+    if a.dtype.kind != "f":
         raise InputError(f"{name} must hold numbers or datetime64 stamps, got dtype {a.dtype}")
-    if a.dtype.itemsize < 8:
-        raise InputError(f"{name} is {a.dtype}: pass float64 or int64 time ({a.dtype} cannot hold "
-                         "a phase far from t = 0)")
-    a = a.astype(np.float64)
     if not np.isfinite(a).all():
-        raise InputError(f"{name} must be finite: index {int(np.flatnonzero(~np.isfinite(a))[0])} "
-                         f"is {a[~np.isfinite(a)][0]}")
-    return a, "number", names
+        bad = int(np.flatnonzero(~np.isfinite(a))[0])
+        raise InputError(f"{name} must be finite (no NaN or infinity): {name}[{bad}] is {a[bad]}")
+    return (a if a.dtype.itemsize >= 4 else a.astype(np.float32)), "number", names
 
 
 # --------------------------------------------------------------------------- the transformer
@@ -317,14 +322,20 @@ class PeriodicFeatures:
     def __init__(self, n_components=1, harmonics="auto", **estimate_options):
         self.n_components = n_components
         self.harmonics = harmonics
-        self.estimate_options = estimate_options
+        # private: scikit-learn wants no attribute but the signature's named parameters
+        self._estimate_options = estimate_options
+
+    @property
+    def estimate_options(self) -> dict[str, Any]:
+        """The keywords given for :func:`sigfit.estimate` (a copy)."""
+        return dict(self._estimate_options)
 
     # -- scikit-learn's estimator protocol (BaseEstimator's, written out: **estimate_options are
     # parameters too, and BaseEstimator skips **kwargs)
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Every constructor argument, the estimate options included (scikit-learn API)."""
-        return {"n_components": self.n_components, "harmonics": self.harmonics, **self.estimate_options}
+        return {"n_components": self.n_components, "harmonics": self.harmonics, **self._estimate_options}
 
     def set_params(self, **params) -> PeriodicFeatures:
         """Set constructor arguments; unknown names raise ``ValueError`` (scikit-learn API)."""
@@ -334,10 +345,10 @@ class PeriodicFeatures:
                 setattr(self, key, value)
                 continue
             allowed = allowed or _estimate_parameters()
-            if key not in allowed:
+            if key not in allowed and key not in self._estimate_options:
                 raise InputError(f"invalid parameter {key!r} for PeriodicFeatures; valid parameters: "
                                  f"n_components, harmonics, {', '.join(allowed)}")
-            self.estimate_options = {**self.estimate_options, key: value}
+            self._estimate_options = {**self._estimate_options, key: value}
         return self
 
     def __repr__(self) -> str:
@@ -346,11 +357,11 @@ class PeriodicFeatures:
         return f"{type(self).__name__}({', '.join(shown)})"
 
     def __sklearn_tags__(self):
-        from sklearn.utils import InputTags, TargetTags, Tags, TransformerTags
+        from sklearn.utils import InputTags, Tags, TargetTags, TransformerTags
 
         return Tags(estimator_type=None, target_tags=TargetTags(required=True),
                     transformer_tags=TransformerTags(preserves_dtype=["float64"]),
-                    input_tags=InputTags(one_d_array=True, two_d_array=True))
+                    input_tags=InputTags(two_d_array=True))
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "estimate_")
@@ -363,14 +374,15 @@ class PeriodicFeatures:
         from .estimate import estimate
 
         if y is None:
-            raise InputError("PeriodicFeatures.fit needs y: the periods are estimated from the series")
+            raise InputError("PeriodicFeatures requires y to be passed, but the target y is None: "
+                             "the periods are estimated from the series y(t)")
         t, kind, names = as_time(X)
         yv = np.asarray(y)
         if yv.ndim == 2 and yv.shape[1] == 1:
             yv = yv[:, 0]
         if yv.ndim != 1 or yv.shape[0] != t.shape[0]:
             raise InputError(f"y must be one value per time stamp: t has {t.shape[0]} rows, y has shape {yv.shape}")
-        options = dict(self.estimate_options)
+        options = dict(self._estimate_options)
         unknown = sorted(set(options) - set(_estimate_parameters()))
         if unknown:
             raise InputError(f"unknown estimate option(s) {', '.join(unknown)}; valid: {', '.join(_estimate_parameters())}")
