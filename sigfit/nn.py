@@ -418,7 +418,9 @@ def frequency_parameters(model: nn.Module) -> list[tuple[nn.Parameter, float]]:
     seen: set[int] = set()
     for m in model.modules():
         if isinstance(m, PeriodicFeatures) and m.learnable and m.delta.requires_grad:
-            hmax = torch.zeros_like(m.fundamental).index_reduce_(0, m.component, m.harmonic, "amax")
+            hmax = torch.ones_like(m.fundamental)
+            for comp, h in zip(m.component.tolist(), m.harmonic.tolist(), strict=True):
+                hmax[comp] = max(float(hmax[comp]), h)
             basin = BASIN_ROOT / math.pi / hmax  # 4.49/R in delta units, R = span/2
             err = m.frequency_err * m.span
             cap = torch.where(torch.isfinite(err) & (err > 0), torch.minimum(err, basin), basin)
