@@ -197,6 +197,10 @@ class PeriodicFeatures(nn.Module):
     def out_features(self) -> int:
         return 2 * len(self.tones) + self.trend_degree
 
+    def get_feature_names_out(self) -> np.ndarray:
+        """The column names, as :meth:`sigfit.features.PeriodicFeatures.get_feature_names_out`."""
+        return np.asarray(self.names, dtype=object)
+
     @property
     def learnable(self) -> bool:
         return isinstance(self.delta, nn.Parameter)
