@@ -11,10 +11,14 @@ Initialisers (each returns the model, changed in place):
 - :func:`init_sin`: ``freq``, ``phase``, ``amplitude`` of the strongest tone.
 - :func:`init_siren`: first-layer units 2k, 2k+1 carry ``sin`` and ``cos`` of tone k (harmonics
   after fundamentals), the rest keep SIREN's init.
-- :func:`init_fourier`: Fourier features at every estimated period and its harmonics, phases from
-  ``t mod P`` in float64 (:func:`reduced_phase`) before any cast.
-- :func:`init_snake`: the first Snake layer's ``a`` per channel so that channel oscillates at an
-  estimated frequency.
+- :func:`init_fourier`: Fourier features at every estimated period and its harmonics, phases
+  reduced exactly in float64 before any cast.
+- :func:`init_snake`: the first linear layer's weights carry the frequencies and the first
+  Snake layer's ``a`` is 1 on those channels.
+
+The three MLP initialisers are :mod:`sigfit.nn`'s mapping (:func:`sigfit.nn.spectral_init_`,
+:func:`sigfit.nn.spectral_weights`) applied to these models: one implementation for sigfit's
+baselines and anyone's model.
 
 Replacements:
 
@@ -45,6 +49,9 @@ from torch import nn
 
 from sigfit.errors import InputError
 from sigfit.estimate import estimate
+from sigfit.features import cycles
+from sigfit.features import tones as _tones
+from sigfit.nn import spectral_init_, spectral_weights
 from sigfit.results import EstimateResult
 
 from .landscape import stable_lr
@@ -76,16 +83,9 @@ class TaskEstimate:
     @property
     def tones(self) -> list[tuple[float, float, int, float]]:
         """``(frequency, phase, harmonic, amplitude)`` of every fitted sinusoid, fundamentals of
-        all columns first, then harmonics in order (cycles per unit x, radians at x = 0)."""
-        comps = [c for r in self.results for c in r.components if c.significant] or [
-            r.components[0] for r in self.results if r.components]
-        out = [(c.frequency, c.phase, 1, c.amplitude) for c in comps]
-        hmax = max((len(c.harmonic_amplitudes) for c in comps), default=0)
-        for h in range(2, hmax + 1):
-            for c in comps:
-                if len(c.harmonic_amplitudes) >= h:
-                    out.append((h * c.frequency, c.harmonic_phases[h - 1], h, c.harmonic_amplitudes[h - 1]))
-        return out
+        all columns first, then harmonics in order (cycles per unit x, radians at x = 0): the
+        order :mod:`sigfit.nn` puts them into a layer (:func:`sigfit.features.tones`)."""
+        return [(tn.tone_frequency, tn.phase, tn.harmonic, tn.amplitude) for tn in _tones(self.results)]
 
     def to_dict(self) -> dict[str, Any]:
         return {"n_samples": self.n_samples, "seed": self.seed, "wall_s": self.wall_s,
@@ -114,33 +114,16 @@ def estimate_task(task, n_samples: int | None = None, seed: int = 0, **kwargs) -
     return TaskEstimate(results, n, int(seed), time.perf_counter() - t0, x, y)
 
 
-def _two_product(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``a*b = p + e`` exactly in float64 (Dekker 1971, TwoProduct with Veltkamp splitting)."""
-    p = a * b
-
-    def split(x):
-        c = 134217729.0 * x  # 2**27 + 1
-        hi = c - (c - x)
-        return hi, x - hi
-
-    ah, al = split(a)
-    bh, bl = split(b)
-    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-    return p, e
-
-
 def reduced_phase(frequency, phase, centre: float) -> np.ndarray:
     """Phase (radians, in [0, 2 pi)) at ``x = centre`` of ``sin(2 pi f x + phase)``.
 
-    ``centre mod P`` in cycles, i.e. ``frac(f * centre)``, is computed in float64 from the exact
-    product (``f*centre = p + e``, :func:`_two_product`; ``frac(p)`` is exact), so no digits are
-    lost when ``f * centre`` is huge (the clock: 3e7 cycles at the centre of 120 years, where a
-    plain product would lose ~4e-9 cycles) and nothing is cast before the reduction."""
+    ``frac(f * centre)`` comes from the error-free product (:func:`sigfit.features.cycles`), so
+    no digits are lost when ``f * centre`` is huge (the clock: 3e7 cycles at the centre of 120
+    years, where a plain product would lose ~4e-9 cycles) and nothing is cast before the
+    reduction."""
     f = np.asarray(frequency, dtype=np.float64)
     p = np.asarray(phase, dtype=np.float64)
-    hi, lo = _two_product(f, np.float64(centre))
-    cycles = np.mod(np.mod(hi, 1.0) + lo, 1.0)
-    return np.mod(TWO_PI * cycles + p, TWO_PI)
+    return np.mod(TWO_PI * np.mod(cycles(f, np.float64(centre)), 1.0) + p, TWO_PI)
 
 
 # --------------------------------------------------------------------------- initialisers
@@ -156,47 +139,38 @@ def init_sin(model: Sin, est: TaskEstimate) -> Sin:
 @torch.no_grad()
 def init_siren(model: Siren, est: TaskEstimate) -> Siren:
     """First-layer units 2k and 2k+1 compute ``sin`` and ``cos`` of tone k in raw x, as many tones
-    as half the width allows; the rest of the network keeps SIREN's init."""
-    lin = model.first.linear
-    tones = est.tones[: lin.out_features // 2]
-    w0, c, s = model.first.w0, model.input_offset, model.input_scale
-    for k, (f, p, _, _) in enumerate(tones):
-        pc = float(reduced_phase(f, p, c))  # phase at x = c, where u = 0
-        for unit, extra in ((2 * k, 0.0), (2 * k + 1, math.pi / 2)):
-            # sin(w0 (W u + b)) = sin(w (x - c) + pc + extra) with W = w s / w0, b = (pc + extra)/w0
-            lin.weight[unit, 0] = TWO_PI * f * s / w0
-            lin.bias[unit] = (pc + extra) / w0
+    as half the width allows (:func:`sigfit.nn.spectral_init_`, ``activation="sin"``); the rest
+    of the network keeps SIREN's init."""
+    spectral_init_(model.first.linear, est.results, input_scale=model.input_scale,
+                   input_offset=model.input_offset, activation="sin", w0=model.first.w0)
     return model
 
 
 @torch.no_grad()
 def init_fourier(model: FourierMLP, est: TaskEstimate) -> FourierMLP:
     """Features at the estimated frequencies and harmonics (as many as the model has), phases
-    from ``x mod P`` in float64 (:func:`reduced_phase`); the remaining features keep their draw."""
+    reduced exactly at the input's centre: :func:`sigfit.nn.spectral_weights` with
+    ``activation="fourier"`` (``2 pi (W u + b)`` is the feature's angle: ``B = W``, ``phase = 2 pi b``);
+    the remaining features keep their draw."""
     feats = model.features
-    tones = est.tones[: feats.n_features]
-    if not tones:
-        return model
-    f = np.array([t[0] for t in tones])
-    p = np.array([t[1] for t in tones])
-    idx = torch.arange(len(tones))
-    # forward computes 2 pi frac(B u + phase/2pi) with u = (x - c)/s: B = f s, phase = phase at x = c
-    feats.frequency[idx] = torch.as_tensor(f * model.input_scale, dtype=torch.float64)
-    feats.phase[idx] = torch.as_tensor(reduced_phase(f, p, model.input_offset), dtype=torch.float64)
+    w, b, _ = spectral_weights(est.results, feats.n_features, input_scale=model.input_scale,
+                               input_offset=model.input_offset, activation="fourier")
+    idx = torch.arange(w.size)
+    feats.frequency[idx] = torch.as_tensor(w, dtype=torch.float64).to(feats.frequency.device)
+    feats.phase[idx] = torch.as_tensor(np.mod(TWO_PI * b, TWO_PI), dtype=torch.float64).to(feats.phase.device)
     return model
 
 
 @torch.no_grad()
 def init_snake(model: SnakeMLP, est: TaskEstimate) -> SnakeMLP:
-    """First Snake layer: channel j gets ``a_j = pi f_k s / |W_j|`` for tone k = j mod K, so that
-    ``sin^2(a_j W_j u)`` (angular frequency ``2 a_j |W_j|`` in u) oscillates at ``2 pi f_k`` in
-    raw x (Ziyin et al. 2020: Snake's period in its input is pi/a)."""
-    act = model.acts[0]
-    first = model.net[0]
-    tones = [t for t in est.tones if t[2] == 1] or est.tones
-    f = np.array([tones[j % len(tones)][0] for j in range(act.a.numel())])
-    w = first.weight[:, 0].detach().double().abs().clamp_min(1e-3).cpu().numpy()
-    act.a.copy_(torch.as_tensor(math.pi * f * model.input_scale / w, dtype=act.a.dtype))
+    """First Snake layer: the frequency goes into the first linear layer's weights and ``a = 1``
+    on the channels it sets (:func:`sigfit.nn.spectral_init_`, ``activation="snake"``): channel
+    pair (2k, 2k+1) has ``sin^2`` parts ``(1 + sin)/2`` and ``(1 + cos)/2`` of tone k in raw x.
+    (The earlier mapping, ``a = pi f s/|W|`` with W random, made ``a`` 1e4-1e8 and the periodic
+    term ``sin^2(a z)/a`` invisible next to ``z``.)"""
+    used = spectral_init_(model.net[0], est.results, input_scale=model.input_scale,
+                          input_offset=model.input_offset, activation="snake")
+    model.acts[0].a[:used] = 1.0
     return model
 
 

@@ -1,6 +1,6 @@
 """Learning-rate sweeps, so that "gradient descent fails" is never a learning-rate artefact.
 
->>> from baselines import SineTask, ModelConfig, build_model, TrainerConfig, lr_grid, stable_lr, sweep_lr
+>>> from sigfit.baselines import SineTask, ModelConfig, build_model, TrainerConfig, lr_grid, stable_lr, sweep_lr
 >>> task = SineTask(eval_size=500)
 >>> lrs = lr_grid(stable_lr(task.range_, batch=32), decades=(-1, 0), per_decade=1)
 >>> sweep = sweep_lr(lambda: build_model(ModelConfig("sin"), task), task,

@@ -1,6 +1,6 @@
 """One training loop for every model and task (after minGPT's importable ``Trainer``).
 
->>> from baselines import SineTask, ModelConfig, build_model, Trainer, TrainerConfig
+>>> from sigfit.baselines import SineTask, ModelConfig, build_model, Trainer, TrainerConfig
 >>> task = SineTask(eval_size=1000)
 >>> model = build_model(ModelConfig("sin", seed=0), task)
 >>> result = Trainer(model, task, TrainerConfig(steps=50, progress=False)).run()
@@ -30,6 +30,7 @@ import numpy as np
 import torch
 
 from sigfit.errors import InputError
+from sigfit.nn import param_groups
 
 from .tasks import _train_rng
 
@@ -184,7 +185,9 @@ class Trainer:
         params = [p for p in self.model.parameters() if p.requires_grad]
         if self.config.optimizer == "sgd":
             return torch.optim.SGD(params, lr=self.config.lr)
-        return torch.optim.Adam(params, lr=self.config.lr)
+        # Adam: frequencies set from an estimate (sigfit.nn.spectral_init_) get their own group,
+        # their step capped by their error bar and basin; every other parameter trains at lr
+        return torch.optim.Adam(param_groups(self.model, self.config.lr), lr=self.config.lr)
 
     def evaluate(self) -> dict[str, Any]:
         """Held-out metrics now (``eval_loss``, and ``accuracy`` for the clock)."""

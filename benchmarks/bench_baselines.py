@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-import baselines as bl  # noqa: E402
+import sigfit.baselines as bl  # noqa: E402
 
 OMEGA, R = 31.0, 1000.0  # the seed's task
 

@@ -18,9 +18,16 @@
 # %%
 import numpy as np
 
-from baselines import ModelConfig, SineTask, Trainer, TrainerConfig, build_model, expected_loss
-from baselines.compare import CompareConfig, format_table, run_comparison
-from baselines.spectral import ClockDecoder, estimate_task, init_sin, spectral_lr
+from sigfit.baselines import (
+    ModelConfig,
+    SineTask,
+    Trainer,
+    TrainerConfig,
+    build_model,
+    expected_loss,
+)
+from sigfit.baselines.compare import CompareConfig, format_table, run_comparison
+from sigfit.baselines.spectral import ClockDecoder, estimate_task, init_sin, spectral_lr
 from sigfit.plot import pyplot
 
 plt = pyplot()
@@ -68,7 +75,7 @@ cmp = run_comparison(CompareConfig(task="sine", models=("sin",), seeds=1, steps=
 print(format_table(cmp))
 
 # %%
-from baselines import ClockTask  # noqa: E402
+from sigfit.baselines import ClockTask  # noqa: E402
 
 clock = ClockTask(years=120, eval_size=2000)
 decoder = ClockDecoder.from_estimate(clock, estimate_task(clock, 4096, seed=0))

@@ -11,3 +11,7 @@ class InputError(SigfitError, ValueError):
 
 class SigfitWarning(UserWarning):
     """Something was changed or may be unreliable (dropped rows, precision too low, ...)."""
+
+
+class MissingDependencyError(SigfitError, ImportError):
+    """An optional dependency is not installed; the message names the extra that installs it."""

@@ -9,7 +9,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import baselines as bl  # noqa: E402
+import sigfit.baselines as bl  # noqa: E402
 from sigfit import samples  # noqa: E402
 from sigfit.errors import InputError  # noqa: E402
 

@@ -18,7 +18,7 @@ def run(argv, capsys):
 
 
 def test_cli_lists_match_the_dispatch_tables():
-    import baselines
+    from sigfit import baselines
 
     assert MODEL_NAMES == tuple(baselines.MODELS)
     assert TASK_NAMES == tuple(baselines.TASKS)
@@ -119,7 +119,7 @@ def test_landscape_writes_figure_and_prints_half_width(tmp_path, capsys):
 
 
 def test_ctrl_c_keeps_log_and_summary_and_exits_130(tmp_path, capsys, monkeypatch):
-    import baselines
+    from sigfit import baselines
 
     calls = {"n": 0}
     original = baselines.SineTask.sample

@@ -10,8 +10,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from baselines import ClockTask, ModelConfig, SineTask, Trainer, TrainerConfig, build_model  # noqa: E402
-from baselines.spectral import (  # noqa: E402
+from sigfit.baselines import ClockTask, ModelConfig, SineTask, Trainer, TrainerConfig, build_model  # noqa: E402
+from sigfit.baselines.spectral import (  # noqa: E402
     ClockDecoder,
     ClockPhaseModel,
     SpectralSine,

@@ -76,7 +76,7 @@ def compare(ctx, task, models, seeds, steps, budget, estimate_samples, bases, ye
         if years is not None:
             kwargs["years"] = years
 
-    from baselines.compare import (
+    from sigfit.baselines.compare import (
         CompareConfig,
         format_table,
         make_compare_task,

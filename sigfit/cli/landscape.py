@@ -29,7 +29,7 @@ def landscape(omega, range_, batch, seed, points, zoom_points, output, as_json):
     """Loss of Sin and d(loss)/d(freq) on one large batch, for freq over [0, 2*omega] and zoomed
     near omega, with the exact expectation and 1 - sin(dR)/(dR) overlaid; prints the measured basin
     half-width (theory: 4.4934/R)."""
-    import baselines.landscape as ls
+    import sigfit.baselines.landscape as ls
 
     result = ls.sin_landscape(omega, range_, batch=batch, seed=seed, points=points,
                           zoom_points=zoom_points, progress=sys.stderr.isatty())

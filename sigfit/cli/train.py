@@ -119,7 +119,7 @@ def train(ctx, task, model, steps, budget, lr, batch, optimizer, seed, dtype, de
     check_training_size(model=model, task=task, hidden=hidden, depth=depth, features=features,
                         batch=batch, eval_size=eval_size, bases=bases, head=head, dtype=dtype)
 
-    import baselines  # torch from here on
+    from sigfit import baselines  # torch from here on
 
     defaults = baselines.default_hyperparameters(task, model)
     optimizer = optimizer or defaults["optimizer"]
