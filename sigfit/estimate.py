@@ -421,6 +421,8 @@ def estimate(
     components = []
     for k in range(n_tones):
         f, f_err, amp, amp_err, phase, phase_err = amplitude_phase(fit, k, series.t_ref)
+        # the same phase at t = t_ref (inside the data), with its own error
+        ref_phase, ref_phase_err = amplitude_phase(fit, k, 0.0)[4:]
         fap = false_alarm_probability(
             powers[k], series.n, bandwidth, baseline, n_null=degree + 1 + 3 * (n_tones - 1)
         )
@@ -435,6 +437,9 @@ def estimate(
                 power=float(powers[k]),
                 false_alarm_probability=fap,
                 significant=bool(fap <= fap_threshold),
+                reference_time=float(series.t_ref),
+                reference_phase=ref_phase,
+                reference_phase_err=ref_phase_err,
             )
         )
     components.sort(key=lambda c: -c.amplitude)

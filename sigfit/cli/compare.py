@@ -9,6 +9,7 @@ import click
 
 from ..errors import InputError
 from ..samples import parse_bases
+from ._extras import require_torch
 from .train import MODEL_NAMES, TASK_NAMES, prepare_out_dir
 
 OUTPUT_FILES = ("results.json", "loss_vs_step.png", "accuracy_vs_step.png", "periodogram.png",
@@ -76,13 +77,10 @@ def compare(ctx, task, models, seeds, steps, budget, estimate_samples, bases, ye
         if years is not None:
             kwargs["years"] = years
 
-    from baselines.compare import (
-        CompareConfig,
-        format_table,
-        make_compare_task,
-        plot_comparison,
-        run_comparison,
-    )
+    bc = require_torch("compare", "compare")
+    CompareConfig, format_table, make_compare_task, plot_comparison, run_comparison = (
+        bc.CompareConfig, bc.format_table, bc.make_compare_task, bc.plot_comparison,
+        bc.run_comparison)
 
     the_task = make_compare_task(task, eval_size=eval_size, **kwargs)
     cfg = CompareConfig(task=task, models=names, seeds=seeds, steps=steps, budget=budget,
@@ -93,7 +91,7 @@ def compare(ctx, task, models, seeds, steps, budget, estimate_samples, bases, ye
     click.echo(format_table(cmp))
     if not no_plots and cmp.runs:
         for p in plot_comparison(cmp, out):
-            click.echo(f"wrote {p}", err=True)
+            click.echo(f"figure written to {p}", err=True)
     click.echo(f"results in {os.path.join(out, 'results.json')}", err=True)
     if cmp.status == "interrupted":
         click.echo(f"interrupted; the {len(cmp.runs)} finished runs are kept", err=True)
