@@ -150,6 +150,7 @@ def run_pycon(block: Block, globs: dict, page: str) -> None:
     runner = doctest.DocTestRunner(optionflags=FLAGS)
     report: list[str] = []
     runner.run(test, out=report.append, clear_globs=False)
+    globs.update(test.globs)  # DocTest runs on a copy: the page's next block sees these names
     failed = runner.summarize(verbose=False).failed
     assert not failed, f"{page}:{block.line}: pycon block failed\n" + "".join(report)
 
@@ -167,6 +168,16 @@ def test_convention_parser():
     assert [c.command for c in cs] == ["echo a \\\n  b", "cat > f.py <<'EOF'\nprint(1)\nEOF", "true"]
     assert cs[0].expected == "a b\n" and cs[1].expected == "" and cs[0].line == 3
     assert not _matches("a c\n", "a b\n") and _matches("a ...\n", "a b c\n")
+
+
+def test_console_checks_output_and_exit_status(tmp_path):
+    """A wrong output, a failing command, and a failure the page does not announce all fail;
+    an announced ``error:`` must come with a non-zero exit."""
+    ok = Block("console", "$ echo a\na\n$ sh -c 'echo \"error: bad\" >&2; exit 1'\nerror: bad\n", 1)
+    run_console(ok, tmp_path, "page")
+    for text in ("$ echo a\nb\n", "$ false\n", "$ sh -c 'echo error: no; exit 0'\nerror: no\n"):
+        with pytest.raises(AssertionError):
+            run_console(Block("console", text, 1), tmp_path, "page")
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
