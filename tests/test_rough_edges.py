@@ -167,3 +167,26 @@ def test_library_progress_bars_only_on_a_terminal():
     from sigfit.batch import estimate_many
 
     assert inspect.signature(estimate_many).parameters["progress"].default is None
+
+
+def test_import_baselines_without_torch_names_the_extra():
+    p = subprocess.run([sys.executable, "-c", "import sys; sys.modules['torch'] = None; import baselines"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0
+    assert p.stderr.strip().splitlines()[-1] == "ImportError: baselines needs torch: pip install 'sigfit[torch]'"
+
+
+def test_compare_table_names_final_and_best_accuracy():
+    pytest.importorskip("torch")
+    from baselines.compare import CompareConfig, Comparison, format_table
+
+    cfg = CompareConfig(task="clock", models=("fourier",), seeds=1, steps=10)
+    cmp = Comparison(cfg, None)
+    # a run that passed the threshold at step 800 and dipped below it at the end
+    cmp.runs.append({"model": "fourier", "init": "spectral", "seed": 0, "steps_to_threshold": 800,
+                     "final_loss": 0.01, "accuracy": {"all": 0.9977}, "best_accuracy": 0.9994,
+                     "wall_s": 1.0})
+    table = format_table(cmp)
+    head, row = table.splitlines()[1:3]
+    assert "final acc" in head and "best acc" in head and "med acc" not in head
+    assert "99.770%" in row and "99.940%" in row and "1/1" in row
