@@ -190,3 +190,50 @@ def test_compare_table_names_final_and_best_accuracy():
     head, row = table.splitlines()[1:3]
     assert "final acc" in head and "best acc" in head and "med acc" not in head
     assert "99.770%" in row and "99.940%" in row and "1/1" in row
+
+
+def _strong_and_noise():
+    rng = np.random.default_rng(5)
+    t = np.sort(rng.uniform(0, 100, 2000))
+    strong = sigfit.estimate(t, np.sin(2 * np.pi * 0.8 * t) + rng.normal(0, 0.05, t.size))
+    noise = sigfit.estimate(t, rng.normal(0, 1, t.size))
+    return t, strong, noise
+
+
+def test_plot_legend_says_underflow_and_noise_is_not_drawn_as_a_result():
+    from sigfit.plot import estimate_figure, pyplot
+
+    t, strong, noise = _strong_and_noise()
+    assert strong.components[0].false_alarm_probability < 1e-300
+    fig = estimate_figure([("y", t, np.zeros_like(t), strong), ("n", t, np.zeros_like(t), noise)])
+    axes = np.array(fig.axes).reshape(2, 3)
+    labels = [h.get_label() for h in axes[0, 2].get_legend().legend_handles]
+    assert any("FAP <1e-300" in lab for lab in labels) and not any("FAP 0" in lab for lab in labels)
+    # the peak marker sits above the peak, not on it: no vertical line through the periodogram
+    assert not [ln for ln in axes[0, 2].get_lines() if len(set(ln.get_xdata())) == 1
+                and len(ln.get_xdata()) == 2]
+    # pure noise: no fitted model in the data panel, nothing folded, the candidate in grey
+    assert [ln.get_label() for ln in axes[1, 0].get_lines()] == ["offset (no significant period)"]
+    assert not axes[1, 1].collections
+    assert "not significant" in " ".join(h.get_label() for h in axes[1, 2].get_legend().legend_handles)
+    pyplot().close(fig)
+
+
+def test_datetime_table_and_plot_use_one_unit(tmp_path):
+    from sigfit.plot import estimate_figure, pyplot
+
+    hours = np.arange(24 * 21)
+    when = np.datetime64("2024-03-01T00:00") + hours.astype("timedelta64[h]")
+    rng = np.random.default_rng(0)
+    y = 3 * np.sin(2 * np.pi * hours / 24) + rng.normal(0, 0.5, hours.size)
+    (tmp_path / "d.csv").write_text("time,y\n" + "".join(f"{w},{v:.3f}\n" for w, v in zip(when, y)))
+    data = sio.load(str(tmp_path / "d.csv"))
+    s = data.series("y")
+    r = sigfit.estimate(s.t, s.y)
+    table = sio.format_result("y", r, data.time)
+    scale, unit = sio.display_unit(r, data.time)
+    assert unit == "d" and scale == 86400.0
+    assert "t in d since" in table and "frequency [cycles/d]" in table
+    fig = estimate_figure([("y", s.t, s.y, r)], time_unit=data.time.unit, epoch=data.time.epoch)
+    assert fig.axes[0].get_xlabel().endswith("[d]") and fig.axes[2].get_xlabel() == "frequency [cycles/d]"
+    pyplot().close(fig)
