@@ -226,7 +226,7 @@ def test_datetime_table_and_plot_use_one_unit(tmp_path):
     when = np.datetime64("2024-03-01T00:00") + hours.astype("timedelta64[h]")
     rng = np.random.default_rng(0)
     y = 3 * np.sin(2 * np.pi * hours / 24) + rng.normal(0, 0.5, hours.size)
-    (tmp_path / "d.csv").write_text("time,y\n" + "".join(f"{w},{v:.3f}\n" for w, v in zip(when, y)))
+    (tmp_path / "d.csv").write_text("time,y\n" + "".join(f"{w},{v:.3f}\n" for w, v in zip(when, y, strict=True)))
     data = sio.load(str(tmp_path / "d.csv"))
     s = data.series("y")
     r = sigfit.estimate(s.t, s.y)
