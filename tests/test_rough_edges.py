@@ -194,9 +194,9 @@ def test_compare_table_names_final_and_best_accuracy():
 
 def _strong_and_noise():
     rng = np.random.default_rng(5)
-    t = np.sort(rng.uniform(0, 100, 2000))
-    strong = sigfit.estimate(t, np.sin(2 * np.pi * 0.8 * t) + rng.normal(0, 0.05, t.size))
-    noise = sigfit.estimate(t, rng.normal(0, 1, t.size))
+    t = np.sort(rng.uniform(0, 100, 500))
+    strong = sigfit.estimate(t, np.sin(2 * np.pi * 0.8 * t) + rng.normal(0, 0.05, t.size), fmax=5)
+    noise = sigfit.estimate(t, rng.normal(0, 1, t.size), fmax=5)
     return t, strong, noise
 
 
