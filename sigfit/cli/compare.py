@@ -50,9 +50,14 @@ def compare(ctx, task, models, seeds, steps, budget, estimate_samples, bases, ye
             batch, sweep, threshold, out, overwrite, no_plots):
     """Compare random and spectral initialisation (and the replacement) on TASK.
 
+    TASK is the seed's sine, y = sin(31 x), or its clock (integer seconds since T0, the clock's
+    zero, to the digits h:m:s). Prints a table (final and best values, medians over seeds)
+    and writes results.json and the figures to --out.
+
     \b
-    sigfit compare sine --seeds 10 --steps 100 --sweep --out runs/cmp-sine
-    sigfit compare clock --models fourier --seeds 3 --budget 120 --out runs/cmp-clock
+    Examples:
+      sigfit compare sine --seeds 10 --steps 100 --sweep --out runs/cmp-sine
+      sigfit compare clock --models fourier --seeds 3 --budget 120 --out runs/cmp-clock
     """
     if models is None:
         names = MODEL_NAMES if task == "sine" else tuple(m for m in MODEL_NAMES if m != "sin")

@@ -103,8 +103,9 @@ def train(ctx, task, model, steps, budget, lr, batch, optimizer, seed, dtype, de
     instant t = 0 of the generated data) over --years, its targets the digits a clock shows.
 
     \b
-    sigfit train sine --model sin --steps 1000 --out runs/sin       # the seed, verbatim
-    sigfit train clock --model fourier --budget 120 --out runs/clock
+    Examples:
+      sigfit train sine --model sin --steps 1000 --out runs/sin       # the seed, verbatim
+      sigfit train clock --model fourier --budget 120 --out runs/clock
     """
     for name in SINE_ONLY if task == "clock" else CLOCK_ONLY:
         if _given(ctx, name):
