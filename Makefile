@@ -1,11 +1,12 @@
 # Two commands do everything on a fresh machine:
 #   make demo   set up .venv, then run the demo (the seed's sine, estimated)
 #   make test   set up .venv, then run the whole test suite
-#   make figures  regenerate the README's figures in docs/figures (about 7 min on 2 cores)
+#   make figures  regenerate the figures of the README and docs in docs/figures (about 7 min on 2 cores)
+#   make docs     build the documentation site into docs/_build/html (about 30 s)
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test bench lint figures
+.PHONY: setup demo test bench lint figures docs
 setup:
 	bash scripts/setup.sh
 
@@ -23,3 +24,7 @@ lint: setup
 
 figures: setup
 	bash scripts/figures.sh
+
+docs: setup
+	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
+	@echo "open docs/_build/html/index.html"

@@ -5,7 +5,12 @@ The torch side of sigfit: importing this package imports torch. ``sigfit`` (the 
 library) never imports it, and this package never imports ``sigfit.cli``.
 """
 
-from .landscape import (
+try:
+    import torch  # noqa: F401
+except ImportError as e:  # say which extra, instead of failing deep inside a submodule
+    raise ImportError("baselines needs torch: pip install 'sigfit[torch]'") from e
+
+from .landscape import (  # noqa: E402
     BASIN_ROOT,
     LandscapeResult,
     basin_half_width,

@@ -52,7 +52,7 @@ class TrainerConfig:
     device: str = "cpu"  # "cpu", "cuda" or "auto" (cuda when available)
     log_every: int = 100  # steps between log.jsonl lines (mean training loss over the interval)
     eval_every: int = 1000  # steps between held-out evaluations (0: only at the end)
-    progress: bool = True  # tqdm bar on stderr
+    progress: bool | None = None  # tqdm bar on stderr; None: only when stderr is a terminal
 
     def __post_init__(self):
         if self.optimizer not in OPTIMIZERS:
@@ -214,7 +214,7 @@ class Trainer:
         dtype = getattr(self.model, "dtype", torch.float32)
         log = open(log_path, "a", buffering=1) if log_path is not None else None
         bar = None
-        if cfg.progress:
+        if cfg.progress or (cfg.progress is None and sys.stderr.isatty()):
             from tqdm.auto import tqdm
 
             bar = tqdm(total=cfg.steps, desc=f"{self.task.name}", unit="step", file=sys.stderr,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates the README's figures into docs/figures/ (`make figures`). One sigfit command per
-# figure, exactly as the README shows it. About 7 minutes on 2 cores, most of it the clock
+# Regenerates the documentation's figures into docs/figures/ (`make figures`). One sigfit command per
+# figure, exactly as the docs show it (docs/methods/*.md). About 7 minutes on 2 cores, most of it the clock
 # comparison (2 seeds x 5 runs x 30 s of wall clock each).
 #
 #   bash scripts/figures.sh                 # all of them
@@ -51,7 +51,7 @@ if want sine-mlp; then    # the MLP families on the sine
   rm -f "$FIG/compare-sine-mlp/periodogram.png" "$FIG/compare-sine-mlp/landscape_periodogram.png"
 fi
 
-if want clock; then       # reduced budget: 30 s per run (the README's 120 s numbers are separate runs)
+if want clock; then       # reduced budget: 30 s per run (the docs' 120 s numbers are separate runs)
   mkdir -p "$FIG/compare-clock"
   $SIGFIT compare clock --models fourier,siren,gelu --seeds 2 --budget 30 --eval-size 20000 --overwrite \
     --out "$FIG/compare-clock" | tee "$FIG/compare-clock/summary.txt"

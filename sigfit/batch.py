@@ -1225,7 +1225,7 @@ def estimate_many(
     workers: int | None = None,
     processes: bool = True,
     chunk_size: int | None = None,
-    progress: bool = True,
+    progress: bool | None = None,
     on_rows: Callable[[list[dict[str, Any]]], None] | None = None,
     **estimate_options: Any,
 ) -> Iterator[dict[str, Any]] | BatchSummary:
@@ -1264,8 +1264,8 @@ def estimate_many(
         single-threaded workers (default: one per core), in processes unless ``processes=False``.
     chunk_size : int, optional
         Series per Dask task (default: about 8 tasks per worker thread, at most 256).
-    progress : bool
-        Show a tqdm bar over series on stderr.
+    progress : bool, optional
+        Show a tqdm bar over series on stderr; None (default): only when stderr is a terminal.
     on_rows : callable, optional
         Called with the rows of each completed chunk (after they are written).
     **estimate_options
@@ -1382,7 +1382,8 @@ def _generate(*, items, n_items, options, client, scheduler, workers, processes,
         size = chunk_size or _default_chunk_size(n_items, n_threads)
         # bounded submission: a generator source of a million series is never held whole
         max_in_flight = 4 * n_threads + 2
-        bar = tqdm(total=n_items, unit="series", file=sys.stderr, disable=not progress,
+        bar = tqdm(total=n_items, unit="series", file=sys.stderr,
+                   disable=None if progress is None else not progress,
                    dynamic_ncols=True, desc="estimate")
         ac = as_completed()
         ids_of: dict[Any, list[Any]] = {}

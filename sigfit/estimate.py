@@ -815,6 +815,8 @@ def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree,
     components = []
     for k in range(n_tones):
         f, f_err, amp, amp_err, phase, phase_err = amplitude_phase(fit, k, series.t_ref)
+        # the same phase at t = t_ref (inside the data), with its own error
+        ref_phase, ref_phase_err = amplitude_phase(fit, k, 0.0)[4:]
         fap = nested_fap(powers[k], series.n, widths[k] if k < len(widths) else bandwidth, baseline,
                          degree + 1 + 3 * (n_tones - 1), plan)
         components.append(
@@ -828,6 +830,9 @@ def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree,
                 power=float(powers[k]),
                 false_alarm_probability=fap,
                 significant=bool(fap <= fap_threshold),
+                reference_time=float(series.t_ref),
+                reference_phase=ref_phase,
+                reference_phase_err=ref_phase_err,
             )
         )
     components.sort(key=lambda c: -c.amplitude)

@@ -1218,6 +1218,7 @@ def to_components(fit: PeriodicFit, infos, tau, y, dy, t_ref: float, *, fap, fap
     out, notes = [], []
     for k, info in enumerate(infos):
         s = component_summary(fit, k, t_ref)
+        at_ref = component_summary(fit, k, 0.0)
         p_fa = float(fap(info.detection_power, info.n_null))
         h = fit.n_harmonics[k]
         out.append(Component(
@@ -1228,6 +1229,9 @@ def to_components(fit: PeriodicFit, infos, tau, y, dy, t_ref: float, *, fap, fap
             significant=bool(p_fa <= fap_threshold), n_harmonics=int(h),
             harmonic_amplitudes=tuple(float(a) for a in s["amplitudes"]) if h > 1 else (),
             harmonic_phases=tuple(float(p) for p in s["phases"]) if h > 1 else (),
+            # the fundamental's phase at t = t_ref (inside the data), with its own error
+            reference_time=float(t_ref), reference_phase=float(at_ref["phases"][0]),
+            reference_phase_err=float(at_ref["phase_errs"][0]),
         ))
         if h > 1 and nyquist is not None and h == harmonic_limit(s["frequency"], nyquist, 10**9) \
                 and h < max_harmonics:

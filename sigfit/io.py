@@ -1018,106 +1018,179 @@ def _digits(x: float, significant: int) -> str:
     return f"{x:#.{significant}g}".replace(".e", "e").rstrip(".")
 
 
-def _fap_text(fap: float | None) -> str:
+# Below this a false-alarm probability has underflowed float64's normal range: it is not 0.
+FAP_FLOOR = 1e-300
+
+
+def fap_text(fap: float | None) -> str:
+    """A false-alarm probability for humans: ``9.8e-162``, ``0.54``; one that underflowed
+    (0 or subnormal) is ``<1e-300``, never ``0``; ``?`` when unknown."""
     if fap is None or not math.isfinite(fap):
         return "?"
-    return "0" if fap == 0 else f"{fap:.2g}"
+    return f"<{FAP_FLOOR:g}" if fap < FAP_FLOOR else f"{fap:.2g}"
+
+
+_fap_text = fap_text
+
+
+def display_unit(result, time: TimeAxis | None = None) -> tuple[float, str | None]:
+    """(seconds per unit, unit) in which tables and figures show a result's times.
+
+    Date-time input: the human unit of the record's span (``d`` for four weeks, ``h`` for two
+    days; span read as ``2 * result.t_scale``), so ``sigfit estimate`` prints what its
+    ``--plot`` draws. Other input: ``(1.0, None)``, the file's own unit."""
+    if time is None or not time.is_datetime:
+        return 1.0, None
+    return duration_unit(2.0 * float(getattr(result, "t_scale", 1.0) or 1.0))
+
+
+def _reference_outside(result) -> bool:
+    """Whether t = 0 lies outside the record (the data span ``t_ref +- t_scale`` at most), so
+    the phase at t = 0 is an extrapolation and the phase at ``t_ref`` is shown beside it."""
+    return abs(getattr(result, "t_ref", 0.0)) > getattr(result, "t_scale", 1.0)
+
+
+def _drifting(result):
+    """``(component, k) -> bool``: whether a component of a ``method='wavelet'`` result is a
+    tone whose frequency changed (the stationarity test failed): the components inside the
+    strongest ridge's frequency range, or the first when there is no ridge."""
+    st = getattr(result, "stationarity", None)
+    if st is None or st.stationary is not False:
+        return lambda c, k: False
+    track = getattr(result, "track", None)
+    if track is None or len(track.frequency) < 2:
+        return lambda c, k: k == 1
+    lo, hi = float(np.min(track.frequency)), float(np.max(track.frequency))
+    margin = 0.05 * (hi - lo)
+    return lambda c, k: lo - margin <= c.frequency <= hi + margin
 
 
 def format_result(name: str, result, time: TimeAxis | None = None) -> str:
     """The human table for one signal: one row per component, strongest first.
 
     Columns: frequency, period (with a human duration for date-time input), angular frequency,
-    amplitude and phase, each ``± standard error``, then the false-alarm probability. When no
+    amplitude and phase, each ``± standard error``, then the false-alarm probability (an
+    underflowed one reads ``<1e-300``). Date-time input is shown in the unit the figure uses
+    (:func:`display_unit`). When t = 0 lies outside the data, the phase at the samples' mean
+    time is shown too, each column saying where it is taken. A component with harmonics gets a
+    line with its shape's semi-amplitude (``amplitude`` is the fundamental's). When no
     component is significant the table is replaced by ``no significant period (best FAP=...)``."""
     unit = time.unit if time is not None else None
     is_dt = time is not None and time.is_datetime
-    t_unit = unit or "unit of t"
+    scale, shown = display_unit(result, time)
+    t_unit = shown or unit or "unit of t"
     head = f"{name}: {result.n_samples} samples, method {result.method}"
     if is_dt:
-        head += f", t in s since {time.epoch}"
+        head += f", t in {t_unit} since {time.epoch}"
     lines = [head]
     comps = list(result.components)
+    notes = []
     if not any(c.significant for c in comps):
         faps = [c.false_alarm_probability for c in comps if c.false_alarm_probability is not None]
         best = min(faps) if faps else None
         lines.append(f"  no significant period (best FAP={_fap_text(best)})")
     else:
-        freq_unit = "Hz" if unit == "s" else f"cycles/{t_unit}"
+        freq_unit = "Hz" if t_unit == "s" else f"cycles/{t_unit}"
+        both = _reference_outside(result) and any(c.reference_phase is not None for c in comps)
+        t_ref = getattr(result, "t_ref", 0.0)
         header = [
             "#",
             f"frequency [{freq_unit}]",
             f"period [{t_unit}]",
             f"angular frequency [rad/{t_unit}]",
             "amplitude",
-            "phase [rad]",
+            "phase at t=0 [rad]" if both else "phase [rad]",
+            *([f"phase at t={t_ref:.10g} [rad]"] if both else []),
             "FAP",
         ]
         rows = []
+        drifting = _drifting(result)
         for k, c in enumerate(comps, start=1):
-            period = format_value_error(c.period, c.period_err)
+            period = format_value_error(c.period / scale, c.period_err / scale)
             if is_dt:
                 period += f" ({format_duration(c.period)})"
             mark = "" if c.significant else " (not significant)"
             if c.n_harmonics > 1:
                 mark += f" [{c.n_harmonics} harmonics]"
+                notes.append(
+                    f"  {k}: amplitude is the fundamental's; the {c.n_harmonics}-harmonic shape's "
+                    f"semi-amplitude (half its peak-to-peak) is {c.semi_amplitude:.4g}"
+                )
             rows.append(
                 [
                     str(k),
-                    format_value_error(c.frequency, c.frequency_err),
+                    format_value_error(c.frequency * scale, c.frequency_err * scale),
                     period,
-                    format_value_error(c.angular_frequency, c.angular_frequency_err),
+                    format_value_error(c.angular_frequency * scale, c.angular_frequency_err * scale),
                     format_value_error(c.amplitude, c.amplitude_err),
                     format_value_error(c.phase, c.phase_err),
+                    *(
+                        [format_value_error(c.reference_phase, c.reference_phase_err)]
+                        if both
+                        else []
+                    ),
                     _fap_text(c.false_alarm_probability) + mark,
                 ]
             )
+            if drifting(c, k):
+                # a drifting tone has no single frequency: its mean, without a stationary ±
+                rows[-1][1] = f"~{c.frequency * scale:.5g} (drifts)"
+                rows[-1][2] = f"~{c.period / scale:.5g}" + (
+                    f" ({format_duration(c.period)})" if is_dt else "")
+                rows[-1][3] = f"~{c.angular_frequency * scale:.5g} (drifts)"
+                notes.append(
+                    f"  {k}: its frequency drifts over the record (the ridge below): ~ marks the "
+                    "constant tone fitted to it, which has no meaningful ± and is not shown one"
+                )
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
         for r in [header, *rows]:
             lines.append(
                 "  " + "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
             )
+    lines += notes
     tail = f"  offset {format_value_error(result.offset, result.offset_err)}"
     tail += f", residual std {result.residual_std:.4g}"
     if result.trend:
         tail += f", trend: {result.detrend}"
     lines.append(tail)
-    lines += _choice_lines(result, freq_unit="Hz" if unit == "s" else f"cycles/{t_unit}")
-    lines += _drift_lines(result, is_dt, t_unit)
+    lines += _choice_lines(result, "Hz" if t_unit == "s" else f"cycles/{t_unit}", scale)
+    lines += _drift_lines(result, is_dt, t_unit, scale)
     return "\n".join(lines)
 
 
-def _choice_lines(result, freq_unit: str) -> list[str]:
+def _choice_lines(result, freq_unit: str, scale: float = 1.0) -> list[str]:
     """The automatic choices, said out loud: the band searched and the trend degree, and why."""
     out = []
     band = getattr(result, "band", None)
     if band is not None:
-        out.append(f"  band {band.fmin:.4g} to {band.fmax:.4g} {freq_unit}: {band.rule}")
+        out.append(f"  band {band.fmin * scale:.4g} to {band.fmax * scale:.4g} {freq_unit}: {band.rule}")
     choice = getattr(result, "detrend_choice", None)
     if choice is not None:
         out.append(f"  trend degree {choice.degree}: {choice.rule}")
     return out
 
 
-def _drift_lines(result, is_dt: bool, t_unit: str) -> list[str]:
+def _drift_lines(result, is_dt: bool, t_unit: str, scale: float = 1.0) -> list[str]:
     """For ``method='wavelet'``: the strongest ridge's span and the stationarity verdict."""
     out = []
     track = getattr(result, "track", None)
     if track is not None and len(track.time) > 1:
-        f = np.asarray(track.frequency, dtype=float)
-        t = np.asarray(track.time, dtype=float)
+        f = np.asarray(track.frequency, dtype=float) * scale
+        t = np.asarray(track.time, dtype=float) / scale
         out.append(
             f"  ridge: frequency {f[0]:.4g} at t={t[0]:.4g} -> {f[-1]:.4g} at t={t[-1]:.4g} "
             f"(min {np.min(f):.4g}, max {np.max(f):.4g})"
         )
     st = getattr(result, "stationarity", None)
     if st is not None:
-        rate = "Hz/s" if is_dt else f"cycles/{t_unit} per {t_unit}"
+        rate = "Hz/s" if t_unit == "s" else f"cycles/{t_unit} per {t_unit}"
         verdict = "stationary" if st.stationary else "NOT stationary"
         drift = ""
         if st.drift is not None and st.drift_err is not None:
-            drift = f", drift {format_value_error(st.drift, st.drift_err)} {rate}"
-        out.append(f"  frequency over the record: {verdict} (p={_fap_text(st.p_value)}{drift})")
+            drift = f", drift {format_value_error(st.drift * scale**2, st.drift_err * scale**2)} {rate}"
+        p = _fap_text(st.p_value)
+        p = f"p{p}" if p.startswith("<") else f"p={p}"
+        out.append(f"  frequency over the record: {verdict} ({p}{drift})")
     return out
 
 

@@ -86,6 +86,37 @@ def _envelope(x, y, max_points: int = 20000):
     return x[idx], y[idx]
 
 
+def _pieces(x, y, max_points: int = 20000):
+    """The periodogram as drawn: one line per stretch of frequencies that was evaluated.
+
+    A coarse-to-fine search computes the power only around its candidates; joining those
+    pieces by straight lines would draw the never-computed stretches as flat power. Returns
+    ``(x, y, gaps)``: x and y enveloped (:func:`_envelope`) per piece and separated by NaN (so
+    matplotlib breaks the line), and the ``(lo, hi)`` stretches that were not evaluated (wider
+    than 5 grid steps)."""
+    import numpy as np
+
+    order = np.argsort(x, kind="stable")
+    x, y = np.asarray(x, dtype=float)[order], np.asarray(y, dtype=float)[order]
+    if x.size < 3:
+        return x, y, []
+    steps = np.diff(x)
+    step = float(np.median(steps[steps > 0])) if np.any(steps > 0) else 0.0
+    cuts = np.flatnonzero(steps > 5 * step) + 1 if step > 0 else np.array([], dtype=int)
+    if cuts.size == 0:
+        ex, ey = _envelope(x, y, max_points)
+        return ex, ey, []
+    xs, ys, gaps = [], [], []
+    bounds = [0, *cuts.tolist(), x.size]
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        share = max(2, int(max_points * (b - a) / x.size))
+        ex, ey = _envelope(x[a:b], y[a:b], share)
+        xs += [ex, [np.nan]]
+        ys += [ey, [np.nan]]
+    gaps = [(float(x[c - 1]), float(x[c])) for c in cuts]
+    return np.concatenate(xs[:-1]), np.concatenate(ys[:-1]), gaps
+
+
 def _time_scale(span_seconds: float, is_datetime: bool):
     """(divide t by, axis unit) so date-time axes read in h or d instead of 1e6 s."""
     if not is_datetime:
@@ -126,20 +157,30 @@ def estimate_figure(panels, *, time_unit: str | None = None, epoch: str | None =
         order = np.argsort(t, kind="stable")
         t, y = t[order], y[order]
         span = float(t[-1] - t[0]) if t.size else 0.0
-        scale, unit = _time_scale(span, is_dt)
+        # the unit the table uses too (sigfit.io.display_unit): one unit for both
+        scale, unit = (_time_scale(2.0 * float(result.t_scale), True) if is_dt
+                       else (1.0, None))
         t_label = f"time since {epoch} [{unit}]" if is_dt else "t"
         f_label = f"frequency [cycles/{unit}]" if is_dt else "frequency [cycles per unit of t]"
         many = t.size > 5000
         point = {"s": 2 if many else 8, "alpha": 0.3 if many else 0.8, "rasterized": many, "lw": 0}
         comps = list(result.components)
         best = comps[0] if comps else None
+        found = any(c.significant for c in comps)
+        # pure noise: the best candidate is drawn as a candidate, never as a fitted result
+        if not found:
+            fap_best = min((c.false_alarm_probability for c in comps
+                            if c.false_alarm_probability is not None), default=None)
+            verdict = f"no significant period (best FAP {_fap(fap_best)})"
 
         # 1. data and model. A dense model curve only where it can be seen; over thousands of
         # cycles it would be a solid band, so the model is then shown at the sample times.
         ax = axes[row, 0]
         ax.scatter(t / scale, y, color="C0", label="data", **point)
         n_cycles = span * max((c.frequency * max(c.n_harmonics, 1) for c in comps), default=0.0)
-        if span > 0 and n_cycles <= 300:
+        if not found:
+            ax.axhline(result.offset, color="C3", lw=1.0, label="offset (no significant period)")
+        elif span > 0 and n_cycles <= 300:
             grid = np.linspace(t[0], t[-1], int(min(20000, max(500, 40 * n_cycles))))
             ax.plot(grid / scale, result.predict(grid), color="C3", lw=1.0, label="model")
         else:
@@ -155,11 +196,19 @@ def estimate_figure(panels, *, time_unit: str | None = None, epoch: str | None =
         ax.set_ylabel(name)
         ax.set_title(f"{name}: {result.n_samples} samples, {result.method}", fontsize=10)
         ax.legend(loc="upper right", fontsize=8)
+        if is_dt:
+            ax.set_xlim(t[0] / scale, t[-1] / scale)
 
         # 2. folded at the strongest period: the other components and the trend are subtracted (the
         # offset is kept), so the points should sit on one cycle of this component (phase folding)
         ax = axes[row, 1]
-        if best is not None and best.frequency > 0:
+        if not found:
+            ax.text(0.5, 0.5, verdict.replace(" (", "\n("), ha="center", va="center",
+                    transform=ax.transAxes, fontsize=11, color="0.3")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_title("nothing to fold", fontsize=10)
+        elif best is not None and best.frequency > 0:
             others = result.predict(t) - best.evaluate(t) - result.offset
             rest = y - others
             cycle = np.mod(best.frequency * t, 1.0)
@@ -172,33 +221,42 @@ def estimate_figure(panels, *, time_unit: str | None = None, epoch: str | None =
             ax.set_xlabel("phase [cycles]")
         else:
             ax.text(0.5, 0.5, "no period", ha="center", va="center", transform=ax.transAxes)
-        ax.set_ylabel(f"{name} minus other terms")
+        if found:
+            ax.set_ylabel(f"{name} minus other terms")
 
         # 3. periodogram with the chosen peaks
         ax = axes[row, 2]
         pg = result.periodogram
+        top = 1.0
+        title = "periodogram"
         if pg is not None and np.size(pg.frequency):
-            fx, px = _envelope(pg.frequency, pg.power)
+            fx, px, gaps = _pieces(pg.frequency, pg.power)
             ax.plot(fx * scale, px, color="0.3", lw=0.7)
-            positive = fx[fx > 0]
+            for k, (lo, hi) in enumerate(gaps):
+                # what the coarse-to-fine search never computed: shaded, not drawn as power
+                ax.axvspan(lo * scale, hi * scale, color="0.85", lw=0, zorder=0,
+                           label="not evaluated" if k == 0 else None)
+            if gaps:
+                title = f"periodogram: {len(gaps) + 1} evaluated pieces (coarse-to-fine)"
+            positive = fx[np.isfinite(fx) & (fx > 0)]
             if positive.size and positive.max() / positive.min() > 1e3:
                 ax.set_xscale("log")
+            finite = px[np.isfinite(px)]
+            top = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
             ax.set_ylabel(f"power ({pg.normalization})")
         else:
             ax.text(0.5, 0.5, "no periodogram", ha="center", va="center", transform=ax.transAxes)
         for k, c in enumerate(comps, start=1):
-            color = "C3" if c.significant else "0.6"
-            ax.axvline(
-                c.frequency * scale,
-                color=color,
-                ls="--",
-                lw=1.0,
-                label=f"{k}: FAP {_fap(c.false_alarm_probability)}",
-            )
-        if comps:
+            color = "C3" if c.significant else "0.55"
+            what = "" if c.significant else ", not significant"
+            # a marker above the peak, not a line through it: the peak stays visible
+            ax.plot([c.frequency * scale], [1.07 * top], "v", color=color, ms=7, ls="none",
+                    label=f"{k}: FAP {_fap(c.false_alarm_probability)}{what}")
+        ax.set_ylim(0, 1.2 * top)
+        if comps or title != "periodogram":
             ax.legend(loc="upper right", fontsize=8)
         ax.set_xlabel(f_label)
-        ax.set_title("periodogram", fontsize=10)
+        ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -210,7 +268,9 @@ def _format_period(period: float, is_datetime: bool) -> str:
 
 
 def _fap(p) -> str:
-    return "?" if p is None else f"{p:.2g}"
+    from .io import fap_text
+
+    return fap_text(p)
 
 
 # ---------------------------------------------------------------------------------------------

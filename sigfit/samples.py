@@ -50,7 +50,7 @@ def sine(
 
 def clock_digit_names(n_digits: int) -> list[str]:
     """Column names, most significant digit first: ``hours, minutes, seconds`` for three digits,
-    ``d{n-1} .. d0`` otherwise."""
+    ``d{n-1}, ..., d0`` otherwise."""
     if n_digits == 3:
         return ["hours", "minutes", "seconds"]
     return [f"d{k}" for k in range(n_digits - 1, -1, -1)]

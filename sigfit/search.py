@@ -495,6 +495,8 @@ def _coherent(tc, y, dy, f_lo: float, f_hi: float, df: float) -> tuple[np.ndarra
     chunks of BIN_CHUNK bins so memory stays bounded."""
     import nifty_ls
 
+    from .periodograms.lombscargle import nufft_threads
+
     n = int(math.floor((f_hi - f_lo) / df)) + 1
     freqs, powers = [], []
     for start in range(0, n, BIN_CHUNK):
@@ -502,11 +504,13 @@ def _coherent(tc, y, dy, f_lo: float, f_hi: float, df: float) -> tuple[np.ndarra
         f0 = f_lo + start * df
         if m == 1:
             # nifty-ls needs two bins to define a grid
-            res = nifty_ls.lombscargle(tc, y, dy=dy, fmin=f0, fmax=f0 + df, Nf=2)
+            res = nifty_ls.lombscargle(tc, y, dy=dy, fmin=f0, fmax=f0 + df, Nf=2,
+                                       nthreads=nufft_threads())
             freqs.append(np.array([f0]))
             powers.append(np.asarray(res.power[:1], dtype=np.float64))
             continue
-        res = nifty_ls.lombscargle(tc, y, dy=dy, fmin=f0, fmax=f0 + (m - 1) * df, Nf=m)
+        res = nifty_ls.lombscargle(tc, y, dy=dy, fmin=f0, fmax=f0 + (m - 1) * df, Nf=m,
+                                   nthreads=nufft_threads())
         freqs.append(f0 + df * np.arange(m))
         powers.append(np.asarray(res.power, dtype=np.float64))
     return np.concatenate(freqs), np.concatenate(powers)

@@ -223,7 +223,12 @@ def test_iso_hourly_times_with_a_daily_cycle(tmp_path):
     period, err = sig["components"][0]["period"], sig["components"][0]["period_err"]
     assert abs(period - 86400) < max(5 * err, 1e-4 * 86400)
     table = run("estimate", tmp_path / "temp.csv").out
-    assert "(24.0 h)" in table and "frequency [Hz]" in table
+    # the table uses the figure's human unit (days for a three-week record), not s and Hz
+    assert "(24.0 h)" in table and "frequency [cycles/d]" in table and "period [d]" in table
+    assert "t in d since 2023-06-01T00:00:00Z" in table
+    row = next(line for line in table.splitlines() if line.strip().startswith("1 "))
+    freq_per_day = float(row.split()[1])
+    assert abs(freq_per_day - 1.0) < 1e-3
 
 
 def test_stdin(tmp_path):

@@ -39,6 +39,24 @@ class LazyGroup(click.Group):
         module, attr = target.split(":")
         return getattr(importlib.import_module(module, __name__), attr)
 
+    def format_commands(self, ctx, formatter):
+        """Each command's whole first sentence (click cuts summaries at the terminal's width
+        with "..."), wrapped instead; the commands that need an extra say which."""
+        from ._extras import TORCH_COMMANDS
+
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is None or cmd.hidden:
+                continue
+            text = cmd.get_short_help_str(limit=1000)
+            if name in TORCH_COMMANDS:
+                text += " [needs torch: pip install 'sigfit[torch]']"
+            rows.append((name, text))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     # one line per warning, no source echo: users see "warning: ...", not a traceback-ish dump
@@ -48,7 +66,18 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="sigfit")
 def cli():
-    """Find periods, phases and amplitudes in sampled data."""
+    """Find periods, phases and amplitudes in sampled data.
+
+    Every number comes with its standard error, and every period with its false-alarm
+    probability (FAP). Run 'sigfit COMMAND --help' for a command's options and examples.
+
+    \b
+    Examples:
+      sigfit sample sine --noise 0.1 -o sine.csv   # sin(31 x) + noise
+      sigfit estimate sine.csv                     # period, phase, amplitude, FAP
+      sigfit estimate sine.csv --plot sine.png     # ... and the figure
+      sigfit scalogram drift.csv -o drift.png      # a period that drifts
+    """
     warnings.showwarning = _show_warning
 
 

@@ -185,8 +185,10 @@ def estimation_options(f):
             type=click.Choice(method_names()),
             default=default_of(fit, "method"),
             show_default=True,
-            help="Periodogram: fft for evenly spaced samples, lombscargle for any; auto picks "
-            "from the sampling.",
+            help="How peaks are found: fft (evenly spaced samples), lombscargle (any "
+            "sampling), wavelet (the time-averaged wavelet spectrum; also reports the strongest "
+            "ridge and whether the frequency drifts), or auto (fft or lombscargle, from the "
+            "sampling). The peaks are then refined by least squares in every case.",
         ),
         click.option(
             "-k",

@@ -9,6 +9,7 @@ import click
 
 from ..errors import InputError
 from ..samples import parse_bases
+from ._extras import require_torch
 from .train import MODEL_NAMES, TASK_NAMES, prepare_out_dir
 
 OUTPUT_FILES = ("results.json", "loss_vs_step.png", "accuracy_vs_step.png", "periodogram.png",
@@ -49,9 +50,14 @@ def compare(ctx, task, models, seeds, steps, budget, estimate_samples, bases, ye
             batch, sweep, threshold, out, overwrite, no_plots):
     """Compare random and spectral initialisation (and the replacement) on TASK.
 
+    TASK is the seed's sine, y = sin(31 x), or its clock (integer seconds since T0, the clock's
+    zero, to the digits h:m:s). Prints a table (final and best values, medians over seeds)
+    and writes results.json and the figures to --out.
+
     \b
-    sigfit compare sine --seeds 10 --steps 100 --sweep --out runs/cmp-sine
-    sigfit compare clock --models fourier --seeds 3 --budget 120 --out runs/cmp-clock
+    Examples:
+      sigfit compare sine --seeds 10 --steps 100 --sweep --out runs/cmp-sine
+      sigfit compare clock --models fourier --seeds 3 --budget 120 --out runs/cmp-clock
     """
     if models is None:
         names = MODEL_NAMES if task == "sine" else tuple(m for m in MODEL_NAMES if m != "sin")
@@ -76,13 +82,10 @@ def compare(ctx, task, models, seeds, steps, budget, estimate_samples, bases, ye
         if years is not None:
             kwargs["years"] = years
 
-    from sigfit.baselines.compare import (
-        CompareConfig,
-        format_table,
-        make_compare_task,
-        plot_comparison,
-        run_comparison,
-    )
+    bc = require_torch("compare", "compare")
+    CompareConfig, format_table, make_compare_task, plot_comparison, run_comparison = (
+        bc.CompareConfig, bc.format_table, bc.make_compare_task, bc.plot_comparison,
+        bc.run_comparison)
 
     the_task = make_compare_task(task, eval_size=eval_size, **kwargs)
     cfg = CompareConfig(task=task, models=names, seeds=seeds, steps=steps, budget=budget,
@@ -93,7 +96,7 @@ def compare(ctx, task, models, seeds, steps, budget, estimate_samples, bases, ye
     click.echo(format_table(cmp))
     if not no_plots and cmp.runs:
         for p in plot_comparison(cmp, out):
-            click.echo(f"wrote {p}", err=True)
+            click.echo(f"figure written to {p}", err=True)
     click.echo(f"results in {os.path.join(out, 'results.json')}", err=True)
     if cmp.status == "interrupted":
         click.echo(f"interrupted; the {len(cmp.runs)} finished runs are kept", err=True)

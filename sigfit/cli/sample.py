@@ -35,7 +35,17 @@ def _check_target(output: str, force: bool, n: int, n_columns: int) -> None:
 
 @click.group()
 def sample():
-    """Write the seed's task data to a file (CSV, TSV, .npy or .npz)."""
+    """Write the seed's task data (the sine or the clock) to a file.
+
+    The file is CSV, TSV, .npy or .npz by the suffix of -o, or CSV on stdout for -o -.
+
+    \b
+    Examples:
+      sigfit sample sine --noise 0.1 -o sine.csv       # x, y = sin(31 x) + N(0, 0.1^2)
+      sigfit sample sine --n 1000 --omega 5 -o s.npz
+      sigfit sample clock --n 100000 -o clock.csv      # t, hours, minutes, seconds
+      sigfit sample clock --bases 7,13,5 -o - | head
+    """
 
 
 @sample.command()
@@ -63,7 +73,11 @@ def sample():
     help="x is drawn uniformly from [-RANGE, RANGE].",
 )
 @click.option(
-    "--amplitude", type=FINITE, default=default_of(samples.sine, "amplitude"), show_default=True
+    "--amplitude",
+    type=FINITE,
+    default=default_of(samples.sine, "amplitude"),
+    show_default=True,
+    help="Amplitude of the sine: y = amplitude*sin(omega*x + phase).",
 )
 @click.option(
     "--phase",
@@ -83,8 +97,15 @@ def sample():
 @output_option
 @force_option
 def sine(n, omega, range_, amplitude, phase, noise, seed, output, force):
-    """The seed's sine task: columns x, y with x uniform in [-RANGE, RANGE] and
-    y = AMPLITUDE*sin(OMEGA*x + PHASE) + N(0, NOISE^2)."""
+    """The seed's sine task: columns x and y = AMPLITUDE*sin(OMEGA*x + PHASE) + noise.
+
+    x is drawn uniformly from [-RANGE, RANGE]; the noise is N(0, NOISE^2).
+
+    \b
+    Examples:
+      sigfit sample sine --noise 0.1 -o sine.csv
+      sigfit sample sine --n 1000 --omega 5 --phase 0.5 -o - | sigfit estimate -
+    """
     _check_target(output, force, n, 2)
     x, y = samples.sine(n, omega, range_, amplitude=amplitude, phase=phase, noise=noise, seed=seed)
     write_columns(output, {"x": x, "y": y})
@@ -126,8 +147,17 @@ def _bases(ctx, param, value):
 @output_option
 @force_option
 def clock(n, years, bases, seed, output, force):
-    """The seed's clock task: column t (int64 seconds since T0) and the digits a clock with
-    these bases shows at t (hours, minutes, seconds for three bases; d2, d1, d0, ... otherwise)."""
+    """The seed's clock task: integer seconds t and the digits a clock shows at t.
+
+    Column t holds int64 seconds since T0, the clock's zero (00:00:00 at t = 0), drawn
+    uniformly over YEARS; the other columns are the digits a clock with these bases shows at t
+    (hours, minutes, seconds for three bases; d2, d1, d0, ... otherwise).
+
+    \b
+    Examples:
+      sigfit sample clock -o clock.csv                   # 100,000 instants over 120 years
+      sigfit sample clock --bases 7,13,5 --n 5000 -o clock7.npz
+    """
     _check_target(output, force, n, 1 + len(bases))
     s = samples.clock(n, years, bases, seed=seed)
     columns = {"t": s.t}

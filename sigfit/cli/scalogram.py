@@ -83,8 +83,18 @@ from ._options import _check_plot, columns_options, default_of, json_option
 @json_option
 def scalogram(file, time_column, value_columns, output, fmin, fmax, method, bandwidth,
               center_frequency, voices, background, level, axis, as_json):
-    """Draw the wavelet scalogram of FILE (CSV/TSV, .npy, .npz or - for stdin) and list its
-    ridges: where each period runs, from when to when."""
+    """Draw the wavelet scalogram of FILE and list its ridges: which period, from when to when.
+
+    FILE is CSV/TSV with a header, a 2-D .npy, a .npz of named arrays, or - for stdin. Evenly
+    spaced samples get the continuous wavelet transform (complex Morlet), irregular ones the
+    weighted wavelet Z-transform; nothing is resampled.
+
+    \b
+    Examples:
+      sigfit scalogram drift.csv -o drift.png
+      sigfit scalogram drift.csv -o drift.svg --axis frequency --background white
+      sigfit scalogram stars.csv -t mjd -y mag --fmin 0.01 --fmax 5 -o star.png --json
+    """
     from ..plot import save_figure, scalogram_figure
 
     data = load(file, time_column, list(value_columns) or None)
@@ -106,7 +116,7 @@ def scalogram(file, time_column, value_columns, output, fmin, fmax, method, band
     else:
         for rec in records:
             click.echo(_table(rec, data.time.is_datetime))
-        click.echo(f"wrote {output}", err=True)
+        click.echo(f"figure written to {output}", err=True)
 
 
 def _record(name, sc, rdg, notes) -> dict:

@@ -10,6 +10,7 @@ import click
 
 from ..errors import InputError, SigfitError
 from ..samples import parse_bases
+from ._extras import require_torch
 from ._options import FINITE, Finite
 
 # Written here because listing them from baselines.MODELS would import torch at `sigfit --help`;
@@ -61,15 +62,16 @@ def prepare_out_dir(path: str, overwrite: bool, files=OUTPUT_FILES, param="--out
               help="Seeds both the initialisation and the training data stream.")
 @click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float32", show_default=True,
               help="Model precision; time is normalised in float64 before the cast.")
-@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="auto", show_default=True)
-@click.option("--omega", type=FINITE, default=31.0, show_default=True, help="sine: target angular frequency.")
+@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="auto", show_default=True,
+              help="Where to train: auto uses CUDA when torch sees a GPU, else the CPU.")
+@click.option("--omega", type=FINITE, default=31.0, show_default=True, help="sine: target angular frequency, rad per unit of x.")
 @click.option("--range", "range_", type=Finite(min=0, min_open=True), default=1000.0,
               show_default=True, help="sine: x ~ U(-R, R).")
 @click.option("--phase", type=FINITE, default=0.0, show_default=True, help="sine: target phase (radians).")
 @click.option("--noise", type=Finite(min=0), default=0.0, show_default=True,
               help="sine: std of noise on the training targets.")
 @click.option("--years", type=Finite(min=0, min_open=True), default=120.0, show_default=True,
-              help="clock: span of the instants.")
+              help="clock: span of the instants, from T0 (t = 0).")
 @click.option("--bases", default="60,60,24", show_default=True,
               help="clock: digit bases, least significant first (60,60,24 is h:m:s).")
 @click.option("--head", type=click.Choice(["classify", "regress"]), default="classify", show_default=True,
@@ -95,12 +97,16 @@ def prepare_out_dir(path: str, overwrite: bool, files=OUTPUT_FILES, param="--out
 def train(ctx, task, model, steps, budget, lr, batch, optimizer, seed, dtype, device, omega, range_,
           phase, noise, years, bases, head, hidden, depth, w0, sigma, features, log_every, eval_every,
           eval_size, out, overwrite, as_json):
-    """Train a baseline MODEL on TASK (sine or clock); write config.json, log.jsonl and
-    summary.json to --out.
+    """Train a torch baseline on TASK (sine or clock) by gradient descent.
+
+    Writes config.json, log.jsonl and summary.json to --out. The sine task is the seed's
+    y = sin(31 x), x ~ U(-1000, 1000); the clock's inputs are integer seconds since T0 (the
+    instant t = 0 of the generated data) over --years, its targets the digits a clock shows.
 
     \b
-    sigfit train sine --model sin --steps 1000 --out runs/sin       # the seed, verbatim
-    sigfit train clock --model fourier --budget 120 --out runs/clock
+    Examples:
+      sigfit train sine --model sin --steps 1000 --out runs/sin       # the seed, verbatim
+      sigfit train clock --model fourier --budget 120 --out runs/clock
     """
     for name in SINE_ONLY if task == "clock" else CLOCK_ONLY:
         if _given(ctx, name):
@@ -119,7 +125,7 @@ def train(ctx, task, model, steps, budget, lr, batch, optimizer, seed, dtype, de
     check_training_size(model=model, task=task, hidden=hidden, depth=depth, features=features,
                         batch=batch, eval_size=eval_size, bases=bases, head=head, dtype=dtype)
 
-    from sigfit import baselines  # torch from here on
+    baselines = require_torch("train")  # torch from here on
 
     defaults = baselines.default_hyperparameters(task, model)
     optimizer = optimizer or defaults["optimizer"]
