@@ -69,7 +69,7 @@ def autofrequency(t, samples_per_peak=5, nyquist_factor=5, minimum_frequency=Non
     if minimum_frequency is None:
         minimum_frequency = 0.5 * df
     if maximum_frequency is None:
-        maximum_frequency = nyquist_factor * 0.5 * t.size / baseline
+        maximum_frequency = nyquist_factor * (0.5 * t.size / baseline)  # astropy's order of operations
     nf = 1 + int(np.round((maximum_frequency - minimum_frequency) / df))
     if nf < 1:
         raise InputError(

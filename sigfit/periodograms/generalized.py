@@ -46,8 +46,8 @@ NORMALIZATIONS = ("standard", "model", "log", "psd")
 # A column whose weighted mean square is below this fraction of the weights' sum is round-off of
 # zero (the NUFFT sums carry ~1e-13 of sum |w|): sin(2 pi f t) at f = 0, or at Nyquist on a lattice
 ZERO_COLUMN = 1e-10
-# Directions of the standardised normal matrix below this fraction of its largest eigenvalue are
-# collinear to round-off and dropped (a minimum-norm least-squares solution)
+# A pivot of the standardised normal matrix (unit diagonal) below this is a column collinear with
+# the earlier ones to round-off: it is left out (the fit of the others)
 RCOND = 1e-11
 
 
@@ -178,17 +178,31 @@ def _normal_equations(sw: np.ndarray, sy: np.ndarray, y0: float, fit_mean: bool,
 
 def explained(xtx: np.ndarray, xty: np.ndarray, wsum: float) -> np.ndarray:
     """``xty^T xtx^+ xty`` per frequency: columns at round-off of zero dropped
-    (:data:`ZERO_COLUMN`), collinear directions cut at :data:`RCOND` (minimum-norm solution)."""
-    diag = np.einsum("mii->mi", xtx).copy()
+    (:data:`ZERO_COLUMN`), the rest standardised and factored ``L D L^T`` across all frequencies at
+    once (vector operations of length M; p is small); a pivot below :data:`RCOND` marks a column
+    in the span of the earlier ones, which is then left out (the least-squares fit of the rest)."""
+    m, p = xty.shape
+    diag = np.einsum("mii->mi", xtx)
     keep = diag > ZERO_COLUMN * wsum
     d = np.where(keep, np.sqrt(np.where(keep, diag, 1.0)), 1.0)
     a = xtx / (d[:, :, None] * d[:, None, :])
     b = np.where(keep, xty / d, 0.0)
-    a = np.where(keep[:, :, None] & keep[:, None, :], a, 0.0)
-    lam, vec = np.linalg.eigh(a)
-    proj = np.einsum("mij,mi->mj", vec, b)
-    big = lam > RCOND * np.max(lam, axis=1, keepdims=True)
-    return np.sum(np.where(big, proj**2 / np.where(big, lam, 1.0), 0.0), axis=1)
+    low = np.zeros((m, p, p))
+    piv = np.zeros((m, p))
+    z = np.zeros((m, p))
+    total = np.zeros(m)
+    for j in range(p):
+        dj = a[:, j, j] - np.sum(low[:, j, :j] ** 2 * piv[:, :j], axis=1)
+        ok = keep[:, j] & (dj > RCOND)
+        safe = np.where(ok, dj, 1.0)
+        for i in range(j + 1, p):
+            lij = (a[:, i, j] - np.sum(low[:, i, :j] * low[:, j, :j] * piv[:, :j], axis=1)) / safe
+            low[:, i, j] = np.where(ok, lij, 0.0)
+        piv[:, j] = np.where(ok, dj, 0.0)
+        zj = b[:, j] - np.sum(low[:, j, :j] * z[:, :j], axis=1)
+        z[:, j] = np.where(ok, zj, 0.0)
+        total += np.where(ok, zj * zj / safe, 0.0)
+    return total
 
 
 def _from_sums(t, y, dy, frequency, *, fit_mean, center_data, nterms, normalization, sums):
@@ -243,6 +257,8 @@ def power_chi2(t, y, dy, frequency, *, fit_mean=True, center_data=True, nterms=1
                normalization="standard"):
     """Power by an explicit weighted least-squares fit at every frequency (the definition)."""
     w, yc, chi2_ref = prepare(y, dy, fit_mean=fit_mean, center_data=center_data)
+    if nterms == 0:
+        return normalize(np.zeros(frequency.shape), chi2_ref, normalization)  # as _from_sums
     sw = np.sqrt(w)
     tc = t - 0.5 * (t.max() + t.min())
     p = np.empty(frequency.size)

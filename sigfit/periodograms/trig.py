@@ -36,6 +36,9 @@ TYPE3_MAX_PRODUCT = 2.0e6
 # a group with fewer frequencies than this is summed directly (a transform costs more)
 TYPE3_MIN_GROUP = 16
 DIRECT_CHUNK = 1 << 20  # numbers per chunk of the direct sums (16 MB of complex128)
+# one thread: the transforms here are small (N and M of a periodogram), and on a loaded machine
+# OpenMP threads spin against each other (sigfit.periodograms.lombscargle measured 10x slower)
+NTHREADS = 1
 # relative tolerance for a frequency array to count as a regular grid f0 + k*df
 REGULAR_RTOL = 1e-10
 
@@ -92,7 +95,7 @@ def nufft_sums(t: np.ndarray, c: np.ndarray, frequency: np.ndarray, harmonics, *
             fc = h * (f0 + df * (m // 2))
             x = TWO_PI * centred_cycles(h * df, t)
             strengths = c * np.exp((1j * TWO_PI) * centred_cycles(fc, t))[None, :]
-            res = finufft.nufft1d1(x, strengths, m, eps=eps, isign=1)
+            res = finufft.nufft1d1(x, strengths, m, eps=eps, isign=1, nthreads=NTHREADS)
             out[:, i, :] = np.reshape(res, (n_k, m))
         return out
     # arbitrary frequencies: sort them once, then group per harmonic
@@ -115,7 +118,7 @@ def nufft_sums(t: np.ndarray, c: np.ndarray, frequency: np.ndarray, harmonics, *
                 res[:, lo:hi] = direct_sums(tc, c, seg, [1])[:, 0, :]
             else:
                 s = TWO_PI * seg
-                r = finufft.nufft1d3(tc, c if n_k > 1 else c[0], s, eps=eps, isign=1)
+                r = finufft.nufft1d3(tc, c if n_k > 1 else c[0], s, eps=eps, isign=1, nthreads=NTHREADS)
                 res[:, lo:hi] = np.reshape(r, (n_k, hi - lo))
         res *= origin[None, :]
         out[:, i, order] = res
