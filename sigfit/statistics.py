@@ -312,8 +312,10 @@ def false_alarm_probability(Z, fmax, t, y, dy, normalization="standard", method=
     --------
     >>> import numpy as np
     >>> t = np.linspace(0, 100, 200)
-    >>> round(float(false_alarm_probability(0.3, 1.0, t, None, None)), 6)
-    2e-06
+    >>> round(float(false_alarm_probability(0.1, 1.0, t, None, None)), 4)
+    0.0106
+    >>> round(float(false_alarm_probability(0.1, 1.0, t, None, None, method="naive")), 4)
+    0.0031
     """
     check_normalization(normalization)
     func, kwds = _resolve(method, METHODS, method_kwds)
