@@ -8,8 +8,8 @@ installed). Times become numbers in a stated unit:
 - ``datetime64``/``timedelta64`` (numpy, pandas ``Series``/``DatetimeIndex``/``TimedeltaIndex``)
   -> seconds: int64 when every stamp is a whole second (exact), else float64 seconds; absolute
   datetimes count from the Unix epoch;
-- astropy ``Time`` -> days since its first element (``TimeDelta`` -> days), as astropy's
-  ``LombScargle`` does;
+- astropy ``Time`` -> MJD days (``TimeDelta`` -> days); :class:`sigfit.LombScargle` counts from
+  the first element, as astropy's ``LombScargle`` does;
 - astropy ``Quantity`` -> its value, the unit kept beside it.
 """
 
@@ -82,19 +82,13 @@ def as_numeric_time(t):
     """``t`` as a plain numeric array (or ``t`` itself when it is already plain), and the unit
     the numbers are in (a string, or an astropy unit; None when ``t`` had none).
 
-    Raises
-    ------
-    InputError
-        An astropy ``Time`` without a reference (use :class:`sigfit.LombScargle`, or pass
-        ``(t - t[0]).to_value('day')``).
+    An absolute astropy ``Time`` becomes its MJD (days, float64: ~1 microsecond of resolution
+    today); :class:`sigfit.LombScargle` instead counts from the first element, as astropy does.
     """
     if is_astropy_time(t):
-        raise InputError(
-            "t is an absolute astropy Time: pass times relative to a reference, e.g. "
-            "(t - t[0]).to_value('day'), or use sigfit.LombScargle, which accepts Time"
-        )
+        return np.asarray(t.mjd, dtype=np.float64), "d"
     if is_astropy_timedelta(t):
-        return np.asarray(t.to_value("day"), dtype=np.float64), "day"
+        return np.asarray(t.to_value("day"), dtype=np.float64), "d"
     unit = unit_of(t)
     if unit is not None:
         return np.asarray(t.value), unit
@@ -118,3 +112,23 @@ def as_numeric_values(y):
     if unit is not None:
         return np.asarray(y.value), unit
     return _pandas_values(y), None
+
+
+def plain_series(t, y, dy):
+    """``(t, y, dy, time_unit, value_unit)`` with every container above turned into plain arrays;
+    ``dy`` in the unit of ``y``. Units are strings (``'s'`` for datetimes), None when absent."""
+    t, time_unit = as_numeric_time(t)
+    y, value_unit = as_numeric_values(y)
+    if dy is not None:
+        dy_unit = unit_of(dy)
+        if dy_unit is not None:
+            if value_unit is None:
+                raise InputError("dy has units but y has none: give both units, or neither")
+            try:
+                dy = np.asarray(dy.to_value(value_unit))
+            except Exception:
+                raise InputError(f"Units of dy not equivalent to units of y ({dy_unit} vs {value_unit})") from None
+        else:
+            dy = _pandas_values(dy)
+    return t, y, dy, (None if time_unit is None else str(time_unit)), (
+        None if value_unit is None else str(value_unit))

@@ -549,6 +549,8 @@ def estimate(
         trend=trend_coef,
         detrend="none" if degree == 0 else ("linear" if degree == 1 else str(degree)),
         warnings=list(series.warnings),
+        time_unit=series.time_unit,
+        value_unit=series.value_unit,
         **extras,
     )
 
@@ -628,4 +630,6 @@ def _estimate_periodic(
         trend=trend_coef,
         detrend="none" if degree == 0 else ("linear" if degree == 1 else str(degree)),
         warnings=list(series.warnings),
+        time_unit=series.time_unit,
+        value_unit=series.value_unit,
     )
