@@ -58,6 +58,7 @@ DEFAULT_VOICES = 16  # frequencies per octave
 MAX_TIMES = {"cwt": 1024, "wwz": 256}  # default number of map columns
 _CALIBRATE_UP_TO = 1024.0  # scales (in samples) calibrated by impulse response; above: continuum limit
 _MAX_PRECISION = 20
+POINTS_PER_SAMPLE = 1024.0  # lookup points of pywt's integrated wavelet per sample (_precision)
 _MEMORY_ELEMENTS = 1 << 22  # complex values per pywt call (64 MiB)
 
 
@@ -492,11 +493,13 @@ def _precision(wavelet, max_scale: float) -> int:
     """pywt looks the integrated wavelet up at ``floor(n / (a * step))`` on ``2**precision`` points
     over its support, so each kernel tap is off by up to one lookup step: with ``m`` points per
     sample a tap can be wrong by ``1/m`` of itself (at the default precision=12 and a = 35 samples
-    the response to a spike dips by 26% at one sample). Aim at 32 points per sample at the
-    largest scale; 2**20 points cost 0.16 s per call, so larger scales (above ~2000 samples, where
-    every output averages thousands of taps) get fewer."""
+    the response to a spike dips by 26% at one sample). Aim at 1024 points per sample at the
+    largest scale: with 32, a narrow band of small scales (a tone at 0.3 of the sampling rate, a
+    kernel of ~100 taps) left the amplitude 0.34% off (issue 13; 0.02% now). 2**20 points cost
+    0.16 s per call, so larger scales (above ~64 samples, where every output averages over a
+    thousand taps and the lookup errors average out) get fewer."""
     support = wavelet.upper_bound - wavelet.lower_bound
-    return int(min(_MAX_PRECISION, max(12, math.ceil(math.log2(32.0 * support * max_scale)))))
+    return int(min(_MAX_PRECISION, max(12, math.ceil(math.log2(POINTS_PER_SAMPLE * support * max_scale)))))
 
 
 def _undo_sample_integration(y: np.ndarray) -> np.ndarray:
@@ -960,6 +963,9 @@ def stationarity(series, sc: Scalogram, frequency: float, *, degree: int = 0, le
 
 
 def _prepare(t, y):
+    if np.iscomplexobj(y):
+        # as estimate: numpy would drop the imaginary part with only a ComplexWarning (issue 13)
+        raise InputError("y is complex: pass the real part (or analyse real and imaginary parts separately)")
     try:
         t = np.asarray(t, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
