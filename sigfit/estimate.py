@@ -104,6 +104,25 @@ def longer_than_record(components, span: float, degree: int) -> list[str]:
     return notes
 
 
+# A residual after the trend within this many ulps of the values' magnitude is round-off
+EXACT_TREND_ULPS = 1024
+
+
+def refuse_exact_trend(series: Series, degree: int) -> None:
+    """InputError when ``y`` is a polynomial of ``degree`` to round-off (an exact ramp with
+    ``detrend='linear'``): its periodogram is that of rounding errors, whose peaks mean nothing
+    (issue 13; :func:`sigfit.wavelet.scalogram` refuses the same way)."""
+    t_scale = float(np.max(np.abs(series.tau)))
+    coef = fit_trend(series.tau, series.y, series.dy, degree, t_scale)
+    resid = series.y - np.polynomial.polynomial.polyval(series.tau / t_scale, coef)
+    scale = float(np.max(np.abs(series.y)))
+    if float(np.max(np.abs(resid))) <= EXACT_TREND_ULPS * np.finfo(np.float64).eps * scale:
+        raise InputError(
+            f"y is a polynomial of degree {degree} to round-off (nothing is left after the trend): "
+            "there is no period to find; lower the detrend degree if the trend itself is the question"
+        )
+
+
 def pick_peak(frequency: np.ndarray, power: np.ndarray) -> float:
     """The frequency of the highest peak, refined by a parabola through its three grid points."""
     i = int(np.argmax(power))
@@ -441,6 +460,8 @@ def estimate(
         fap_threshold=fap_threshold,
     )
     series = validate_series(t, y, dy, n_params=n_params(n_components, degree))
+    if degree > 0:
+        refuse_exact_trend(series, degree)
     if not (harmonics == "auto" or (isinstance(harmonics, (int, np.integer)) and harmonics >= 1)):
         raise InputError(f"harmonics must be 'auto' or a positive integer, got {harmonics!r}")
     if not (isinstance(max_harmonics, (int, np.integer)) and max_harmonics >= 1):
