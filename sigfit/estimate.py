@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -102,6 +103,84 @@ def longer_than_record(components, span: float, degree: int) -> list[str]:
                 f"pass {fix}, or raise fmin above 1/span"
             )
     return notes
+
+
+def at_nyquist(components, series: Series, plan: SearchPlan, degree: int, t_scale: float):
+    """Components at the Nyquist frequency of evenly spaced samples, refitted there.
+
+    At ``f = 1/(2 dt)`` the sampled sine vanishes: ``A sin(pi n + phi) = A sin(phi) (-1)^n``, so only
+    the projection ``c = A sin(phi)`` on the alternating pattern is measurable, and a free fit near
+    there trades an unbounded sine amplitude against the cosine (issue 13: amplitude 1e13). A
+    component within its own standard error (or one part in 1e9) of Nyquist is refitted with the
+    frequency fixed there and the cosine alone, jointly with the trend and the other components
+    (held at their frequencies): amplitude ``|c|`` (a lower bound of ``A``), phase ``+-pi/2`` of the
+    cosine, phase error infinite. Returns ``(components, offset, offset_err, trend_poly, notes)``
+    or None when no component is at Nyquist."""
+    if plan.nyquist is None:
+        return None
+    fn = plan.nyquist
+    hit = [i for i, c in enumerate(components)
+           if abs(c.frequency - fn) <= max(c.frequency_err, 1e-9 * fn)]
+    if not hit:
+        return None
+    from .search import centred_cycles
+
+    tau = series.tau
+    u = tau / t_scale
+    cols = [u**d for d in range(degree + 1)]
+    spans = []
+    for i, c in enumerate(components):
+        start = len(cols)
+        if i in hit:
+            # on the sampling lattice (from the first sample): (-1)^n exactly
+            cols.append(np.cos(2 * np.pi * centred_cycles(fn, tau - tau[0])))
+        else:
+            for h in range(1, c.n_harmonics + 1):
+                ph = 2 * np.pi * centred_cycles(h * c.frequency, tau)
+                cols += [np.sin(ph), np.cos(ph)]
+        spans.append((start, len(cols)))
+    x = np.stack(cols, axis=1)
+    sw = np.ones(series.n) if series.dy is None else 1.0 / series.dy
+    xw = x * sw[:, None]
+    coef, *_ = np.linalg.lstsq(xw, series.y * sw, rcond=None)
+    resid = (series.y - x @ coef) * sw
+    dof = max(series.n - x.shape[1], 1)
+    scale2 = 1.0 if series.dy is not None else float(resid @ resid) / dof
+    cov = np.linalg.pinv(xw.T @ xw) * scale2
+    out, notes = list(components), []
+    for i in hit:
+        j = spans[i][0]
+        cval, err = float(coef[j]), float(math.sqrt(max(cov[j, j], 0.0)))
+        # c cos(2 pi fn (t - t0)) = |c| sin(2 pi fn t - 2 pi fn t0 + sign(c) pi/2), t0 the first sample
+        t0 = series.t_ref + float(tau[0])
+        phase = math.copysign(math.pi / 2, cval) - 2 * math.pi * math.fmod(fn * t0, 1.0)
+        phase = (phase + math.pi) % (2 * math.pi) - math.pi
+        old = components[i]
+        out[i] = Component(
+            frequency=fn, frequency_err=old.frequency_err, phase=phase, phase_err=math.inf,
+            amplitude=abs(cval), amplitude_err=err, power=old.power,
+            false_alarm_probability=old.false_alarm_probability, significant=old.significant,
+        )
+        notes.append(
+            f"a tone at the Nyquist frequency {fn:.6g}: evenly spaced samples see only its projection "
+            f"on the alternating pattern, amplitude {abs(cval):.6g} (a lower bound), no phase"
+        )
+    for i, (a, _b) in enumerate(spans):  # the other components' linear parameters at the refit
+        if i in hit:
+            continue
+        c = out[i]
+        amps, phases = [], []
+        for h in range(1, c.n_harmonics + 1):
+            sa, ca = float(coef[a + 2 * h - 2]), float(coef[a + 2 * h - 1])
+            amps.append(math.hypot(sa, ca))
+            ph = math.atan2(ca, sa) - 2 * math.pi * math.fmod(h * c.frequency * series.t_ref, 1.0)
+            phases.append((ph + math.pi) % (2 * math.pi) - math.pi)
+        out[i] = dataclasses.replace(
+            c, amplitude=amps[0], phase=phases[0],
+            harmonic_amplitudes=tuple(amps) if c.harmonic_amplitudes else (),
+            harmonic_phases=tuple(phases) if c.harmonic_phases else ())
+    poly = coef[: degree + 1]
+    return out, float(poly[0]), float(math.sqrt(max(cov[0, 0], 0.0))), poly, notes
 
 
 # A residual after the trend within this many ulps of the values' magnitude is round-off
@@ -555,12 +634,18 @@ def estimate(
     dof = series.n - fit.n_params
     residual_std = math.sqrt(float(fit.residual @ fit.residual) / max(dof, 1))
     audit_value_precision(series, residual_std)
-    trend_coef = tuple(float(c) for c in fit.poly[:0:-1]) + (0.0,) if degree > 0 else ()
+    poly, offset_err = fit.poly, float(math.sqrt(max(fit.covariance[0, 0], 0.0)))
+    nyq = at_nyquist(components, series, plan, degree, t_scale)
+    if nyq is not None:
+        components, _, offset_err, poly, notes = nyq
+        for note in notes:
+            warn(series.warnings, note)
+    trend_coef = tuple(float(c) for c in poly[:0:-1]) + (0.0,) if degree > 0 else ()
     extras = {} if search is None else search.finish(series, components, degree)
     return EstimateResult(
         components=components,
-        offset=float(fit.poly[0]),
-        offset_err=float(math.sqrt(max(fit.covariance[0, 0], 0.0))),
+        offset=float(poly[0]),
+        offset_err=offset_err,
         residual_std=residual_std,
         n_samples=series.n,
         method=plan.method,
@@ -637,11 +722,17 @@ def _estimate_periodic(
     dof = series.n - fit.n_params
     residual_std = math.sqrt(float(fit.residual @ fit.residual) / max(dof, 1))
     audit_value_precision(series, residual_std)
-    trend_coef = tuple(float(c) for c in fit.poly[:0:-1]) + (0.0,) if degree > 0 else ()
+    poly, offset_err = fit.poly, float(math.sqrt(max(fit.covariance[0, 0], 0.0)))
+    nyq = at_nyquist(components, series, plan, degree, t_scale)
+    if nyq is not None:
+        components, _, offset_err, poly, more = nyq
+        for note in more:
+            warn(series.warnings, note)
+    trend_coef = tuple(float(c) for c in poly[:0:-1]) + (0.0,) if degree > 0 else ()
     return EstimateResult(
         components=components,
-        offset=float(fit.poly[0]),
-        offset_err=float(math.sqrt(max(fit.covariance[0, 0], 0.0))),
+        offset=float(poly[0]),
+        offset_err=offset_err,
         residual_std=residual_std,
         n_samples=series.n,
         method=plan.method,

@@ -87,3 +87,20 @@ def test_bug7_fit_at_its_frequency_is_linear_least_squares():
         model = astropy_ls(t, y, nterms=2).model(t, r.components[0].frequency)
         # was 4e-5 to 1e-4 relative
         assert np.max(np.abs(r.predict(t) - model)) < 1e-10 * np.ptp(model)
+
+
+@pytest.mark.parametrize("harmonics", ["auto", 1])
+def test_bug1_estimate_of_a_tone_at_nyquist(harmonics):
+    # was amplitude 2.4e13 (auto) / 1.5e16 (harmonics=1), predict off by 1.9
+    n = 64
+    t = np.arange(n) * 1.0 + 1000
+    noise = 0.01 * np.random.default_rng(0).standard_normal(n)
+    y = 1.5 * np.cos(np.pi * t + 0.3) + 2 + noise
+    with pytest.warns(sigfit.SigfitWarning, match="Nyquist"):
+        r = sigfit.estimate(t, y, harmonics=harmonics)
+    c = r.components[0]
+    assert c.frequency == 0.5
+    # only the projection on (-1)^n is measurable: 1.5 cos(0.3)
+    assert c.amplitude == pytest.approx(1.5 * np.cos(0.3), abs=4 * c.amplitude_err)
+    assert np.isinf(c.phase_err)
+    assert np.max(np.abs(r.predict(t) - y)) < 5 * 0.01
