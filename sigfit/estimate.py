@@ -24,7 +24,9 @@ from .periodograms.fft import fft_grid
 from .refine import Fit, amplitude_phase, fit_trend, n_params, refine, tone_powers
 from .results import Component, EstimateResult, Periodogram
 from .search import audit_frequency_precision, audit_time_lattice, time_resolution
-from .significance import effective_baseline, false_alarm_probability
+from .significance import effective_baseline
+from .statistics import ESTIMATE_METHODS as ESTIMATE_FAP_METHODS
+from .statistics import peak_false_alarm_probability as peak_fap
 
 
 @dataclass(frozen=True)
@@ -446,6 +448,7 @@ def estimate(
     first_power: np.ndarray | None = None,
     harmonics: int | str = "auto",
     max_harmonics: int = MAX_HARMONICS,
+    fap_method: str = "baluev",
 ) -> EstimateResult:
     """Frequencies, phases and amplitudes of the strongest tones in ``y(t)``, with errors.
 
@@ -499,6 +502,9 @@ def estimate(
         fits sinusoids.)
     max_harmonics : int
         Most harmonics per component with ``harmonics="auto"``.
+    fap_method : {'baluev', 'davies', 'naive'}
+        How the false-alarm probability of each peak is approximated
+        (:data:`sigfit.statistics.ESTIMATE_METHODS`; Baluev 2008 by default).
 
     Returns
     -------
@@ -545,6 +551,8 @@ def estimate(
         raise InputError(f"harmonics must be 'auto' or a positive integer, got {harmonics!r}")
     if not (isinstance(max_harmonics, (int, np.integer)) and max_harmonics >= 1):
         raise InputError(f"max_harmonics must be a positive integer, got {max_harmonics!r}")
+    if fap_method not in ESTIMATE_FAP_METHODS:
+        raise InputError(f"fap_method must be one of {', '.join(ESTIMATE_FAP_METHODS)}, got {fap_method!r}")
     plan = plan_search(series, method, fmin=fmin, fmax=fmax, oversampling=oversampling, max_grid_size=max_grid_size)
     if plan.exact_quantum is not None and not (series.time_is_integer and plan.exact_quantum == 1):
         # stamps on an exact grid of step q (float seconds on whole seconds, integers in steps of
@@ -566,7 +574,7 @@ def estimate(
         return _estimate_periodic(
             series, plan, n_components=n_components, degree=degree, dy_search=dy_search,
             fap_threshold=fap_threshold, max_grid_size=max_grid_size, first_power=first_power,
-            harmonics=harmonics, max_harmonics=max_harmonics,
+            harmonics=harmonics, max_harmonics=max_harmonics, fap_method=fap_method,
         )
 
     # the periodogram sees the data with the trend (and offset) removed first
@@ -600,7 +608,8 @@ def estimate(
         fit = refine(tau, yv, series.dy, [*freqs, f0], degree, max_shift=max_shift, t_scale=t_scale)
         freqs = list(fit.frequency)
         new_power = tone_powers(tau, yv, series.dy, fit)[-1]
-        fap = false_alarm_probability(new_power, series.n, bandwidth, baseline, n_null=degree + 1 + 3 * k)
+        fap = peak_fap(new_power, series.n, bandwidth, baseline, series.span, n_null=degree + 1 + 3 * k,
+                       method=fap_method)
         if fap > fap_threshold:
             break  # reported, flagged not significant; weaker tones are noise too
         work = fit.residual
@@ -611,9 +620,8 @@ def estimate(
     components = []
     for k in range(n_tones):
         f, f_err, amp, amp_err, phase, phase_err = amplitude_phase(fit, k, series.t_ref)
-        fap = false_alarm_probability(
-            powers[k], series.n, bandwidth, baseline, n_null=degree + 1 + 3 * (n_tones - 1)
-        )
+        fap = peak_fap(powers[k], series.n, bandwidth, baseline, series.span,
+                       n_null=degree + 1 + 3 * (n_tones - 1), method=fap_method)
         components.append(
             Component(
                 frequency=f,
@@ -673,6 +681,7 @@ def _estimate_periodic(
     first_power,
     harmonics,
     max_harmonics: int,
+    fap_method: str = "baluev",
 ) -> EstimateResult:
     """:func:`estimate` with periodic components that may carry harmonics (sigfit.harmonics):
     prewhitening on the plan's periodogram (full grid or coarse-to-fine), each peak taken to its
@@ -699,7 +708,7 @@ def _estimate_periodic(
         return f0, float(np.max(pgram.power))
 
     def fap(power, n_null):
-        return false_alarm_probability(power, series.n, bandwidth, baseline, n_null=n_null)
+        return peak_fap(power, series.n, bandwidth, baseline, series.span, n_null=n_null, method=fap_method)
 
     fit, infos = find_components(
         tau, yv, series.dy, peak, n_components=n_components, degree=degree, t_scale=t_scale,

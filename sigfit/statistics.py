@@ -271,6 +271,46 @@ INV_METHODS: dict[str, FapFunction] = {
 METHOD_KWDS: dict[str, tuple[str, ...]] = {"bootstrap": ("n_bootstraps", "random_seed")}
 
 
+# The false-alarm methods sigfit.estimate takes (fap_method=): analytic, with null models of any
+# number of linear parameters; the bootstrap would refit every resample (use LombScargle's)
+ESTIMATE_METHODS: tuple[str, ...] = ("baluev", "davies", "naive")
+
+
+def peak_false_alarm_probability(power: float, n_samples: int, bandwidth: float, baseline: float,
+                                 span: float, n_null: int = 1, method: str = "baluev") -> float:
+    """False-alarm probability of a highest standard power ``power`` found over ``bandwidth``
+    against a null model of ``n_null`` linear parameters, by ``method`` of :data:`ESTIMATE_METHODS`.
+
+    ``baseline`` is the effective baseline ``sqrt(4 pi Var(t))`` (Baluev's ``T_eff``), ``span``
+    the record's length (the naive count of independent frequencies ``bandwidth * span``).
+    ``baluev`` is :func:`sigfit.significance.false_alarm_probability`; ``davies`` its upper bound
+    ``p_single + tau`` (clipped to 1); ``naive`` ``1 - (1 - p_single)^(bandwidth * span)``.
+
+    Examples
+    --------
+    >>> round(peak_false_alarm_probability(0.2, 100, 1.0, 50.0, 100.0, method="naive"), 4)
+    0.002
+    """
+    from .significance import false_alarm_probability as baluev
+
+    if method not in ESTIMATE_METHODS:
+        raise InputError(
+            f"fap_method {method!r} is not available in estimate: choose one of {', '.join(ESTIMATE_METHODS)} "
+            "(the bootstrap: sigfit.LombScargle(...).false_alarm_probability(power, method='bootstrap'))"
+        )
+    if method == "baluev":
+        return baluev(power, n_samples, bandwidth, baseline, n_null=n_null)
+    z = float(min(max(power, 0.0), 1.0))
+    n_h, n_k = n_samples - n_null, n_samples - n_null - 2
+    if n_k <= 0:
+        return 1.0
+    single = (1.0 - z) ** (0.5 * n_k)
+    if method == "naive":
+        return float(min(max(-np.expm1(bandwidth * span * np.log1p(-single)), 0.0), 1.0))
+    tau = _gamma(n_h) * bandwidth * baseline * (1 - z) ** (0.5 * (n_k - 1)) * np.sqrt(0.5 * n_h * z)
+    return float(min(single + tau, 1.0))
+
+
 def _resolve(method: str, table: dict, method_kwds) -> tuple[FapFunction, dict]:
     if method not in table:
         raise InputError(f"unknown false-alarm method {method!r}: choose one of {', '.join(table)}")

@@ -479,3 +479,21 @@ def test_convert_normalization(norm_in, norm_out):
 
 def test_public_names():
     assert "LombScargle" in sigfit.__all__
+
+
+@pytest.mark.parametrize("method", st.ESTIMATE_METHODS)
+def test_estimate_fap_methods_match_astropy_with_a_mean_null(method):
+    # sigfit.estimate(fap_method=...): the same formulas with null models of n_null parameters
+    t, y, dy, fmax = make_stat_data(N=200, rseed=7)
+    ls = AstropyLS(t, y)
+    top = ls.autofrequency(maximum_frequency=fmax, return_freq_limits=True)[1]  # astropy's grid end
+    span = t.max() - t.min()
+    baseline = np.sqrt(4 * np.pi * np.var(t))
+    for z in (0.1, 0.2, 0.3):
+        ours = st.peak_false_alarm_probability(z, t.size, top, baseline, span, n_null=1, method=method)
+        ref = float(ls.false_alarm_probability(z, maximum_frequency=fmax, method=method))
+        assert ours == pytest.approx(min(ref, 1.0), rel=1e-9)
+    r = sigfit.estimate(t, y, fap_method=method)
+    assert 0 <= r.components[0].false_alarm_probability <= 1
+    with pytest.raises(InputError, match="fap_method"):
+        sigfit.estimate(t, y, fap_method="bootstrap")
