@@ -57,6 +57,13 @@ def test_dog2_is_pywt_mexican_hat_up_to_scale_and_sign(name):
     assert abs(r) > 0.99999
 
 
+def test_families_listed_once_in_the_docstring():
+    from sigfit.wavelet import scalogram as fn
+
+    for name in FAMILIES:
+        assert f"'{name}'" in fn.__doc__
+
+
 def test_names_and_refusals():
     assert resolve_wavelet("mexh", None) == ("dog", 2)
     assert resolve_wavelet("gaus5", None) == ("dog", 5)
