@@ -497,3 +497,51 @@ def test_estimate_fap_methods_match_astropy_with_a_mean_null(method):
     assert 0 <= r.components[0].false_alarm_probability <= 1
     with pytest.raises(InputError, match="fap_method"):
         sigfit.estimate(t, y, fap_method="bootstrap")
+
+
+# ---- implementations (astropy implementations/tests/test_utils.py, test_mle.py) -----------
+@pytest.mark.parametrize("f0", [0, 1])
+@pytest.mark.parametrize("adjust_t", [True, False])
+@pytest.mark.parametrize("freq_factor", [1, 2])
+def test_trig_sum(f0, adjust_t, freq_factor):
+    from sigfit.periodograms.trig import trig_sum
+
+    rng = np.random.default_rng(0)
+    t = 10 * rng.random(50)
+    h = np.sin(t)
+    tfit = t - t.min() if adjust_t else t
+    s0, c0 = trig_sum(tfit, h, 0.1, N=1000, f0=f0, freq_factor=freq_factor, use_fft=False)
+    s, c = trig_sum(tfit, h, 0.1, N=1000, f0=f0, freq_factor=freq_factor)
+    assert_allclose(s0, s, atol=1e-10)
+    assert_allclose(c0, c, atol=1e-10)
+    f = freq_factor * (f0 + 0.1 * np.arange(1000))
+    assert_allclose(c0, np.cos(2 * np.pi * f[:, None] * tfit) @ h, atol=1e-10)
+
+
+@pytest.mark.parametrize("nterms", range(4))
+def test_multiterm_design_matrix(nterms):
+    t = 10 * np.random.default_rng(42).random(10)
+    x = generalized.design_matrix(t, 1.5, dy=2.0, bias=True, nterms=nterms)
+    assert x.shape == (t.shape[0], 1 + 2 * nterms)
+    assert_allclose(x[:, 0], 0.5)
+    for i in range(1, nterms + 1):
+        assert_allclose(x[:, 2 * i - 1], np.sin(2 * np.pi * i * 1.5 * t) / 2.0, atol=1e-14)
+        assert_allclose(x[:, 2 * i], np.cos(2 * np.pi * i * 1.5 * t) / 2.0, atol=1e-14)
+    with pytest.raises(ValueError, match="nterms=0"):
+        generalized.design_matrix(t, 1.5, bias=False, nterms=0)
+
+
+@pytest.mark.parametrize("nterms", range(1, 4))
+@pytest.mark.parametrize("freq", [1, 2])
+@pytest.mark.parametrize("fit_mean", [True, False])
+def test_exact_mle_fit(nterms, freq, fit_mean):
+    rand = np.random.default_rng(42)
+    t = 10 * rand.random(30)
+    theta = -1 + rand.random(2 * nterms + 1)
+    y = theta[0] * np.ones(t.shape) if fit_mean else np.zeros(t.shape)
+    for i in range(1, nterms + 1):
+        y += theta[2 * i - 1] * np.sin(2 * np.pi * i * freq * t)
+        y += theta[2 * i] * np.cos(2 * np.pi * i * freq * t)
+    y_fit = generalized.periodic_fit(t, y, dy=1, frequency=freq, t_fit=t, nterms=nterms,
+                                     center_data=False, fit_mean=fit_mean)
+    assert_allclose(y, y_fit, atol=1e-12)

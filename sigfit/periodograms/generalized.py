@@ -335,3 +335,33 @@ def lombscargle(t, y, dy, frequency, *, method="auto", method_kwds=None, fit_mea
                       fit_mean=fit_mean, center_data=center_data, nterms=nterms,
                       normalization=normalization, **kwds)
     return np.reshape(p, f.shape)
+
+
+def design_matrix(t, frequency, dy=None, bias=True, nterms=1) -> np.ndarray:
+    """astropy's ``design_matrix``: columns ``[1,] sin(2 pi n f t), cos(2 pi n f t)`` for
+    ``n = 1..nterms``, rows divided by ``dy`` when given.
+
+    Examples
+    --------
+    >>> design_matrix(np.array([0.0, 0.25]), 1.0).round(12)
+    array([[1., 0., 1.],
+           [1., 1., 0.]])
+    """
+    t = np.asarray(t, dtype=np.float64)
+    if t.ndim != 1:
+        raise InputError("t should be one dimensional")
+    if np.ndim(frequency) != 0:
+        raise InputError("frequency must be a scalar")
+    if nterms == 0 and not bias:
+        raise InputError("cannot have nterms=0 and no bias: pass nterms >= 1 or bias=True")
+    return design(t, float(frequency), fit_mean=bool(bias), nterms=int(nterms),
+                  dy=None if dy is None else np.asarray(dy, dtype=np.float64))
+
+
+def periodic_fit(t, y, dy, frequency, t_fit, center_data=True, fit_mean=True, nterms=1) -> np.ndarray:
+    """astropy's ``periodic_fit``: the weighted least-squares model at ``frequency``, evaluated at
+    ``t_fit`` (times centred internally; the same fit as :meth:`sigfit.LombScargle.model`)."""
+    from ..lombscargle import LombScargle
+
+    return LombScargle(t, y, dy, fit_mean=fit_mean, center_data=center_data, nterms=nterms).model(
+        np.asarray(t_fit, dtype=np.float64), float(frequency))

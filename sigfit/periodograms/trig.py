@@ -139,3 +139,22 @@ def _groups(sorted_f: np.ndarray, half_t: float):
 SumFunction = Callable[..., np.ndarray]
 # The one list of trigonometric-sum backends.
 SUMS: dict[str, SumFunction] = {"nufft": nufft_sums, "direct": direct_sums}
+
+
+def trig_sum(t, h, df, N, f0=0.0, freq_factor=1.0, use_fft=True, eps=NUFFT_EPS):
+    """astropy's ``trig_sum``: ``S_j = sum h sin(2 pi f_j t)``, ``C_j = sum h cos(2 pi f_j t)`` at
+    ``f_j = freq_factor * (f0 + j * df)``, ``j = 0..N-1``; by NUFFT (exact to ``eps``, not an
+    approximation) or, ``use_fft=False``, directly.
+
+    Examples
+    --------
+    >>> S, C = trig_sum(np.array([0.0, 0.25]), np.ones(2), 1.0, 2)
+    >>> S.round(12), C.round(12)
+    (array([0., 1.]), array([2., 1.]))
+    """
+    t = np.asarray(t, dtype=np.float64)
+    h = np.asarray(h, dtype=np.float64)
+    freq = freq_factor * (f0 + df * np.arange(int(N)))
+    fn = (lambda *a: nufft_sums(*a, eps=eps)) if use_fft else direct_sums
+    out = fn(t, h.astype(np.complex128)[None, :], freq, [1])[0, 0]
+    return out.imag, out.real
