@@ -6,12 +6,14 @@ Public names only; estimation code never imports torch or matplotlib.
 from .batch import estimate_many
 from .errors import InputError, SigfitError, SigfitWarning
 from .estimate import estimate, periodogram
+from .lombscargle import LombScargle
 from .results import Component, EstimateResult, Periodogram, Stationarity, Track
 
 __all__ = [
     "Component",
     "EstimateResult",
     "InputError",
+    "LombScargle",
     "Periodogram",
     "SigfitError",
     "SigfitWarning",

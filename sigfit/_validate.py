@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._inputs import plain_series
 from .errors import InputError, SigfitWarning
 
 # Phase jitter (in cycles) that the time stamps' own rounding may add at the highest searched
@@ -41,6 +42,8 @@ class Series:
     value_resolution: float  # ulp at max|y| in the input's dtype
     value_dtype: np.dtype
     warnings: list[str] = field(default_factory=list)
+    time_unit: str | None = None  # the unit of t when it came with one (sigfit._inputs)
+    value_unit: str | None = None
 
     @property
     def n(self) -> int:
@@ -140,7 +143,8 @@ def validate_series(t, y, dy=None, *, n_params: int = 1) -> Series:
     ----------
     t, y : array_like
         Times and values, 1-D, same length. ``t`` may be float or integer (int64 stamps are
-        centred exactly).
+        centred exactly), numpy/pandas datetimes (seconds since the Unix epoch), astropy
+        ``Time`` (MJD days), ``TimeDelta`` or ``Quantity`` (:mod:`sigfit._inputs`).
     dy : array_like or float, optional
         One-sigma uncertainties of ``y``, positive; a scalar applies to every sample.
     n_params : int
@@ -161,6 +165,8 @@ def validate_series(t, y, dy=None, *, n_params: int = 1) -> Series:
     t, t_mask = _unmask(t)
     y, y_mask = _unmask(y)
     dy, dy_mask = _unmask(dy)
+    # astropy Time/Quantity, pandas Series/DatetimeIndex, numpy datetimes -> plain arrays
+    t, y, dy, time_unit, value_unit = plain_series(t, y, dy)
     t_in = _numeric_1d("t", t)
     y_in = _numeric_1d("y", y)
     if t_in.size == 0 or y_in.size == 0:
@@ -287,6 +293,8 @@ def validate_series(t, y, dy=None, *, n_params: int = 1) -> Series:
         value_resolution=value_resolution,
         value_dtype=value_dtype,
         warnings=notes,
+        time_unit=time_unit,
+        value_unit=value_unit,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ from .refine import Fit, amplitude_phase, fit_trend, n_params, refine, tone_powe
 from .results import Component, EstimateResult, Periodogram, TrendChoice
 from .search import audit_frequency_precision, audit_time_lattice, centred_cycles, time_resolution
 from .significance import effective_baseline, false_alarm_probability
+from .statistics import ESTIMATE_METHODS as ESTIMATE_FAP_METHODS
+from .statistics import peak_false_alarm_probability as peak_fap
 
 
 @dataclass(frozen=True)
@@ -254,11 +257,14 @@ def nested_peak(frequency: np.ndarray, power: np.ndarray, levels, start: float, 
 
 
 def nested_fap(power: float, n: int, bandwidth: float, baseline: float, n_null: int,
-               plan: SearchPlan) -> float:
+               plan: SearchPlan, *, span: float | None = None, method: str = "baluev") -> float:
     """The false-alarm probability of a peak judged in a band of width ``bandwidth``; with
     nested bands it is multiplied by their number (Bonferroni: the most significant of ``L``
     bands was taken, so noise gets ``L`` tries; conservative, as nested bands overlap)."""
-    p = false_alarm_probability(power, n, bandwidth, baseline, n_null=n_null)
+    if method == "baluev" or span is None:
+        p = false_alarm_probability(power, n, bandwidth, baseline, n_null=n_null)
+    else:  # sigfit.statistics: the other methods of estimate's table
+        p = peak_fap(power, n, bandwidth, baseline, span, n_null=n_null, method=method)
     return float(min(1.0, len(plan.levels) * p))
 
 
@@ -424,6 +430,103 @@ def choose_degree(series: Series, plan: SearchPlan, *, max_degree: int | None = 
     return best, rule, (powers[best] if reuse else None)
 
 
+def at_nyquist(components, series: Series, plan: SearchPlan, degree: int, t_scale: float):
+    """Components at the Nyquist frequency of evenly spaced samples, refitted there.
+
+    At ``f = 1/(2 dt)`` the sampled sine vanishes: ``A sin(pi n + phi) = A sin(phi) (-1)^n``, so only
+    the projection ``c = A sin(phi)`` on the alternating pattern is measurable, and a free fit near
+    there trades an unbounded sine amplitude against the cosine (issue 13: amplitude 1e13). A
+    component within its own standard error (or one part in 1e9) of Nyquist is refitted with the
+    frequency fixed there and the cosine alone, jointly with the trend and the other components
+    (held at their frequencies): amplitude ``|c|`` (a lower bound of ``A``), phase ``+-pi/2`` of the
+    cosine, phase error infinite. Returns ``(components, offset, offset_err, trend_poly, notes)``
+    or None when no component is at Nyquist."""
+    if plan.nyquist is None:
+        return None
+    fn = plan.nyquist
+    hit = [i for i, c in enumerate(components)
+           if abs(c.frequency - fn) <= max(c.frequency_err, 1e-9 * fn)]
+    if not hit:
+        return None
+    from .search import centred_cycles
+
+    tau = series.tau
+    u = tau / t_scale
+    cols = [u**d for d in range(degree + 1)]
+    spans = []
+    for i, c in enumerate(components):
+        start = len(cols)
+        if i in hit:
+            # on the sampling lattice (from the first sample): (-1)^n exactly
+            cols.append(np.cos(2 * np.pi * centred_cycles(fn, tau - tau[0])))
+        else:
+            for h in range(1, c.n_harmonics + 1):
+                ph = 2 * np.pi * centred_cycles(h * c.frequency, tau)
+                cols += [np.sin(ph), np.cos(ph)]
+        spans.append((start, len(cols)))
+    x = np.stack(cols, axis=1)
+    sw = np.ones(series.n) if series.dy is None else 1.0 / series.dy
+    xw = x * sw[:, None]
+    coef, *_ = np.linalg.lstsq(xw, series.y * sw, rcond=None)
+    resid = (series.y - x @ coef) * sw
+    dof = max(series.n - x.shape[1], 1)
+    scale2 = 1.0 if series.dy is not None else float(resid @ resid) / dof
+    cov = np.linalg.pinv(xw.T @ xw) * scale2
+    out, notes = list(components), []
+    for i in hit:
+        j = spans[i][0]
+        cval, err = float(coef[j]), float(math.sqrt(max(cov[j, j], 0.0)))
+        # c cos(2 pi fn (t - t0)) = |c| sin(2 pi fn t - 2 pi fn t0 + sign(c) pi/2), t0 the first sample
+        t0 = series.t_ref + float(tau[0])
+        phase = math.copysign(math.pi / 2, cval) - 2 * math.pi * math.fmod(fn * t0, 1.0)
+        phase = (phase + math.pi) % (2 * math.pi) - math.pi
+        old = components[i]
+        out[i] = Component(
+            frequency=fn, frequency_err=old.frequency_err, phase=phase, phase_err=math.inf,
+            amplitude=abs(cval), amplitude_err=err, power=old.power,
+            false_alarm_probability=old.false_alarm_probability, significant=old.significant,
+        )
+        notes.append(
+            f"a tone at the Nyquist frequency {fn:.6g}: evenly spaced samples see only its projection "
+            f"on the alternating pattern, amplitude {abs(cval):.6g} (a lower bound), no phase"
+        )
+    for i, (a, _b) in enumerate(spans):  # the other components' linear parameters at the refit
+        if i in hit:
+            continue
+        c = out[i]
+        amps, phases = [], []
+        for h in range(1, c.n_harmonics + 1):
+            sa, ca = float(coef[a + 2 * h - 2]), float(coef[a + 2 * h - 1])
+            amps.append(math.hypot(sa, ca))
+            ph = math.atan2(ca, sa) - 2 * math.pi * math.fmod(h * c.frequency * series.t_ref, 1.0)
+            phases.append((ph + math.pi) % (2 * math.pi) - math.pi)
+        out[i] = dataclasses.replace(
+            c, amplitude=amps[0], phase=phases[0],
+            harmonic_amplitudes=tuple(amps) if c.harmonic_amplitudes else (),
+            harmonic_phases=tuple(phases) if c.harmonic_phases else ())
+    poly = coef[: degree + 1]
+    return out, float(poly[0]), float(math.sqrt(max(cov[0, 0], 0.0))), poly, notes
+
+
+# A residual after the trend within this many ulps of the values' magnitude is round-off
+EXACT_TREND_ULPS = 1024
+
+
+def refuse_exact_trend(series: Series, degree: int) -> None:
+    """InputError when ``y`` is a polynomial of ``degree`` to round-off (an exact ramp with
+    ``detrend='linear'``): its periodogram is that of rounding errors, whose peaks mean nothing
+    (issue 13; :func:`sigfit.wavelet.scalogram` refuses the same way)."""
+    t_scale = float(np.max(np.abs(series.tau)))
+    coef = fit_trend(series.tau, series.y, series.dy, degree, t_scale)
+    resid = series.y - np.polynomial.polynomial.polyval(series.tau / t_scale, coef)
+    scale = float(np.max(np.abs(series.y)))
+    if float(np.max(np.abs(resid))) <= EXACT_TREND_ULPS * np.finfo(np.float64).eps * scale:
+        raise InputError(
+            f"y is a polynomial of degree {degree} to round-off (nothing is left after the trend): "
+            "there is no period to find; lower the detrend degree if the trend itself is the question"
+        )
+
+
 def pick_peak(frequency: np.ndarray, power: np.ndarray) -> float:
     """The frequency of the highest peak, refined by a parabola through its three grid points."""
     i = int(np.argmax(power))
@@ -525,9 +628,14 @@ def _finite_power(power: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(power), np.clip(power, 0.0, 1.0), 0.0)
 
 
+# scipy.signal.periodogram's scalings, from the "psd" power: one-sided density (units of y^2 per
+# unit of frequency) and spectrum (units of y^2); both need the sampling rate
+SCIPY_SCALINGS = ("density", "spectrum")
+
+
 def periodogram(
     t,
-    y,
+    y=None,
     *,
     method: str = "auto",
     fmin: float | None = None,
@@ -535,28 +643,54 @@ def periodogram(
     oversampling: float = 5,
     dy=None,
     max_grid_size: int = MAX_GRID_SIZE,
+    frequency=None,
+    fs: float | None = None,
+    normalization: str = "standard",
+    fit_mean: bool = True,
+    center_data: bool = True,
+    nterms: int = 1,
 ) -> Periodogram:
-    """The standard-normalised periodogram of ``y(t)`` on :func:`estimate`'s automatic grid.
+    """The periodogram of ``y(t)``: on :func:`estimate`'s automatic grid, at the ``frequency`` the
+    caller gives, or (scipy style) of evenly spaced values at sampling rate ``fs``.
 
     The whole grid on every sample, as astropy's ``LombScargle(t, y, dy).power(frequency)``
-    (floating mean, ``standard`` normalisation) or, on evenly spaced samples, by FFT; the same
-    method choice and band rules as :func:`estimate` (see :mod:`sigfit.grid`). Use it for the full
-    picture where :func:`estimate` reported the periodogram of the subset it searched
-    (``Periodogram.method`` says so) or a coarse-to-fine search.
+    (floating mean, ``standard`` normalisation by default) or, on evenly spaced samples, by FFT; the
+    same method choice and band rules as :func:`estimate` (see :mod:`sigfit.grid`). Use it for the
+    full picture where :func:`estimate` reported the periodogram of the subset it searched
+    (``Periodogram.method`` says so) or a coarse-to-fine search. Windowed or averaged spectra
+    (Welch, Bartlett, tapers) are ``scipy.signal``'s job: ``scipy.signal.welch``.
 
     Parameters
     ----------
-    t, y, dy, method, fmin, fmax, oversampling
+    t : array_like
+        Sample times; with ``fs`` (and no ``y``), the values themselves, sampled at ``fs``.
+    y : array_like, optional
+        Sample values.
+    dy, method, fmin, fmax, oversampling
         As for :func:`estimate` (``method`` ``'wavelet'`` is not a periodogram: see
         :func:`sigfit.wavelet.scalogram`).
     max_grid_size : int
         Largest grid allowed (memory bound); a larger one raises InputError asking for a
         narrower band.
+    frequency : array_like, optional
+        Frequencies (cycles per unit of t; 1-D, any values, 0 included) at which to evaluate the
+        power instead of the automatic grid, by NUFFT (:class:`sigfit.LombScargle`).
+    fs : float, optional
+        Sampling rate of evenly spaced values ``t`` (scipy's ``periodogram(x, fs)``): times
+        ``arange(N)/fs`` and, without ``frequency``, scipy's grid ``rfftfreq(N, 1/fs)`` from 0 to
+        Nyquist.
+    normalization : {'standard', 'model', 'log', 'psd', 'density', 'spectrum'}
+        astropy's normalizations, or scipy's one-sided scalings of evenly spaced samples
+        (``density``: ``2 psd / fs``, units of y^2 per unit of frequency; ``spectrum``:
+        ``2 psd / N``, units of y^2), equal to ``scipy.signal.periodogram`` with its default
+        boxcar window and constant detrend at the Fourier frequencies.
+    fit_mean, center_data, nterms
+        As :class:`sigfit.LombScargle` (the floating mean, centring, harmonics in the model).
 
     Returns
     -------
     Periodogram
-        ``frequency`` (cycles per unit of t) and ``power`` in [0, 1].
+        ``frequency`` (cycles per unit of t) and ``power`` in ``normalization``.
 
     Examples
     --------
@@ -565,29 +699,87 @@ def periodogram(
     >>> p = periodogram(t, np.sin(2 * np.pi * 0.25 * t), fmax=1.0)
     >>> round(float(p.frequency[np.argmax(p.power)]), 2), p.method
     (0.25, 'lombscargle')
+    >>> x = np.zeros(16); x[0] = 1
+    >>> periodogram(x, fs=1.0, normalization="density").power[-3:]  # scipy.signal.periodogram(x)
+    array([0.125 , 0.125 , 0.0625])
     """
+    from .periodograms import generalized
+
     if method == "wavelet":
         raise InputError("method 'wavelet' has no periodogram: use sigfit.wavelet.scalogram")
+    if normalization not in (*generalized.NORMALIZATIONS, *SCIPY_SCALINGS):
+        raise InputError(
+            f"normalization {normalization!r} is not recognized: choose one of "
+            f"{', '.join((*generalized.NORMALIZATIONS, *SCIPY_SCALINGS))}"
+        )
+    if fs is not None:
+        if y is not None:
+            raise InputError("pass either times t with values y, or values with a sampling rate fs, not both")
+        if isinstance(fs, bool) or not (isinstance(fs, (int, float, np.number)) and math.isfinite(fs) and fs > 0):
+            raise InputError(f"fs must be a positive sampling rate (samples per unit of time), got {fs!r}")
+        y = t
+        t = np.arange(np.size(y)) / float(fs)
+    elif y is None:
+        raise InputError("y is missing: pass periodogram(t, y), or periodogram(x, fs=rate) for evenly spaced values")
     _, oversampling, fmin, fmax, _ = validate_options(
         n_components=1, oversampling=oversampling, fmin=fmin, fmax=fmax, detrend=None, fap_threshold=0.01,
     )
     series = validate_series(t, y, dy, n_params=1)
     series, scale = scale_series(series)
     fmin, fmax = scale.frequency(fmin), scale.frequency(fmax)
-    plan = plan_search(series, method, fmin=fmin, fmax=fmax, oversampling=oversampling,
-                       max_grid_size=max_grid_size)
-    if plan.coarse:
-        lo = f"{plan.grid.start:.6g}" + ("" if fmin is not None else " (automatic fmin)")
-        hi = f"{plan.grid.stop:.6g}" + ("" if fmax is not None else " (automatic fmax)")
-        raise InputError(
-            f"the grid from {lo} to {hi} has {plan.grid.size:,} frequencies, over "
-            f"max_grid_size={max_grid_size:,}: pass a narrower fmin/fmax or a lower "
-            "oversampling (sigfit.estimate searches such bands coarse-to-fine)"
-        )
-    dy_search = series.dy if plan.method == "lombscargle" else None
-    power = _pg.compute(plan.method, series.tau, series.y, dy_search, plan.grid)
-    return scale.restore(
-        Periodogram(plan.grid.frequency(), power, normalization="standard", method=plan.method))
+    explicit = frequency is not None or fs is not None
+    model_default = fit_mean is True and center_data is True and nterms == 1
+    if explicit or not model_default:
+        if method not in ("auto", "lombscargle"):
+            raise InputError(
+                f"method {method!r} computes the automatic grid's floating-mean sinusoid only: "
+                "use method='auto' (NUFFT) with frequency=, fs=, nterms, fit_mean or center_data"
+            )
+        if frequency is None and fs is not None:
+            freq = np.fft.rfftfreq(series.n, 1.0 / float(fs))
+        elif frequency is None:
+            plan = plan_search(series, "lombscargle", fmin=fmin, fmax=fmax, oversampling=oversampling,
+                               max_grid_size=max_grid_size)
+            freq = plan.grid.frequency()
+        else:
+            freq = np.asarray(frequency, dtype=np.float64)
+            if freq.ndim != 1 or freq.size == 0:
+                raise InputError(f"frequency must be a non-empty 1-D array, got shape {freq.shape}")
+        base = "psd" if normalization in SCIPY_SCALINGS else normalization
+        power = generalized.lombscargle(series.tau, series.y, series.dy, freq, fit_mean=fit_mean,
+                                        center_data=center_data, nterms=nterms, normalization=base)
+        label = "lombscargle (nufft)"
+    else:
+        plan = plan_search(series, method, fmin=fmin, fmax=fmax, oversampling=oversampling,
+                           max_grid_size=max_grid_size)
+        if plan.coarse:
+            lo = f"{plan.grid.start:.6g}" + ("" if fmin is not None else " (automatic fmin)")
+            hi = f"{plan.grid.stop:.6g}" + ("" if fmax is not None else " (automatic fmax)")
+            raise InputError(
+                f"the grid from {lo} to {hi} has {plan.grid.size:,} frequencies, over "
+                f"max_grid_size={max_grid_size:,}: pass a narrower fmin/fmax or a lower "
+                "oversampling (sigfit.estimate searches such bands coarse-to-fine)"
+            )
+        dy_search = series.dy if plan.method == "lombscargle" else None
+        freq = plan.grid.frequency()
+        power = _pg.compute(plan.method, series.tau, series.y, dy_search, plan.grid)
+        base = "psd" if normalization in SCIPY_SCALINGS else normalization
+        if base != "standard":
+            _, _, chi2_ref = generalized.prepare(series.y, dy_search, fit_mean=True, center_data=True)
+            power = generalized.convert_normalization(power, series.n, "standard", base, chi2_ref=chi2_ref)
+        label = plan.method
+    if normalization in SCIPY_SCALINGS:
+        rate = fs
+        if rate is None:
+            step = _pg.uniform_step(series.tau, 0.0 if series.time_is_integer else series.time_resolution)
+            if step is None:
+                raise InputError(
+                    f"normalization {normalization!r} is scipy's scaling of evenly spaced samples: these are "
+                    "not evenly spaced; use 'psd' (or scipy.signal.lombscargle)"
+                )
+            rate = 1.0 / step
+        power = 2.0 * power / (float(rate) if normalization == "density" else series.n)
+    return scale.restore(Periodogram(freq, power, normalization=normalization, method=label))
 
 
 def estimate(
@@ -606,6 +798,7 @@ def estimate(
     first_power: np.ndarray | None = None,
     harmonics: int | str = "auto",
     max_harmonics: int = MAX_HARMONICS,
+    fap_method: str = "baluev",
 ) -> EstimateResult:
     """Frequencies, phases and amplitudes of the strongest tones in ``y(t)``, with errors.
 
@@ -666,6 +859,9 @@ def estimate(
         fits sinusoids.)
     max_harmonics : int
         Most harmonics per component with ``harmonics="auto"``.
+    fap_method : {'baluev', 'davies', 'naive'}
+        How the false-alarm probability of each peak is approximated
+        (:data:`sigfit.statistics.ESTIMATE_METHODS`; Baluev 2008 by default).
 
     Returns
     -------
@@ -717,13 +913,16 @@ def estimate(
             series, method=method, n_components=n_components, fmin=fmin, fmax=fmax,
             oversampling=oversampling, degree=degree, fap_threshold=fap_threshold,
             max_grid_size=max_grid_size, first_power=first_power, harmonics=harmonics,
-            max_harmonics=max_harmonics))
+            max_harmonics=max_harmonics, fap_method=fap_method))
 
 
 def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree, fap_threshold,
-              max_grid_size, first_power, harmonics, max_harmonics) -> EstimateResult:
+              max_grid_size, first_power, harmonics, max_harmonics,
+              fap_method="baluev") -> EstimateResult:
     """:func:`estimate` on validated (and scaled) samples."""
     auto_degree = degree is None
+    if degree is not None and degree > 0:
+        refuse_exact_trend(series, degree)
     if not (harmonics == "auto" or (isinstance(harmonics, (int, np.integer)) and harmonics >= 1)):
         raise InputError(f"harmonics must be 'auto' or a positive integer, got {harmonics!r}")
     if not (isinstance(max_harmonics, (int, np.integer)) and max_harmonics >= 1):
@@ -731,6 +930,8 @@ def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree,
     outlier = outlying_stamps(series.tau)
     if outlier is not None:
         warn(series.warnings, outlier)
+    if fap_method not in ESTIMATE_FAP_METHODS:
+        raise InputError(f"fap_method must be one of {', '.join(ESTIMATE_FAP_METHODS)}, got {fap_method!r}")
     plan = plan_search(series, method, fmin=fmin, fmax=fmax, oversampling=oversampling, max_grid_size=max_grid_size)
     if plan.exact_quantum is not None and not (series.time_is_integer and plan.exact_quantum == 1):
         # stamps on an exact grid of step q (float seconds on whole seconds, integers in steps of
@@ -762,6 +963,7 @@ def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree,
             fap_threshold=fap_threshold, max_grid_size=max_grid_size, first_power=first_power,
             harmonics=harmonics, max_harmonics=max_harmonics, trend_choice=trend_choice,
             min_frequency=1.0 / series.span if fmin is not None else plan.grid.start,
+            fap_method=fap_method,
         )
 
     # the periodogram sees the data with the trend (and offset) removed first
@@ -804,7 +1006,8 @@ def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree,
         fit = refine(tau, yv, series.dy, [*freqs, f0], degree, max_shift=max_shift, t_scale=t_scale)
         freqs = list(fit.frequency)
         new_power = tone_powers(tau, yv, series.dy, fit)[-1]
-        fap = nested_fap(new_power, series.n, widths[-1], baseline, degree + 1 + 3 * k, plan)
+        fap = nested_fap(new_power, series.n, widths[-1], baseline, degree + 1 + 3 * k, plan,
+                         span=series.span, method=fap_method)
         if fap > fap_threshold:
             break  # reported, flagged not significant; weaker tones are noise too
         work = fit.residual
@@ -818,7 +1021,8 @@ def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree,
         # the same phase at t = t_ref (inside the data), with its own error
         ref_phase, ref_phase_err = amplitude_phase(fit, k, 0.0)[4:]
         fap = nested_fap(powers[k], series.n, widths[k] if k < len(widths) else bandwidth, baseline,
-                         degree + 1 + 3 * (n_tones - 1), plan)
+                         degree + 1 + 3 * (n_tones - 1), plan,
+                         span=series.span, method=fap_method)
         components.append(
             Component(
                 frequency=f,
@@ -844,12 +1048,18 @@ def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree,
     dof = series.n - fit.n_params
     residual_std = math.sqrt(float(fit.residual @ fit.residual) / max(dof, 1))
     audit_value_precision(series, residual_std)
-    trend_coef = tuple(float(c) for c in fit.poly[:0:-1]) + (0.0,) if degree > 0 else ()
+    poly, offset_err = fit.poly, float(math.sqrt(max(fit.covariance[0, 0], 0.0)))
+    nyq = at_nyquist(components, series, plan, degree, t_scale)
+    if nyq is not None:
+        components, _, offset_err, poly, notes = nyq
+        for note in notes:
+            warn(series.warnings, note)
+    trend_coef = tuple(float(c) for c in poly[:0:-1]) + (0.0,) if degree > 0 else ()
     extras = {} if search is None else search.finish(series, components, degree)
     return EstimateResult(
         components=components,
-        offset=float(fit.poly[0]),
-        offset_err=float(math.sqrt(max(fit.covariance[0, 0], 0.0))),
+        offset=float(poly[0]),
+        offset_err=offset_err,
         residual_std=residual_std,
         n_samples=series.n,
         method=plan.method,
@@ -861,6 +1071,8 @@ def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree,
         warnings=list(series.warnings),
         band=plan.band,
         detrend_choice=trend_choice,
+        time_unit=series.time_unit,
+        value_unit=series.value_unit,
         **extras,
     )
 
@@ -879,6 +1091,7 @@ def _estimate_periodic(
     max_harmonics: int,
     trend_choice: TrendChoice | None = None,
     min_frequency: float | None = None,
+    fap_method: str = "baluev",
 ) -> EstimateResult:
     """:func:`estimate` with periodic components that may carry harmonics (sigfit.harmonics):
     prewhitening on the plan's periodogram (full grid or coarse-to-fine), each peak taken to its
@@ -916,7 +1129,8 @@ def _estimate_periodic(
         return f0, z
 
     def fap(power, n_null):
-        return nested_fap(power, series.n, width_of.get(power, bandwidth), baseline, n_null, plan)
+        return nested_fap(power, series.n, width_of.get(power, bandwidth), baseline, n_null, plan,
+                          span=series.span, method=fap_method)
 
     fit, infos = find_components(
         tau, yv, series.dy, peak, n_components=n_components, degree=degree, t_scale=t_scale,
@@ -942,11 +1156,17 @@ def _estimate_periodic(
     dof = series.n - fit.n_params
     residual_std = math.sqrt(float(fit.residual @ fit.residual) / max(dof, 1))
     audit_value_precision(series, residual_std)
-    trend_coef = tuple(float(c) for c in fit.poly[:0:-1]) + (0.0,) if degree > 0 else ()
+    poly, offset_err = fit.poly, float(math.sqrt(max(fit.covariance[0, 0], 0.0)))
+    nyq = at_nyquist(components, series, plan, degree, t_scale)
+    if nyq is not None:
+        components, _, offset_err, poly, more = nyq
+        for note in more:
+            warn(series.warnings, note)
+    trend_coef = tuple(float(c) for c in poly[:0:-1]) + (0.0,) if degree > 0 else ()
     return EstimateResult(
         components=components,
-        offset=float(fit.poly[0]),
-        offset_err=float(math.sqrt(max(fit.covariance[0, 0], 0.0))),
+        offset=float(poly[0]),
+        offset_err=offset_err,
         residual_std=residual_std,
         n_samples=series.n,
         method=plan.method,
@@ -958,4 +1178,6 @@ def _estimate_periodic(
         warnings=list(series.warnings),
         band=plan.band,
         detrend_choice=trend_choice,
+        time_unit=series.time_unit,
+        value_unit=series.value_unit,
     )

@@ -155,6 +155,28 @@ def _harmonics_affordable(n: int, degree: int) -> int:
     return max(1, (n // SAMPLES_PER_PARAM - (degree + 1) - 1) // 2)
 
 
+def _explicit_harmonics(h: int, frequency: float, nyquist: float | None, n: int, n_null: int) -> int:
+    """``harmonics=h`` as asked: InputError when the samples cannot hold the model; fewer, with a
+    SigfitWarning, only where harmonic ``h`` would pass the stamps' Nyquist frequency (it aliases)."""
+    import warnings
+
+    from .errors import InputError, SigfitWarning
+
+    if n_null + 1 + 2 * h >= n:
+        raise InputError(
+            f"harmonics={h} needs {n_null + 1 + 2 * h} parameters with the rest of the model, but there "
+            f"are {n} samples: pass fewer harmonics, or harmonics='auto'"
+        )
+    limit = harmonic_limit(frequency, nyquist, h)
+    if limit < h:
+        warnings.warn(
+            f"harmonics={h}: harmonic {limit + 1} of the tone at {frequency:.6g} reaches the time stamps' "
+            f"Nyquist frequency {nyquist:.6g}, where it aliases; fitted {limit} harmonics",
+            SigfitWarning, stacklevel=4,
+        )
+    return limit
+
+
 def _poly_cols(u: np.ndarray, degree: int) -> np.ndarray:
     cols = np.empty((u.size, degree + 1))
     cols[:, 0] = 1.0
@@ -717,6 +739,26 @@ def fit_periodic(
         x = xn
         jtj, jtr, chi2, meat, resid, jacs = acc
 
+    if freqs and chi2 > 0:
+        # at the final frequencies the linear parameters are exact least squares, not the last
+        # Gauss-Newton step's (which stops within CONVERGED standard errors): the model at a
+        # given frequency matches a linear fit to rounding (issue 13)
+        final_freqs = [float(v) / t_scale for v in x[nu_idx]]
+        g = gram(tau, y, sw, final_freqs, n_harm, degree, t_scale)
+        p_lin = g.shape[0] - 1
+        coef = _solve(g[:p_lin, :p_lin], g[:p_lin, p_lin])
+        x = x.copy()
+        x[:n_poly] = coef[:n_poly]
+        c = n_poly
+        for st, h in zip(nu_idx, n_harm, strict=True):
+            x[st + 1 : st + 1 + 2 * h] = coef[c : c + 2 * h]
+            c += 2 * h
+        resid = np.empty_like(y)
+        for sl in _chunks(tau.size):  # bounded memory (ROWS samples at a time)
+            resid[sl] = y[sl] - evaluate_centred(tau[sl], x, n_harm, degree, t_scale)
+        rw = resid if sw is None else resid * sw
+        chi2 = float(rw @ rw)
+
     inv = _inverse(jtj)
     dof = max(y.size - x.size, 1)
     if robust:
@@ -1078,6 +1120,13 @@ def _find_components(tau, y, dy, find_peak, *, n_components, degree, t_scale, ny
         one = fit_periodic(tau[sel], resid[sel], dy_sel, [fp], [1], degree=degree, t_scale=t_scale,
                            max_shift=max_shift)
         fp_ref = float(one.frequency[0])
+        if sub is None:
+            # the significance of the refined peak, not of the grid point next to it (issue 13)
+            sw = None if dy is None else 1.0 / dy
+            chi2_null = _linear_chi2(tau, resid, sw, [], [], degree, t_scale)
+            if chi2_null > 0:
+                chi2_one = _linear_chi2(tau, resid, sw, [fp_ref], [1], degree, t_scale)
+                power = max(float(power), (chi2_null - chi2_one) / chi2_null)
         bracket = None
         g0 = None
         if h_fixed == 1:
@@ -1088,8 +1137,12 @@ def _find_components(tau, y, dy, find_peak, *, n_components, degree, t_scale, ny
                                                min_frequency=min_frequency, degree=degree,
                                                t_scale=t_scale, return_harmonics=True)
             f0 = fp_ref / k
-            cap = min(harmonic_limit(f0, nyquist, max_harmonics if auto else h_fixed),
-                      _harmonics_affordable(y.size, degree))
+            if auto:
+                cap = min(harmonic_limit(f0, nyquist, max_harmonics), _harmonics_affordable(y.size, degree))
+            else:
+                # an explicit request is honoured, or refused (issue 13): the cap on samples per
+                # parameter is for the automatic choice only
+                cap = _explicit_harmonics(h_fixed, f0, nyquist, y.size, n_null)
             clash = collision_limit(f0, freqs, n_harm, 1.0 / float(np.ptp(tau))) if freqs else None
             if clash is not None:
                 cap = min(cap, clash)  # harmonics stop below an earlier component's line

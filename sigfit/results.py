@@ -178,6 +178,10 @@ class EstimateResult:
     # the automatic choices, said out loud (issue #12): the band searched and the trend degree
     band: Any = None  # sigfit.grid.Band: fmin, fmax, rule (and its nested levels)
     detrend_choice: TrendChoice | None = None
+    # units of t and y when they came with them (astropy Quantity/Time, datetimes: "s"); frequency
+    # is then in cycles per time_unit, amplitudes in value_unit
+    time_unit: str | None = None
+    value_unit: str | None = None
 
     @property
     def significant(self) -> bool:
@@ -185,8 +189,11 @@ class EstimateResult:
         return any(c.significant for c in self.components)
 
     def predict(self, t: np.ndarray) -> np.ndarray:
-        """The fitted model at times ``t`` (same units and origin as the input times)."""
-        t = np.asarray(t, dtype=np.float64)
+        """The fitted model at times ``t`` (same units and origin as the input times; datetimes
+        and astropy times as :func:`sigfit.estimate` took them)."""
+        from ._inputs import as_numeric_time
+
+        t = np.asarray(as_numeric_time(t)[0], dtype=np.float64)
         out = np.full_like(t, self.offset)
         if self.trend:
             out += np.polyval(np.asarray(self.trend), (t - self.t_ref) / self.t_scale)
@@ -209,6 +216,9 @@ class EstimateResult:
             "components": [c.to_dict() for c in self.components],
             "warnings": list(self.warnings),
         }
+        if self.time_unit is not None or self.value_unit is not None:
+            d["time_unit"] = self.time_unit
+            d["value_unit"] = self.value_unit
         if include_periodogram and self.periodogram is not None:
             d["periodogram"] = self.periodogram.to_dict()
         if self.band is not None:

@@ -25,10 +25,16 @@ def test_object_with_non_number():
         estimate(T, np.array(y, dtype=object))
 
 
-def test_datetimes_get_a_hint():
-    t = np.datetime64("2024-01-01") + np.arange(T.size).astype("timedelta64[h]")
+def test_datetimes_are_seconds():
+    # issue 13: datetimes in t are accepted (seconds since the Unix epoch); in y they get a hint
+    hours = np.arange(T.size)
+    t = np.datetime64("2024-01-01") + hours.astype("timedelta64[h]")
+    seconds = (t - np.datetime64("1970-01-01")).astype("timedelta64[s]").astype(np.int64)
+    a, b = estimate(t, Y), estimate(seconds, Y)
+    assert a.time_unit == "s" and b.time_unit is None
+    assert a.components[0].frequency == b.components[0].frequency
     with pytest.raises(InputError, match="timedelta64"):
-        estimate(t, Y)
+        estimate(hours, t)
 
 
 def test_complex():
