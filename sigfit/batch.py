@@ -48,7 +48,7 @@ COLUMNS: tuple[str, ...] = ("series", "component", *COMPONENT_COLUMNS, *SERIES_C
 
 _INT_COLUMNS = {"component", "n_harmonics", "n_samples", "n_components"}
 _BOOL_COLUMNS = {"significant"}
-_STR_COLUMNS = {"series", "method", "warnings", "error"}
+_STR_COLUMNS = {"series", "method", "warnings", "error", "fundamental"}
 _LIST_COLUMNS = {"harmonic_amplitudes", "harmonic_phases"}  # JSON text in files: one schema
 
 

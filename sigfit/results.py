@@ -47,6 +47,9 @@ class Component:
     n_harmonics: int = 1
     harmonic_amplitudes: tuple[float, ...] = ()
     harmonic_phases: tuple[float, ...] = ()
+    # why this fundamental: "peak" (the periodogram peak itself) or e.g. "f/2, lines 1, 3
+    # significant" (a subharmonic the data show), see sigfit.harmonics.choose_fundamental
+    fundamental: str = "peak"
 
     @property
     def angular_frequency(self) -> float:
@@ -93,6 +96,7 @@ class Component:
             "false_alarm_probability": _float(self.false_alarm_probability),
             "significant": bool(self.significant),
             "n_harmonics": int(self.n_harmonics),
+            "fundamental": self.fundamental,
         }
         if self.harmonic_amplitudes:
             d["harmonic_amplitudes"] = [_float(a) for a in self.harmonic_amplitudes]
