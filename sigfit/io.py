@@ -796,8 +796,10 @@ def format_result(name: str, result, time: TimeAxis | None = None) -> str:
     """The human table for one signal: one row per component, strongest first.
 
     Columns: frequency, period (with a human duration for date-time input), angular frequency,
-    amplitude and phase, each ``± standard error``, then the false-alarm probability. When no
-    component is significant the table is replaced by ``no significant period (best FAP=...)``."""
+    amplitude and phase, each ``± standard error``, then the false-alarm probability; below, one
+    line ``#k fundamental: ...`` for each component whose fundamental is not simply the
+    periodogram's peak (``Component.fundamental``). When no component is significant the table is
+    replaced by ``no significant period (best FAP=...)``."""
     unit = time.unit if time is not None else None
     is_dt = time is not None and time.is_datetime
     t_unit = unit or "unit of t"
@@ -845,6 +847,12 @@ def format_result(name: str, result, time: TimeAxis | None = None) -> str:
             lines.append(
                 "  " + "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
             )
+        # why a fundamental was taken, where it is not simply the periodogram's peak (a
+        # subharmonic the data show, or one they did not: sigfit.harmonics.choose_fundamental)
+        for k, c in enumerate(comps, start=1):
+            why = getattr(c, "fundamental", "peak")
+            if why != "peak":
+                lines.append(f"  #{k} fundamental: {why}")
     tail = f"  offset {format_value_error(result.offset, result.offset_err)}"
     tail += f", residual std {result.residual_std:.4g}"
     if result.trend:
