@@ -495,14 +495,17 @@ def _line_list(lines, of: int | None = None) -> str:
 
 def coherence_p_value(tau, y, dy, frequency: float, n_harmonics: int, lines, *, degree: int = 0,
                       t_scale: float | None = None) -> float:
-    """Do ``lines`` of the harmonic series at ``frequency`` hold still over the record?
+    """Do ``lines`` of the harmonic series at ``frequency`` hold still over the record, with the
+    rest of the shape?
 
     A nested-model test: the series (``n_harmonics`` lines at fixed multiples of ``frequency``
-    plus the polynomial) against the same with, for each tested line ``j``, two more columns
-    ``u sin(2 pi j f tau)``, ``u cos(2 pi j f tau)`` (``u = tau / t_scale``): a line whose
-    amplitude or phase drifts across the record (an independent tone near ``j f``, whose phase
-    slides against the comb; the sidebands of a quasi-periodic cycle, whose power sits near the
-    comb but is no line) gains from them, a harmonic of one stable shape does not. With ``dy``
+    plus the polynomial, and two columns ``u s(tau)``, ``u s'(tau)`` that let the whole fitted
+    shape ``s`` grow and slide in phase linearly in ``u = tau / t_scale``) against the same with,
+    for each tested line ``j``, two more columns ``u sin(2 pi j f tau)``, ``u cos(2 pi j f tau)``:
+    a line whose amplitude or phase drifts on its own (an independent tone near ``j f``, whose
+    phase slides against the comb; the sidebands of a quasi-periodic cycle, whose power sits near
+    the comb but is no line) gains from them, a harmonic of one shape does not, even when the
+    shape's amplitude follows the level (multiplicative seasonality). With ``dy``
     the chi-square reduction is chi-square with ``2 len(lines)`` degrees of freedom; without, the
     F test with the variance of the larger model. Returns the p-value (1.0 when nothing is
     tested or the design is singular).
@@ -518,29 +521,50 @@ def coherence_p_value(tau, y, dy, frequency: float, n_harmonics: int, lines, *, 
     p_a = n_poly + 2 * n_harmonics
     q = 2 * len(lines)
     cols = np.array([n_poly + 2 * (j - 1) + i for j in lines for i in (0, 1)])
-    g = np.zeros((p_a + q + 1, p_a + q + 1))
+    g0 = gram(tau, y, sw, [frequency], [n_harmonics], degree, t_scale)
+    coef = _solve(g0[:p_a, :p_a], g0[:p_a, p_a])
+    ab = coef[n_poly:]
+    hs = np.repeat(np.arange(1, n_harmonics + 1), 2)
+    # d/dphase of a sin + b cos is a cos - b sin: in the interleaved (sin, cos) columns, (-b, a)
+    turn = np.empty_like(ab)
+    turn[0::2], turn[1::2] = -ab[1::2], ab[0::2]
+    g = np.zeros((p_a + 2 + q + 1, p_a + 2 + q + 1))
     for sl in _chunks(tau.size):
         u = tau[sl] / t_scale
         x = _linear_design(tau[sl], u, [frequency], [n_harmonics], degree)
-        xy = np.concatenate([x, x[:, cols] * u[:, None], y[sl, None]], axis=1)
+        harm = x[:, n_poly:]
+        # the whole shape may grow or shrink and slide in phase over the record (multiplicative
+        # seasonality, a period a little off): two columns shared by every line, in both models
+        shared = np.column_stack([u * (harm @ ab), u * (harm @ (hs * turn))])
+        xy = np.concatenate([x, shared, x[:, cols] * u[:, None], y[sl, None]], axis=1)
         if sw is not None:
             xy *= sw[sl, None]
         g += xy.T @ xy
-    rss = _rss_path(g)
-    if rss is None:
-        return 1.0
-    rss_a, rss_b = float(rss[p_a]), float(rss[-1])
+    p_a += 2
+    (rss_a, rank_a), (rss_b, rank_b) = _rss_rank(g, p_a), _rss_rank(g, g.shape[0] - 1)
+    q = rank_b - rank_a  # the shared columns lie in the lines' own span when every line is tested
     floor = _floor(y, sw)
-    if rss_a <= floor:
-        return 1.0  # the series alone is exact to round-off: nothing is left to drift
+    if q <= 0 or rss_a <= floor:
+        return 1.0  # nothing to test, or the series alone is exact to round-off
     gain = max(rss_a - max(rss_b, 0.0), 0.0)
     if dy is not None:
         return float(stats.chi2.sf(gain, q))
-    dof = y.size - (p_a + q + 1)  # the frequency counts as a parameter
+    dof = y.size - (rank_b + 1)  # the frequency counts as a parameter
     if dof <= 0:
         return 1.0
     f_stat = (gain / q) / max(rss_b / dof, floor / dof)
     return float(stats.f.sf(f_stat, q, dof))
+
+
+def _rss_rank(g: np.ndarray, m: int) -> tuple[float, int]:
+    """Residual sum of squares and rank of the first ``m`` columns of a ``[X y]^T [X y]`` Gram
+    matrix (pseudo-inverse: collinear columns count once)."""
+    a, b = g[:m, :m], g[:m, -1]
+    d = np.sqrt(np.clip(np.diag(a), 1e-300, None))
+    w, v = np.linalg.eigh(a / d[:, None] / d[None, :])
+    keep = w > 1e-10 * max(float(w.max(initial=0.0)), 1e-300)
+    proj = v[:, keep].T @ (b / d)
+    return float(g[-1, -1] - np.sum(proj**2 / w[keep])), int(keep.sum())
 
 
 def line_p_values(tau, y, dy, frequency: float, n_harmonics: int, lines, *, degree: int = 0,
