@@ -64,6 +64,7 @@ MIN_OWN_LINES = 2
 # white noise an amplitude 4 standard errors above zero (a Rayleigh tail exp(-4^2/2)), over at
 # most ~30 own lines
 LINE_P = math.exp(-8.0)
+PROBE_REACH = 8.0  # line_p_values reads the spectrum this many resolution elements around a line
 COHERENCE_P = 1e-3
 ROWS = 8192  # rows of the design matrix held at once
 SAMPLES_PER_PARAM = 5  # harmonic models keep at least this many samples per parameter
@@ -494,7 +495,7 @@ def _line_list(lines, of: int | None = None) -> str:
 
 
 def coherence_p_value(tau, y, dy, frequency: float, n_harmonics: int, lines, *, degree: int = 0,
-                      t_scale: float | None = None) -> float:
+                      t_scale: float | None = None, coefficients: np.ndarray | None = None) -> float:
     """Do ``lines`` of the harmonic series at ``frequency`` hold still over the record, with the
     rest of the shape?
 
@@ -508,7 +509,7 @@ def coherence_p_value(tau, y, dy, frequency: float, n_harmonics: int, lines, *, 
     shape's amplitude follows the level (multiplicative seasonality). With ``dy``
     the chi-square reduction is chi-square with ``2 len(lines)`` degrees of freedom; without, the
     F test with the variance of the larger model. Returns the p-value (1.0 when nothing is
-    tested or the design is singular).
+    tested). ``coefficients`` as for :func:`line_p_values`.
     """
     lines = [int(j) for j in lines]
     if not lines:
@@ -521,8 +522,10 @@ def coherence_p_value(tau, y, dy, frequency: float, n_harmonics: int, lines, *, 
     p_a = n_poly + 2 * n_harmonics
     q = 2 * len(lines)
     cols = np.array([n_poly + 2 * (j - 1) + i for j in lines for i in (0, 1)])
-    g0 = gram(tau, y, sw, [frequency], [n_harmonics], degree, t_scale)
-    coef = _solve(g0[:p_a, :p_a], g0[:p_a, p_a])
+    coef = coefficients
+    if coef is None:
+        g0 = gram(tau, y, sw, [frequency], [n_harmonics], degree, t_scale)
+        coef = _solve(g0[:p_a, :p_a], g0[:p_a, p_a])
     ab = coef[n_poly:]
     hs = np.repeat(np.arange(1, n_harmonics + 1), 2)
     # d/dphase of a sin + b cos is a cos - b sin: in the interleaved (sin, cos) columns, (-b, a)
@@ -569,19 +572,22 @@ def _rss_rank(g: np.ndarray, m: int) -> tuple[float, int]:
 
 def line_p_values(tau, y, dy, frequency: float, n_harmonics: int, lines, *, degree: int = 0,
                   t_scale: float | None = None, span: float | None = None,
-                  nyquist: float | None = None) -> np.ndarray:
+                  nyquist: float | None = None, coefficients: np.ndarray | None = None) -> np.ndarray:
     """How surely each of ``lines`` of the harmonic series at ``frequency`` is a line, not a
     sample of the spectrum around it.
 
     The series (``n_harmonics`` lines, the polynomial) is fitted; each line's amplitude squared
     ``A_j^2`` is compared with the mean amplitude squared ``C_j`` the residual gives to single
     sinusoids at frequencies off the comb (more than one resolution element ``1/span`` from every
-    line) within ``max(3, min(f span, 8)) / span`` of it, about ``m_j`` independent frequencies.
+    line) within ``max(3, min(f span, PROBE_REACH)) / span`` of it, one resolution element apart:
+    ``m_j`` about independent frequencies.
     On white noise ``C_j`` estimates ``A_j``'s noise and this is the usual amplitude test; on
     red noise or beside a quasi-periodic cycle, whose cycle-to-cycle wandering spreads power
     around every harmonic, it is the local level that a line must stand above. Under "no line"
     ``A_j^2 / C_j`` is about F(2, 2 m_j): p-value ``(1 + R/m)^-m``. Returns the p-values in
-    the order of ``lines`` (1.0 where no off-comb frequency was available).
+    the order of ``lines`` (1.0 where no off-comb frequency was available). ``coefficients``:
+    the series' linear coefficients at ``frequency`` (polynomial, then sin, cos of each line),
+    when already fitted.
     """
     lines = [int(j) for j in lines]
     t_scale = float(np.max(np.abs(tau))) if t_scale is None else float(t_scale)
@@ -589,17 +595,20 @@ def line_p_values(tau, y, dy, frequency: float, n_harmonics: int, lines, *, degr
     sw = None if dy is None else 1.0 / np.asarray(dy, dtype=np.float64)
     n_poly = degree + 1
     res = 1.0 / span
-    g = gram(tau, y, sw, [frequency], [n_harmonics], degree, t_scale)
-    p = g.shape[0] - 1
-    coef = _solve(g[:p, :p], g[:p, p])
+    coef = coefficients
+    if coef is None:
+        g = gram(tau, y, sw, [frequency], [n_harmonics], degree, t_scale)
+        p = g.shape[0] - 1
+        coef = _solve(g[:p, :p], g[:p, p])
     amp2 = coef[n_poly::2] ** 2 + coef[n_poly + 1::2] ** 2
     resid = np.empty(tau.size)
     for sl in _chunks(tau.size):
         resid[sl] = y[sl] - _linear_design(tau[sl], tau[sl] / t_scale, [frequency], [n_harmonics],
                                            degree) @ coef
-    # off-comb probe frequencies around each line, on a grid of half a resolution element
-    half = max(3.0, min(frequency * span, 8.0)) * res
-    offsets = np.arange(-half, half + 0.25 * res, 0.5 * res)
+    # off-comb probe frequencies around each line, one resolution element apart (about
+    # independent: m_j is their count)
+    half = max(3.0, min(frequency * span, PROBE_REACH)) * res
+    offsets = np.arange(-half, half + 0.5 * res, res)
     probes, owner = [], []
     top = math.inf if nyquist is None else nyquist
     for i, j in enumerate(lines):
@@ -614,24 +623,20 @@ def line_p_values(tau, y, dy, frequency: float, n_harmonics: int, lines, *, degr
     if nu.size == 0:
         return out
     w = np.ones(tau.size) if sw is None else sw * sw
-    # single-sinusoid least squares at each probe frequency: 2 x 2 normal equations
-    ss = np.zeros(nu.size)
-    cc = np.zeros(nu.size)
-    sc = np.zeros(nu.size)
-    sr = np.zeros(nu.size)
-    cr = np.zeros(nu.size)
+    # single-sinusoid least squares at each probe frequency: 2 x 2 normal equations from
+    # sum w, sum w e^(2i th) and sum w r e^(i th)
+    total = float(np.sum(w))
+    e2 = np.zeros(nu.size, dtype=np.complex128)
+    er = np.zeros(nu.size, dtype=np.complex128)
     rows = max(1, ROWS * 64 // max(nu.size, 1))
     for sl in _chunks(tau.size, rows):
         # a probe needs no error-free product: 1e-8 of a cycle at 1e4 cycles is plenty
-        th = TWO_PI * np.mod(tau[sl, None] * nu[None, :], 1.0)
-        sn, cs = np.sin(th), np.cos(th)
-        ws = w[sl, None]
-        wr = (w[sl] * resid[sl])[:, None]
-        ss += np.sum(ws * sn * sn, axis=0)
-        cc += np.sum(ws * cs * cs, axis=0)
-        sc += np.sum(ws * sn * cs, axis=0)
-        sr += np.sum(wr * sn, axis=0)
-        cr += np.sum(wr * cs, axis=0)
+        e = np.exp((1j * TWO_PI) * np.mod(tau[sl, None] * nu[None, :], 1.0))
+        er += (w[sl] * resid[sl]) @ e
+        e *= e
+        e2 += w[sl] @ e
+    ss, cc, sc = 0.5 * (total - e2.real), 0.5 * (total + e2.real), 0.5 * e2.imag
+    sr, cr = er.imag, er.real
     det = np.maximum(ss * cc - sc * sc, 1e-300)
     a = (cc * sr - sc * cr) / det
     b = (ss * cr - sc * sr) / det
@@ -641,7 +646,7 @@ def line_p_values(tau, y, dy, frequency: float, n_harmonics: int, lines, *, degr
         mine = owner == i
         if not np.any(mine):
             continue
-        m = max(1.0, 0.5 * float(mine.sum()))  # the grid oversamples the resolution twice
+        m = float(mine.sum())
         ratio = amp2[j - 1] / max(float(np.mean(probe_amp2[mine])), floor)
         out[i] = math.exp(-m * math.log1p(ratio / m))
     return out
@@ -767,16 +772,19 @@ def _subharmonic_verdict(tau, y, dy, peak_frequency, k, h, *, span, degree, t_sc
         return f"{cycles:.2g} cycles in the record", []
     # the comb at its own best frequency: the peak's (one sinusoid) is biased by the other lines,
     # and a frequency error is a drift of every line
-    f0 = float(fit_periodic(tau, y, dy, [f0], [h], degree=degree, t_scale=t_scale,
-                            max_shift=1.0 / (k * span)).frequency[0])
+    fit = fit_periodic(tau, y, dy, [f0], [h], degree=degree, t_scale=t_scale,
+                       max_shift=1.0 / (k * span))
+    f0 = float(fit.frequency[0])
+    coef = np.concatenate([fit.poly, np.ravel(np.column_stack([fit.a[0], fit.b[0]]))])
     own = _own_lines(k, h)
     p_lines = line_p_values(tau, y, dy, f0, h, own, degree=degree, t_scale=t_scale, span=span,
-                            nyquist=nyquist)
+                            nyquist=nyquist, coefficients=coef)
     lines = [j for j, p in zip(own, p_lines, strict=True) if p <= LINE_P]
     if len(lines) < MIN_OWN_LINES:
         said = f"only line {lines[0]}" if lines else "no line of its own"
         return f"{said} significant", []
-    p = coherence_p_value(tau, y, dy, f0, h, lines, degree=degree, t_scale=t_scale)
+    p = coherence_p_value(tau, y, dy, f0, h, lines, degree=degree, t_scale=t_scale,
+                          coefficients=coef)
     if p < COHERENCE_P:
         return f"its lines drift over the record (p={p:.2g})", []
     return None, lines
