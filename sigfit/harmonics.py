@@ -7,9 +7,11 @@ residual, which is what limits the period's precision. This module:
 
 * identifies the fundamental behind a peak ``f_p``: each candidate ``f_p/k`` (``k = 1..8``) is
   fitted with its harmonics up to the same highest frequency, and the Bayesian information
-  criterion (Schwarz 1978) picks ``k``, so a subharmonic wins only when its extra harmonics
-  explain the data (the multi-harmonic periodogram of Schwarzenberg-Czerny 1996, ApJ 460, L107,
-  compared across candidate fundamentals);
+  criterion (Schwarz 1978) ranks ``k`` (the multi-harmonic periodogram of Schwarzenberg-Czerny
+  1996, ApJ 460, L107, compared across candidate fundamentals); a subharmonic is then taken only
+  when the data show it: enough of its cycles in the record, its own lines significant against
+  the spectrum around them, and holding still over the record (:func:`choose_fundamental`).
+  Each component records why (``Component.fundamental``);
 * chooses the number of harmonics ``H`` by the same criterion, read for every ``H`` at once from
   one Cholesky factor of the Gram matrix (the residual after the first ``m`` columns of a QR
   factorisation is ``|y|^2 - sum_{i<m} R_iy^2``);

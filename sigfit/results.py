@@ -32,7 +32,9 @@ class Component:
 
     ``amplitude``/``phase`` are those of the fundamental (harmonic 1).
     ``harmonic_amplitudes``/``harmonic_phases`` hold harmonics 1..n_harmonics (first entry = fundamental);
-    empty means a pure sinusoid.
+    empty means a pure sinusoid. ``fundamental`` says why this fundamental was taken: ``"peak"``
+    (the periodogram's peak itself), ``"f/2, lines 1, 3 significant"`` (a subharmonic the data
+    show) or ``"peak; f/4 rejected: ..."`` (one they did not).
     """
 
     frequency: float
