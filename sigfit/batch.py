@@ -57,7 +57,7 @@ COLUMNS: tuple[str, ...] = ("series", "component", *COMPONENT_COLUMNS, *SERIES_C
 _INT_COLUMNS = {"component", "n_harmonics", "n_samples", "n_components", "detrend_degree"}
 _BOOL_COLUMNS = {"significant"}
 _STR_COLUMNS = {"series", "method", "warnings", "error", "band_rule", "detrend_rule", "time_unit",
-                "epoch", "options"}
+                "epoch", "options", "fundamental"}
 _LIST_COLUMNS = {"harmonic_amplitudes", "harmonic_phases"}  # JSON text in files: one schema
 
 

@@ -852,8 +852,10 @@ def estimate(
         With ``detrend='auto'``: one row per candidate degree (:func:`selection_values`).
     harmonics : "auto" or int
         Harmonics per periodic component (:mod:`sigfit.harmonics`). ``"auto"``: the fundamental
-        behind each peak is identified (a subharmonic wins only when its harmonics explain the
-        data, by BIC) and its number of harmonics chosen by BIC, up to ``max_harmonics`` and
+        behind each peak is identified (a subharmonic wins only when the data show it: by BIC,
+        with at least 3 of its cycles, two of its own lines significant and holding still; see
+        :func:`sigfit.harmonics.choose_fundamental`; ``Component.fundamental`` says why) and
+        its number of harmonics chosen by BIC, up to ``max_harmonics`` and
         below the time stamps' own Nyquist frequency; a sinusoid keeps one. ``1``: pure
         sinusoids. ``H``: identified fundamentals with ``H`` harmonics. (``method='wavelet'``
         fits sinusoids.)

@@ -1074,7 +1074,9 @@ def format_result(name: str, result, time: TimeAxis | None = None) -> str:
     (:func:`display_unit`). When t = 0 lies outside the data, the phase at the samples' mean
     time is shown too, each column saying where it is taken. A component with harmonics gets a
     line with its shape's semi-amplitude (``amplitude`` is the fundamental's). When no
-    component is significant the table is replaced by ``no significant period (best FAP=...)``."""
+    component is significant the table is replaced by ``no significant period (best FAP=...)``.
+    Below the rows, one line ``#k fundamental: ...`` for each component whose fundamental is not
+    simply the periodogram's peak (``Component.fundamental``)."""
     unit = time.unit if time is not None else None
     is_dt = time is not None and time.is_datetime
     scale, shown = display_unit(result, time)
@@ -1147,6 +1149,12 @@ def format_result(name: str, result, time: TimeAxis | None = None) -> str:
             lines.append(
                 "  " + "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
             )
+        # why a fundamental was taken, where it is not simply the periodogram's peak (a
+        # subharmonic the data show, or one they did not: sigfit.harmonics.choose_fundamental)
+        for k, c in enumerate(comps, start=1):
+            why = getattr(c, "fundamental", "peak")
+            if why != "peak":
+                lines.append(f"  #{k} fundamental: {why}")
     lines += notes
     tail = f"  offset {format_value_error(result.offset, result.offset_err)}"
     tail += f", residual std {result.residual_std:.4g}"

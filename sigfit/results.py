@@ -40,6 +40,10 @@ class Component:
     fundamental's phase at ``reference_time``, the samples' (weighted) mean time, inside the
     data, with its own standard error: ``y = amplitude*sin(angular_frequency*(t -
     reference_time) + reference_phase)``.
+
+    ``fundamental`` says why this fundamental was taken: ``"peak"``
+    (the periodogram's peak itself), ``"f/2, lines 1, 3 significant"`` (a subharmonic the data
+    show) or ``"peak; f/4 rejected: ..."`` (one they did not).
     """
 
     frequency: float
@@ -57,6 +61,9 @@ class Component:
     reference_time: float | None = None
     reference_phase: float | None = None
     reference_phase_err: float | None = None
+    # why this fundamental: "peak" (the periodogram peak itself) or e.g. "f/2, lines 1, 3
+    # significant" (a subharmonic the data show), see sigfit.harmonics.choose_fundamental
+    fundamental: str = "peak"
 
     @property
     def angular_frequency(self) -> float:
@@ -126,6 +133,7 @@ class Component:
             "reference_time": _float(self.reference_time),
             "reference_phase": _float(self.reference_phase),
             "reference_phase_err": _float(self.reference_phase_err),
+            "fundamental": self.fundamental,
         }
         if self.harmonic_amplitudes:
             d["harmonic_amplitudes"] = [_float(a) for a in self.harmonic_amplitudes]
