@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -18,11 +18,19 @@ from ._validate import (
 )
 from .errors import InputError
 from .grid import MAX_GRID_SIZE, FrequencyGrid, default_fmax, lattice_quantum, make_grid
-from .harmonics import MAX_HARMONICS, find_components, to_components
+from .harmonics import MAX_HARMONICS, find_components, fit_periodic, to_components
 from .periodograms.fft import fft_grid
 from .refine import Fit, amplitude_phase, fit_trend, n_params, refine, tone_powers
 from .results import Component, EstimateResult, Periodogram
 from .search import audit_frequency_precision, audit_time_lattice, time_resolution
+from .background import (
+    fit_noise,
+    fitted_lines,
+    harmonics_against_background,
+    judge,
+    noise_warning,
+    whitened_power,
+)
 from .significance import effective_baseline, false_alarm_probability
 
 
@@ -114,6 +122,28 @@ def pick_peak(frequency: np.ndarray, power: np.ndarray) -> float:
             shift = 0.5 * (p0 - p2) / denom  # in grid steps, within [-0.5, 0.5]
             return float(frequency[i] + shift * (frequency[i + 1] - frequency[i]))
     return float(frequency[i])
+
+
+def background_of(series: Series, plan: SearchPlan, values, degree: int, lines=()):
+    """The noise background of ``values`` over the plan's band (:func:`sigfit.background.fit_noise`):
+    on evenly spaced stamps or a lattice of step ``q`` (gaps allowed) the AR(1) spectrum of step
+    ``q`` with its aliases, else the Lorentzian."""
+    dt = None if plan.harmonic_nyquist is None else 0.5 / plan.harmonic_nyquist
+    return fit_noise(series.tau, values, series.dy, fmin=plan.grid.start, fmax=plan.grid.stop,
+                     uniform_step=dt, lines=lines, degree=degree)
+
+
+def against_background(pgram: Periodogram, f0: float, noise, significant) -> tuple[float, float]:
+    """The peak to fit, and its standard power: the highest one ``f0`` unless the background is
+    red and ``f0`` is not ``significant`` against it (a red wander); then the highest peak
+    judged against the background. A significant highest peak stays (a strong tone's harmonics
+    or leakage must not outrank it)."""
+    freq, power = np.asarray(pgram.frequency), np.asarray(pgram.power)
+    i = int(np.argmin(np.abs(freq - f0)))
+    if noise.model == "white" or significant(noise.whiten(float(power[i]), f0)):
+        return f0, float(np.max(power))
+    f1 = pick_peak(freq, whitened_power(freq, power, noise))
+    return f1, float(power[int(np.argmin(np.abs(freq - f1)))])
 
 
 # Plenty of samples: the peak search first runs on an even subset (every m-th time-sorted sample,
@@ -407,10 +437,15 @@ def estimate(
             f0, pgram = find_peak(series, work, dy_search, plan)
         if first_periodogram is None:
             first_periodogram = pgram
+        n_null = degree + 1 + 3 * k
+        noise = background_of(series, plan, work, degree)  # to search and stop against
+        if search is None:
+            f0, _ = against_background(pgram, f0, noise, lambda z, m=n_null: false_alarm_probability(
+                z, series.n, bandwidth, baseline, n_null=m) <= fap_threshold)
         fit = refine(tau, yv, series.dy, [*freqs, f0], degree, max_shift=max_shift, t_scale=t_scale)
         freqs = list(fit.frequency)
-        new_power = tone_powers(tau, yv, series.dy, fit)[-1]
-        fap = false_alarm_probability(new_power, series.n, bandwidth, baseline, n_null=degree + 1 + 3 * k)
+        new_power = noise.whiten(tone_powers(tau, yv, series.dy, fit)[-1], freqs[-1])
+        fap = false_alarm_probability(new_power, series.n, bandwidth, baseline, n_null=n_null)
         if fap > fap_threshold:
             break  # reported, flagged not significant; weaker tones are noise too
         work = fit.residual
@@ -418,26 +453,22 @@ def estimate(
     assert fit is not None
     n_tones = fit.nu.size
     powers = tone_powers(tau, yv, series.dy, fit)
+    # every tone judged against the background of the final residual, its lines left out
+    noise = background_of(series, plan, fit.residual, degree, fitted_lines(fit.frequency))
     components = []
     for k in range(n_tones):
         f, f_err, amp, amp_err, phase, phase_err = amplitude_phase(fit, k, series.t_ref)
-        fap = false_alarm_probability(
-            powers[k], series.n, bandwidth, baseline, n_null=degree + 1 + 3 * (n_tones - 1)
-        )
-        components.append(
-            Component(
-                frequency=f,
-                frequency_err=f_err,
-                phase=phase,
-                phase_err=phase_err,
-                amplitude=amp,
-                amplitude_err=amp_err,
-                power=float(powers[k]),
-                false_alarm_probability=fap,
-                significant=bool(fap <= fap_threshold),
-            )
-        )
+        component = Component(frequency=f, frequency_err=f_err, phase=phase, phase_err=phase_err,
+                              amplitude=amp, amplitude_err=amp_err, power=float(powers[k]),
+                              false_alarm_probability=1.0)
+        components.append(judge(
+            component, float(powers[k]), f, degree + 1 + 3 * (n_tones - 1), noise,
+            lambda z, m: false_alarm_probability(z, series.n, bandwidth, baseline, n_null=m),
+            fap_threshold,
+        ))
     components.sort(key=lambda c: -c.amplitude)
+    if (note := noise_warning(noise)) is not None:
+        warn(series.warnings, note)
     for note in longer_than_record(components, series.span, degree):
         warn(series.warnings, note)
 
@@ -459,6 +490,7 @@ def estimate(
         trend=trend_coef,
         detrend="none" if degree == 0 else ("linear" if degree == 1 else str(degree)),
         warnings=list(series.warnings),
+        noise=noise,
         **extras,
     )
 
@@ -498,20 +530,48 @@ def _estimate_periodic(
         else:
             f0, pgram = find_peak(series, values, dy_search, plan, max_grid_size)
         pgrams.append(pgram)
-        return f0, float(np.max(pgram.power))
+        # searched and stopped against the background of what is left (red: the highest peak
+        # may be a wander, and a weaker tone above the local level the real one)
+        searched["noise"] = noise = background_of(series, plan, values, degree)
+        n_null = degree + 1 + 3 * (len(pgrams) - 1)
+        if plan.coarse:
+            power = float(np.max(pgram.power))
+        else:
+            f0, power = against_background(pgram, f0, noise,
+                                           lambda z: fap(z, n_null) <= fap_threshold)
+        searched["frequency"] = f0
+        return f0, power
 
     def fap(power, n_null):
         return false_alarm_probability(power, series.n, bandwidth, baseline, n_null=n_null)
 
+    searched: dict = {}
     fit, infos = find_components(
         tau, yv, series.dy, peak, n_components=n_components, degree=degree, t_scale=t_scale,
         nyquist=plan.harmonic_nyquist, min_frequency=1.0 / series.span,
         max_shift=1.0 / series.span, harmonics=harmonics, max_harmonics=max_harmonics,
-        stop=lambda power, n_null: fap(power, n_null) > fap_threshold,
+        stop=lambda power, n_null: fap(searched["noise"].whiten(power, searched["frequency"]),
+                                       n_null) > fap_threshold,
     )
+    # each component judged against the background of the final residual, all lines left out;
+    # against red noise, the divisors and harmonics that only fit its wander go (and it is refit)
+    noise = background_of(series, plan, fit.residual, degree,
+                          fitted_lines(fit.frequency, fit.n_harmonics))
+    if (kept := harmonics_against_background(fit, infos, noise, series.n)) is not None:
+        previous = [float(f) for f in fit.frequency]
+        fit = fit_periodic(tau, yv, series.dy, [f for f, _ in kept], [h for _, h in kept],
+                           degree=degree, t_scale=t_scale, max_shift=1.0 / series.span)
+        infos = [replace(info, divisor=1) if abs(f / fit_f - 1) > 1e-3 else info
+                 for info, (f, _), fit_f in zip(infos, kept, previous, strict=True)]
+        noise = background_of(series, plan, fit.residual, degree,
+                              fitted_lines(fit.frequency, fit.n_harmonics))
     components, notes = to_components(fit, infos, tau, yv, series.dy, series.t_ref, fap=fap,
                                       fap_threshold=fap_threshold, degree=degree,
                                       nyquist=plan.harmonic_nyquist, max_harmonics=max_harmonics)
+    components = [judge(c, info.detection_power, info.detection_frequency, info.n_null, noise, fap,
+                        fap_threshold) for c, info in zip(components, infos, strict=True)]
+    if (note := noise_warning(noise)) is not None:
+        notes.append(note)
     if plan.exact_quantum is None and not series.time_is_integer:
         # float stamps off any grid were rounded to an ulp: that bounds the reported precision
         for c in components:
@@ -538,4 +598,5 @@ def _estimate_periodic(
         trend=trend_coef,
         detrend="none" if degree == 0 else ("linear" if degree == 1 else str(degree)),
         warnings=list(series.warnings),
+        noise=noise,
     )

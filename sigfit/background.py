@@ -1,0 +1,345 @@
+"""The noise background a peak is judged against: white, or red noise fitted to the data.
+
+Baluev's false-alarm probability (:mod:`sigfit.significance`) assumes white noise: every
+frequency has the same expected power. Most real series have red noise (climate, finance,
+physiology, astronomy): the expected power rises toward low frequencies, and the slow wander of
+AR(1) noise with coefficient 0.9 makes peaks that white-noise statistics call certain
+(FAP 1e-19). sigfit fits the background to the data and judges each peak against the level
+*at its frequency*, keeping Baluev's look-elsewhere correction over the band.
+
+Model
+    The periodogram ordinates of noise with spectrum ``b(f)`` (in units of the white level)
+    are ``u(f) = b(f) E`` with ``E`` exponential, where ``u = -(N - 3)/2 log(1 - Z)`` of the
+    standard power ``Z`` (exactly exponential for white noise in Baluev's approximation). Two
+    models are fitted by Whittle's likelihood ``sum log b + u / b``:
+
+    * ``white``: ``b = L`` (one level);
+    * ``ar1``: ``b = w + r g(f; tau)``, red noise plus white measurement noise, where ``g`` is the
+      spectrum of an Ornstein-Uhlenbeck (continuous AR(1)) process of e-folding time ``tau``:
+      for samples evenly spaced by ``dt`` the AR(1) spectrum
+      ``(1 - a^2) / (1 + a^2 - 2 a cos(2 pi f dt))`` with ``a = exp(-dt/tau)`` (Torrence & Compo
+      1998, eq. 16, which includes the aliasing); for irregular samples the Lorentzian
+      ``1 / (1 + (2 pi f tau)^2)``, and the coefficient is reported at the mean spacing, as in
+      REDFIT (Schulz & Mudelsee 2002).
+
+    ``ar1`` is chosen when it beats ``white`` by BIC (two more parameters). Pure white noise
+    thus keeps exactly the white-noise statistics; the white part keeps measurement noise from
+    being mistaken for the AR(1) tail at high frequencies (see
+    :func:`sigfit.wavelet.fit_background` for the same argument on wavelet spectra).
+
+Which data
+    The background is fitted to the periodogram of the *residual* of the periodic model, with
+    the ordinates within one peak width ``1/span`` of every fitted line (components and their
+    harmonics) left out, and ordinates far above the first fit (undetected tones) clipped once:
+    a clean sine, a sawtooth or a clock leave a white residual and keep white statistics, while
+    red noise stays red after its strongest wander is fitted. The ordinates are independent:
+    a grid of step ``1/span`` (:func:`background_frequencies`), one cheap NUFFT of the residual.
+
+Judging a peak (:meth:`sigfit.results.NoiseModel.whiten`)
+    A tone that lowers chi-square by the fraction ``Z`` of the null model's has, against the
+    background, the generalised-least-squares power ``Z_w`` with
+    ``Z_w / (1 - Z_w) = (Z / (1 - Z)) / b(f)``: its chi-square reduction relative to the residual
+    (``Z / (1 - Z)``) divided by the local level. For ``b = 1`` this is ``Z`` itself. ``Z_w``
+    then enters Baluev's formula unchanged (same band, same baseline), and the standard errors of
+    a component at ``f`` grow by ``sqrt(b(f))`` (the local noise, not the average one).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .results import NoiseModel
+
+# Most ordinates in the background periodogram: the first BACKGROUND_DENSE at the independent
+# step 1/span (the red part lives at the lowest frequencies), the rest spread evenly over the
+# band. One NUFFT of this size costs far less than the search's periodogram.
+BACKGROUND_DENSE = 1024
+BACKGROUND_SPARSE = 1024
+# Fewer usable ordinates than this: too few to tell red from white, the background stays white.
+MIN_ORDINATES = 16
+# e-folding times tried (in units of the mean spacing), log-spaced; each is fitted exactly in
+# (w, r) by iteratively reweighted least squares (Whittle = Gamma likelihood, identity link)
+_TAU_GRID = 48
+_IRLS_STEPS = 12  # converges in 5-10 (checked on AR(1) and white noise)
+# A second pass leaves out ordinates that the first fit calls improbable for any of the M
+# ordinates (probability CLIP_PROBABILITY that noise alone reaches one): undetected tones.
+CLIP_PROBABILITY = 0.05
+
+WHITE = NoiseModel(model="white")
+
+
+def background_frequencies(span: float, fmin: float, fmax: float, degree: int = 0) -> np.ndarray:
+    """Independent frequencies for the background fit: ``k/span`` from the lowest one the trend
+    of degree ``degree`` leaves untouched, up to :data:`BACKGROUND_DENSE` of them, then up to
+    :data:`BACKGROUND_SPARSE` more evenly spaced to ``fmax``."""
+    step = 1.0 / span
+    lo = max(fmin, (1.0 + 0.5 * degree) * step)
+    if not fmax > lo:
+        return np.empty(0)
+    n_dense = int(min(BACKGROUND_DENSE, math.floor((fmax - lo) / step) + 1))
+    dense = lo + step * np.arange(n_dense)
+    top = dense[-1]
+    if fmax - top <= step:
+        return dense
+    n_sparse = int(min(BACKGROUND_SPARSE, math.floor((fmax - top) / step)))
+    sparse = np.linspace(top, fmax, n_sparse + 1)[1:]
+    return np.concatenate([dense, sparse])
+
+
+def _power(tau, values, dy, frequency) -> np.ndarray:
+    """Standard power on the (one or two) uniform pieces of ``frequency`` by NUFFT."""
+    from .grid import FrequencyGrid
+    from .periodograms import lombscargle
+
+    out = []
+    d = np.diff(frequency)
+    cut = np.flatnonzero(np.abs(d - d[0]) > 1e-9 * abs(d[0])) if d.size else np.empty(0, int)
+    pieces = [frequency] if cut.size == 0 else [frequency[: cut[0] + 1], frequency[cut[0] + 1:]]
+    for f in pieces:
+        if f.size == 1:
+            f = np.array([f[0], f[0] * (1 + 1e-9)])  # nifty-ls needs a grid of at least two
+            out.append(lombscargle.power(tau, values, dy, FrequencyGrid(f[0], f[1] - f[0], 2),
+                                         search=True)[:1])
+            continue
+        grid = FrequencyGrid(start=float(f[0]), step=float(f[1] - f[0]), size=int(f.size))
+        out.append(lombscargle.power(tau, values, dy, grid, search=True))
+    return np.concatenate(out)
+
+
+def _shape(frequency, tau_grid, dt, uniform) -> np.ndarray:
+    """``g(f; tau)`` for each e-folding time: (T, M), unit mean over 0..1/(2 dt)."""
+    f = np.asarray(frequency)[None, :]
+    tg = np.asarray(tau_grid)[:, None]
+    if uniform:
+        a = np.exp(-dt / tg)
+        return (1.0 - a * a) / (1.0 + a * a - 2.0 * a * np.cos(2.0 * math.pi * f * dt))
+    x = math.pi * tg / dt  # 2 pi tau F at F = 1/(2 dt)
+    return (x / np.arctan(x)) / (1.0 + (2.0 * math.pi * f * tg) ** 2)
+
+
+def _fit_red(u, g):
+    """Whittle fit of ``b = w + r g`` for every row of ``g``: (w, r, nll) arrays of length T."""
+    mean = float(np.mean(u))
+    floor = 1e-9 * mean
+    w = np.full(g.shape[0], 0.5 * mean)
+    r = np.full(g.shape[0], 0.5 * mean / np.mean(g, axis=1))
+    for _ in range(_IRLS_STEPS):
+        b = w[:, None] + r[:, None] * g
+        wt = 1.0 / (b * b)
+        a11 = wt.sum(axis=1)
+        a12 = (wt * g).sum(axis=1)
+        a22 = (wt * g * g).sum(axis=1)
+        c1 = (wt * u).sum(axis=1)
+        c2 = (wt * g * u).sum(axis=1)
+        det = a11 * a22 - a12 * a12
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w_new = (a22 * c1 - a12 * c2) / det
+            r_new = (a11 * c2 - a12 * c1) / det
+        # the constrained optimum sits on an edge: white only (r = 0) or red only (w = 0)
+        edge_w = ~(w_new > floor)
+        edge_r = ~(r_new >= 0)
+        w_new = np.where(edge_w, floor, w_new)
+        r_new = np.where(edge_w, np.maximum(c2 - floor * a12, 0.0) / np.maximum(a22, 1e-300), r_new)
+        w_new = np.where(edge_r, np.maximum(c1 / a11, floor), w_new)
+        r_new = np.where(edge_r, 0.0, r_new)
+        done = np.allclose(w_new, w, rtol=1e-7, atol=0) and np.allclose(r_new, r, rtol=1e-7, atol=0)
+        w, r = w_new, r_new
+        if done:
+            break
+    b = w[:, None] + r[:, None] * g
+    nll = np.sum(np.log(b) + u / b, axis=1)
+    return w, r, nll
+
+
+def fit_noise(
+    tau,
+    residual,
+    dy=None,
+    *,
+    fmin: float,
+    fmax: float,
+    uniform_step: float | None = None,
+    lines=(),
+    degree: int = 0,
+) -> NoiseModel:
+    """The background of ``residual``: white or AR(1) plus white, chosen by BIC (module notes).
+
+    Parameters
+    ----------
+    tau, residual, dy : ndarray
+        Sorted centred times, the residual of the model fitted so far, optional one-sigma errors.
+    fmin, fmax : float
+        The searched band (the background is fitted over it).
+    uniform_step : float, optional
+        The spacing of evenly spaced samples (AR(1) spectrum with aliasing); None for irregular
+        samples (Lorentzian).
+    lines : sequence of float
+        Frequencies fitted in ``residual`` (components and harmonics): ordinates within
+        ``1/span`` of them are left out.
+    degree : int
+        Degree of the polynomial trend fitted (its lowest frequencies are left out).
+
+    Returns
+    -------
+    NoiseModel
+        ``model="white"`` (level 1: Baluev's statistics unchanged) or ``"ar1"`` with its fitted
+        coefficient, e-folding time and white fraction; ``level(f)`` gives ``b(f)``.
+    """
+    tau = np.asarray(tau, dtype=np.float64)
+    residual = np.asarray(residual, dtype=np.float64)
+    n = tau.size
+    span = float(tau[-1] - tau[0]) if n > 1 else 0.0
+    if n < MIN_ORDINATES or not span > 0 or not np.all(np.isfinite(residual)):
+        return WHITE
+    centred = residual - np.mean(residual)
+    if not float(centred @ centred) > 1e-28 * max(float(residual @ residual), 1e-300):
+        return WHITE  # an exact fit: nothing left to describe
+    frequency = background_frequencies(span, fmin, fmax, degree)
+    if frequency.size < MIN_ORDINATES:
+        return WHITE
+    keep = np.ones(frequency.size, dtype=bool)
+    width = 1.0 / span
+    for line in np.asarray(list(lines), dtype=np.float64).ravel():
+        if math.isfinite(line) and line > 0:
+            lo, hi = np.searchsorted(frequency, [line - width, line + width])
+            keep[lo:hi] = False
+    if np.count_nonzero(keep) < MIN_ORDINATES:
+        return WHITE
+    frequency = frequency[keep]
+    z = np.clip(_power(tau, residual, dy, frequency), 0.0, 1.0 - 1e-15)
+    good = np.isfinite(z)
+    frequency, z = frequency[good], z[good]
+    if frequency.size < MIN_ORDINATES:
+        return WHITE
+    u = -0.5 * max(n - 3, 1) * np.log1p(-z)
+    u = np.maximum(u, 1e-12 * max(float(np.mean(u)), 1e-300))
+
+    dt = uniform_step if uniform_step is not None else span / (n - 1)
+    uniform = uniform_step is not None
+    tau_grid = dt * np.geomspace(0.2, 10.0 * n, _TAU_GRID)
+    g_all = _shape(frequency, tau_grid, dt, uniform)
+
+    use = np.ones(u.size, dtype=bool)
+    for _ in range(2):  # fit, clip the improbable ordinates once, refit
+        uu, g = u[use], g_all[:, use]
+        m = uu.size
+        level = float(np.mean(uu))
+        nll_white = m * (math.log(level) + 1.0)
+        w, r, nll = _fit_red(uu, g)
+        i = int(np.argmin(nll))
+        red = r[i] > 0
+        b = w[i] + r[i] * g_all[i] if red else np.full(u.size, level)
+        clip = math.log(u.size / CLIP_PROBABILITY)
+        new_use = u / b <= clip
+        if np.count_nonzero(new_use) < MIN_ORDINATES or np.array_equal(new_use, use):
+            break
+        use = new_use
+    delta_bic = 2.0 * (nll_white - float(nll[i])) - 2.0 * math.log(m)
+    if not (red and delta_bic > 0):
+        return NoiseModel(model="white", delta_bic=float(delta_bic), n_frequencies=int(m))
+    # levels in units of the white level that Baluev's statistic assumes (mean u of white noise)
+    return NoiseModel(
+        model="ar1",
+        coefficient=float(math.exp(-dt / tau_grid[i])),
+        timescale=float(tau_grid[i]),
+        step=float(dt),
+        uniform=uniform,
+        white_level=float(w[i]),
+        red_level=float(r[i]),
+        delta_bic=float(delta_bic),
+        n_frequencies=int(m),
+    )
+
+
+def whitened_power(frequency, power, noise: NoiseModel) -> np.ndarray:
+    """A periodogram judged against ``noise``: :meth:`NoiseModel.whiten` at every frequency."""
+    z = np.clip(np.asarray(power, dtype=np.float64), 0.0, 1.0 - 1e-16)
+    if noise.model == "white":
+        return z
+    q = z / ((1.0 - z) * noise.level(frequency))
+    return q / (1.0 + q)
+
+
+def fitted_lines(frequencies, n_harmonics=None) -> list[float]:
+    """Every line of the fitted components: ``h * f`` for ``h = 1..H`` of each."""
+    n_harmonics = [1] * len(frequencies) if n_harmonics is None else n_harmonics
+    return [h * float(f) for f, hs in zip(frequencies, n_harmonics, strict=True) for h in range(1, int(hs) + 1)]
+
+
+def judge(component, power: float, frequency: float, n_null: int, noise: NoiseModel, fap,
+          fap_threshold: float):
+    """``component`` judged against ``noise``: the false-alarm probability ``fap(Z_w, n_null)``
+    of its detection power whitened at its detection frequency, standard errors scaled by
+    :meth:`NoiseModel.error_scale` at its frequency, and significance by
+    :func:`sigfit.significance.is_significant` (which also asks amplitude > its error)."""
+    from dataclasses import replace
+
+    from .significance import is_significant
+
+    p_fa = float(fap(noise.whiten(power, frequency), n_null))
+    s = noise.error_scale(component.frequency)
+    amp_err = component.amplitude_err * s
+    return replace(
+        component,
+        frequency_err=component.frequency_err * s,
+        phase_err=component.phase_err * s,
+        amplitude_err=amp_err,
+        false_alarm_probability=p_fa,
+        significant=is_significant(p_fa, fap_threshold, component.amplitude, amp_err),
+    )
+
+
+def harmonics_against_background(fit, infos, noise: NoiseModel, n: int):
+    """Each component's lines judged against ``noise`` instead of white noise: ``[(frequency,
+    n_harmonics), ...]`` when some must go, else None.
+
+    The harmonic model (:mod:`sigfit.harmonics`) chooses divisors and harmonic counts by BIC
+    under white noise, where red noise's low-frequency wander passes for lines: a tone at P in
+    AR(1) noise comes back as 3P with 5 harmonics. Here line ``h`` of a component at ``f`` has
+    the chi-square gain ``x_h = (A_h / (sigma_h sqrt(b(h f))))^2`` against the local level
+    ``b``; a subharmonic (divisor ``k > 1``) is kept only when one of its own lines (``h`` not a
+    multiple of ``k``) pays its BIC cost ``2 ln N`` (else the detected line is the fundamental),
+    and the harmonic count is the prefix with the best BIC, ``max_H sum_{h<=H} (x_h - 2 ln N)``,
+    never more than the white-noise choice. Components sharpened by a step bracket are kept."""
+    from .harmonics import component_summary
+
+    if noise.model == "white":
+        return None
+    penalty = 2.0 * math.log(max(n, 2))
+    out, changed = [], False
+    for k, info in enumerate(infos):
+        s = component_summary(fit, k, 0.0)
+        f, h_fit = s["frequency"], int(fit.n_harmonics[k])
+        if info.bracket is not None:
+            out.append((f, h_fit))
+            continue
+        hs = np.arange(1, h_fit + 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = (s["amplitudes"] / (s["amplitude_errs"] * np.sqrt(noise.level(hs * f)))) ** 2
+        x = np.where(np.isfinite(x), x, 0.0)
+        d = int(info.divisor)
+        if d > 1 and h_fit >= d and not np.any(x[hs % d != 0] > penalty):
+            f, x = f * d, x[d - 1::d]  # the subharmonic's own lines are noise: back to the peak's line
+            changed = True
+        h = int(np.argmax(np.cumsum(x - penalty))) + 1 if x.size else 1
+        changed |= h < x.size
+        out.append((f, min(h, x.size) if x.size else 1))
+    return out if changed else None
+
+
+def noise_warning(noise: NoiseModel) -> str | None:
+    """The note a result carries when its residuals are not white, or None."""
+    if noise.model == "white":
+        return None
+    return (
+        f"the residuals are red noise, not white (AR(1) coefficient {noise.coefficient:.3g} per "
+        f"step {noise.step:.4g}, e-folding time {noise.timescale:.4g}; {100 * noise.white_fraction:.0f}% "
+        "white): each peak's false-alarm probability and errors are judged against this "
+        "background at its own frequency, so slow wander is not reported as a period"
+    )
+
+
+__all__ = ["WHITE", "background_frequencies", "fit_noise", "fitted_lines", "harmonics_against_background",
+           "judge", "noise_warning", "whitened_power"]
