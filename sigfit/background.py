@@ -299,10 +299,10 @@ def harmonics_against_background(fit, infos, noise: NoiseModel, n: int):
     under white noise, where red noise's low-frequency wander passes for lines: a tone at P in
     AR(1) noise comes back as 3P with 5 harmonics. Here line ``h`` of a component at ``f`` has
     the chi-square gain ``x_h = (A_h / (sigma_h sqrt(b(h f))))^2`` against the local level
-    ``b``; a subharmonic (divisor ``k > 1``) is kept only when one of its own lines (``h`` not a
-    multiple of ``k``) pays its BIC cost ``2 ln N`` (else the detected line is the fundamental),
-    and the harmonic count is the prefix with the best BIC, ``max_H sum_{h<=H} (x_h - 2 ln N)``,
-    never more than the white-noise choice. Components sharpened by a step bracket are kept."""
+    ``b``, and a harmonic count ``H`` the BIC ``sum_{h<=H} (x_h - 2 ln N)`` (never more than the
+    white-noise choice). A subharmonic (divisor ``k > 1``, ``H >= k`` so that the detected line
+    stays; with ``H < k`` the detected line is restored alone) is kept only when it beats the detected line with its own multiples by that BIC:
+    else its own lines (``h`` not a multiple of ``k``) were red noise. Components sharpened by a step bracket are kept."""
     from .harmonics import component_summary
 
     if noise.model == "white":
@@ -320,12 +320,29 @@ def harmonics_against_background(fit, infos, noise: NoiseModel, n: int):
             x = (s["amplitudes"] / (s["amplitude_errs"] * np.sqrt(noise.level(hs * f)))) ** 2
         x = np.where(np.isfinite(x), x, 0.0)
         d = int(info.divisor)
-        if d > 1 and h_fit >= d and not np.any(x[hs % d != 0] > penalty):
-            f, x = f * d, x[d - 1::d]  # the subharmonic's own lines are noise: back to the peak's line
+        if d > 1 and h_fit < d:
+            # the detected line is not even among the subharmonic's lines: what the white-noise
+            # choice kept is red wander below it
+            out.append((f * d, 1))
             changed = True
+            continue
+        if d > 1:
+            # the subharmonic with lines 1..H (H >= d: the detected line stays) against the
+            # detected line with its own multiples, each at its best harmonic count (BIC)
+            gain = np.cumsum(x - penalty)
+            h_sub = d + int(np.argmax(gain[d - 1:]))
+            gain_line = np.cumsum(x[d - 1::d] - penalty)
+            h_line = 1 + int(np.argmax(gain_line))
+            if gain_line[h_line - 1] >= gain[h_sub - 1]:
+                out.append((f * d, h_line))  # its own lines are red noise: back to the peak's line
+                changed = True
+            else:
+                out.append((f, h_sub))
+                changed |= h_sub < h_fit
+            continue
         h = int(np.argmax(np.cumsum(x - penalty))) + 1 if x.size else 1
         changed |= h < x.size
-        out.append((f, min(h, x.size) if x.size else 1))
+        out.append((f, h))
     return out if changed else None
 
 

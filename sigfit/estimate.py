@@ -133,6 +133,23 @@ def background_of(series: Series, plan: SearchPlan, values, degree: int, lines=(
                      uniform_step=dt, lines=lines, degree=degree)
 
 
+def periodic_background(series: Series, plan: SearchPlan, fit, infos, degree: int, t_scale: float):
+    """The background periodic components are judged against. White when the residual of the
+    whole model is white (a clean sine, a sawtooth, the clock keep Baluev's statistics). Else
+    it is fitted to the residual of the detected lines alone (one sinusoid per component, those
+    lines left out): the model's harmonics have fitted away the red ordinates around them, and
+    what is left between them would underrate the red level there; lines that are real and
+    strong stand far above the background and are clipped (:func:`sigfit.background.fit_noise`)."""
+    lines = fitted_lines(fit.frequency, fit.n_harmonics)
+    noise = background_of(series, plan, fit.residual, degree, lines)
+    if noise.model == "white" or all(h == 1 for h in fit.n_harmonics):
+        return noise
+    detected = [info.detection_frequency for info in infos]
+    minimal = fit_periodic(series.tau, series.y, series.dy, detected, [1] * len(detected), degree=degree,
+                           t_scale=t_scale, max_shift=1.0 / series.span)
+    return background_of(series, plan, minimal.residual, degree, detected)
+
+
 def against_background(pgram: Periodogram, f0: float, noise, significant) -> tuple[float, float]:
     """The peak to fit, and its standard power: the highest one ``f0`` unless the background is
     red and ``f0`` is not ``significant`` against it (a red wander); then the highest peak
@@ -553,18 +570,16 @@ def _estimate_periodic(
         stop=lambda power, n_null: fap(searched["noise"].whiten(power, searched["frequency"]),
                                        n_null) > fap_threshold,
     )
-    # each component judged against the background of the final residual, all lines left out;
-    # against red noise, the divisors and harmonics that only fit its wander go (and it is refit)
-    noise = background_of(series, plan, fit.residual, degree,
-                          fitted_lines(fit.frequency, fit.n_harmonics))
+    # each component judged against the background (module sigfit.background); against red
+    # noise, the divisors and harmonics that only fit its wander go, and the model is refit
+    noise = periodic_background(series, plan, fit, infos, degree, t_scale)
     if (kept := harmonics_against_background(fit, infos, noise, series.n)) is not None:
         previous = [float(f) for f in fit.frequency]
         fit = fit_periodic(tau, yv, series.dy, [f for f, _ in kept], [h for _, h in kept],
                            degree=degree, t_scale=t_scale, max_shift=1.0 / series.span)
         infos = [replace(info, divisor=1) if abs(f / fit_f - 1) > 1e-3 else info
                  for info, (f, _), fit_f in zip(infos, kept, previous, strict=True)]
-        noise = background_of(series, plan, fit.residual, degree,
-                              fitted_lines(fit.frequency, fit.n_harmonics))
+        noise = periodic_background(series, plan, fit, infos, degree, t_scale)
     components, notes = to_components(fit, infos, tau, yv, series.dy, series.t_ref, fap=fap,
                                       fap_threshold=fap_threshold, degree=degree,
                                       nyquist=plan.harmonic_nyquist, max_harmonics=max_harmonics)
