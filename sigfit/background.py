@@ -52,16 +52,18 @@ import numpy as np
 
 from .results import NoiseModel
 
-# Most ordinates in the background periodogram: the first BACKGROUND_DENSE at the independent
-# step 1/span (the red part lives at the lowest frequencies), the rest spread evenly over the
-# band. One NUFFT of this size costs far less than the search's periodogram.
-BACKGROUND_DENSE = 1024
-BACKGROUND_SPARSE = 1024
+# Most ordinates in the background periodogram: BACKGROUND_DENSE at the independent step 1/span
+# (the red part lives at the lowest frequencies; one NUFFT of this size costs far less than the
+# search's periodogram). Taken from the search's own periodogram, BACKGROUND_SPARSE more are
+# spread evenly over the rest of the band (free).
+BACKGROUND_DENSE = 512
+BACKGROUND_SPARSE = 256
 # Fewer usable ordinates than this: too few to tell red from white, the background stays white.
 MIN_ORDINATES = 16
-# e-folding times tried (in units of the mean spacing), log-spaced; each is fitted exactly in
-# (w, r) by iteratively reweighted least squares (Whittle = Gamma likelihood, identity link)
-_TAU_GRID = 48
+# e-folding times tried (in units of the mean spacing), log-spaced, then as many again around
+# the best; each is fitted exactly in (w, r) by iteratively reweighted least squares (Whittle's
+# likelihood is a Gamma likelihood with identity link)
+_TAU_GRID = 16
 _IRLS_STEPS = 12  # converges in 5-10 (checked on AR(1) and white noise)
 # A second pass leaves out ordinates that the first fit calls improbable for any of the M
 # ordinates (probability CLIP_PROBABILITY that noise alone reaches one): undetected tones.
@@ -72,40 +74,40 @@ WHITE = NoiseModel(model="white")
 
 def background_frequencies(span: float, fmin: float, fmax: float, degree: int = 0) -> np.ndarray:
     """Independent frequencies for the background fit: ``k/span`` from the lowest one the trend
-    of degree ``degree`` leaves untouched, up to :data:`BACKGROUND_DENSE` of them, then up to
-    :data:`BACKGROUND_SPARSE` more evenly spaced to ``fmax``."""
+    of degree ``degree`` leaves untouched, up to :data:`BACKGROUND_DENSE` of them (one NUFFT;
+    the red part lives at the lowest frequencies, and above them the model is flat)."""
     step = 1.0 / span
     lo = max(fmin, (1.0 + 0.5 * degree) * step)
     if not fmax > lo:
         return np.empty(0)
     n_dense = int(min(BACKGROUND_DENSE, math.floor((fmax - lo) / step) + 1))
-    dense = lo + step * np.arange(n_dense)
-    top = dense[-1]
-    if fmax - top <= step:
-        return dense
-    n_sparse = int(min(BACKGROUND_SPARSE, math.floor((fmax - top) / step)))
-    sparse = np.linspace(top, fmax, n_sparse + 1)[1:]
-    return np.concatenate([dense, sparse])
+    return lo + step * np.arange(n_dense)
+
+
+def ordinates(frequency, span: float, degree: int = 0) -> np.ndarray:
+    """Indices into an evenly spaced, sorted ``frequency`` grid of nearly independent ordinates
+    (step about ``1/span``), laid out as :func:`background_frequencies` lays out its own."""
+    f = np.asarray(frequency)
+    if f.size < 2:
+        return np.arange(f.size)
+    start = int(np.searchsorted(f, (1.0 + 0.5 * degree) / span * (1 - 1e-9)))
+    k = max(1, int(round(1.0 / (span * (f[1] - f[0])))))
+    idx = np.arange(start, f.size, k)
+    if idx.size > BACKGROUND_DENSE + BACKGROUND_SPARSE:
+        rest = idx[BACKGROUND_DENSE:]
+        idx = np.concatenate([idx[:BACKGROUND_DENSE],
+                              rest[np.linspace(0, rest.size - 1, BACKGROUND_SPARSE).astype(np.int64)]])
+    return np.unique(idx)
 
 
 def _power(tau, values, dy, frequency) -> np.ndarray:
-    """Standard power on the (one or two) uniform pieces of ``frequency`` by NUFFT."""
+    """Standard power on the evenly spaced ``frequency`` by NUFFT."""
     from .grid import FrequencyGrid
     from .periodograms import lombscargle
 
-    out = []
-    d = np.diff(frequency)
-    cut = np.flatnonzero(np.abs(d - d[0]) > 1e-9 * abs(d[0])) if d.size else np.empty(0, int)
-    pieces = [frequency] if cut.size == 0 else [frequency[: cut[0] + 1], frequency[cut[0] + 1:]]
-    for f in pieces:
-        if f.size == 1:
-            f = np.array([f[0], f[0] * (1 + 1e-9)])  # nifty-ls needs a grid of at least two
-            out.append(lombscargle.power(tau, values, dy, FrequencyGrid(f[0], f[1] - f[0], 2),
-                                         search=True)[:1])
-            continue
-        grid = FrequencyGrid(start=float(f[0]), step=float(f[1] - f[0]), size=int(f.size))
-        out.append(lombscargle.power(tau, values, dy, grid, search=True))
-    return np.concatenate(out)
+    grid = FrequencyGrid(start=float(frequency[0]), step=float(frequency[1] - frequency[0]),
+                         size=int(frequency.size))
+    return lombscargle.power(tau, values, dy, grid, search=True)
 
 
 def _shape(frequency, tau_grid, dt, uniform) -> np.ndarray:
@@ -128,11 +130,12 @@ def _fit_red(u, g):
     for _ in range(_IRLS_STEPS):
         b = w[:, None] + r[:, None] * g
         wt = 1.0 / (b * b)
+        wg = wt * g
         a11 = wt.sum(axis=1)
-        a12 = (wt * g).sum(axis=1)
-        a22 = (wt * g * g).sum(axis=1)
-        c1 = (wt * u).sum(axis=1)
-        c2 = (wt * g * u).sum(axis=1)
+        a12 = wg.sum(axis=1)
+        a22 = np.einsum("ij,ij->i", wg, g)
+        c1 = wt @ u
+        c2 = wg @ u
         det = a11 * a22 - a12 * a12
         with np.errstate(divide="ignore", invalid="ignore"):
             w_new = (a22 * c1 - a12 * c2) / det
@@ -144,13 +147,28 @@ def _fit_red(u, g):
         r_new = np.where(edge_w, np.maximum(c2 - floor * a12, 0.0) / np.maximum(a22, 1e-300), r_new)
         w_new = np.where(edge_r, np.maximum(c1 / a11, floor), w_new)
         r_new = np.where(edge_r, 0.0, r_new)
-        done = np.allclose(w_new, w, rtol=1e-7, atol=0) and np.allclose(r_new, r, rtol=1e-7, atol=0)
+        done = bool(np.all(np.abs(w_new - w) <= 1e-6 * w) and np.all(np.abs(r_new - r) <= 1e-6 * r + 1e-12 * mean))
         w, r = w_new, r_new
         if done:
             break
     b = w[:, None] + r[:, None] * g
     nll = np.sum(np.log(b) + u / b, axis=1)
     return w, r, nll
+
+
+def _fit_tau(u, frequency, dt, uniform, n):
+    """The best AR(1)-plus-white fit over e-folding times from ``0.2 dt`` to ``10 n dt``: a
+    coarse log grid, then a finer one around its best. Returns (tau, w, r, nll)."""
+    coarse = dt * np.geomspace(0.2, 10.0 * n, _TAU_GRID)
+    w, r, nll = _fit_red(u, _shape(frequency, coarse, dt, uniform))
+    i = int(np.argmin(nll))
+    lo, hi = coarse[max(i - 1, 0)], coarse[min(i + 1, coarse.size - 1)]
+    fine = np.geomspace(lo, hi, _TAU_GRID // 2 + 1)
+    w2, r2, nll2 = _fit_red(u, _shape(frequency, fine, dt, uniform))
+    j = int(np.argmin(nll2))
+    if nll2[j] <= nll[i]:
+        return float(fine[j]), float(w2[j]), float(r2[j]), float(nll2[j])
+    return float(coarse[i]), float(w[i]), float(r[i]), float(nll[i])
 
 
 def fit_noise(
@@ -163,6 +181,7 @@ def fit_noise(
     uniform_step: float | None = None,
     lines=(),
     degree: int = 0,
+    spectrum=None,
 ) -> NoiseModel:
     """The background of ``residual``: white or AR(1) plus white, chosen by BIC (module notes).
 
@@ -180,6 +199,9 @@ def fit_noise(
         ``1/span`` of them are left out.
     degree : int
         Degree of the polynomial trend fitted (its lowest frequencies are left out).
+    spectrum : (frequency, power), optional
+        The standard periodogram of ``residual`` on an evenly spaced grid, already computed
+        (the search's): its :func:`ordinates` are used instead of a new NUFFT.
 
     Returns
     -------
@@ -196,10 +218,16 @@ def fit_noise(
     centred = residual - np.mean(residual)
     if not float(centred @ centred) > 1e-28 * max(float(residual @ residual), 1e-300):
         return WHITE  # an exact fit: nothing left to describe
-    frequency = background_frequencies(span, fmin, fmax, degree)
-    if frequency.size < MIN_ORDINATES:
-        return WHITE
-    keep = np.ones(frequency.size, dtype=bool)
+    if spectrum is not None:
+        frequency, z = (np.asarray(a, dtype=np.float64) for a in spectrum)
+        pick = ordinates(frequency, span, degree)
+        frequency, z = frequency[pick], z[pick]
+    else:
+        frequency = background_frequencies(span, fmin, fmax, degree)
+        if frequency.size < MIN_ORDINATES:
+            return WHITE
+        z = _power(tau, residual, dy, frequency)
+    keep = np.isfinite(z)
     width = 1.0 / span
     for line in np.asarray(list(lines), dtype=np.float64).ravel():
         if math.isfinite(line) and line > 0:
@@ -207,47 +235,41 @@ def fit_noise(
             keep[lo:hi] = False
     if np.count_nonzero(keep) < MIN_ORDINATES:
         return WHITE
-    frequency = frequency[keep]
-    z = np.clip(_power(tau, residual, dy, frequency), 0.0, 1.0 - 1e-15)
-    good = np.isfinite(z)
-    frequency, z = frequency[good], z[good]
-    if frequency.size < MIN_ORDINATES:
-        return WHITE
+    frequency, z = frequency[keep], np.clip(z[keep], 0.0, 1.0 - 1e-15)
     u = -0.5 * max(n - 3, 1) * np.log1p(-z)
     u = np.maximum(u, 1e-12 * max(float(np.mean(u)), 1e-300))
 
     dt = uniform_step if uniform_step is not None else span / (n - 1)
     uniform = uniform_step is not None
-    tau_grid = dt * np.geomspace(0.2, 10.0 * n, _TAU_GRID)
-    g_all = _shape(frequency, tau_grid, dt, uniform)
 
     use = np.ones(u.size, dtype=bool)
     for _ in range(2):  # fit, clip the improbable ordinates once, refit
-        uu, g = u[use], g_all[:, use]
+        uu = u[use]
         m = uu.size
         level = float(np.mean(uu))
         nll_white = m * (math.log(level) + 1.0)
-        w, r, nll = _fit_red(uu, g)
-        i = int(np.argmin(nll))
-        red = r[i] > 0
-        b = w[i] + r[i] * g_all[i] if red else np.full(u.size, level)
-        clip = math.log(u.size / CLIP_PROBABILITY)
-        new_use = u / b <= clip
+        tau_c, w, r, nll = _fit_tau(uu, frequency[use], dt, uniform, n)
+        red = r > 0
+        if red:
+            b = w + r * _shape(frequency, [tau_c], dt, uniform)[0]
+        else:
+            b = np.full(u.size, level)
+        new_use = u / b <= math.log(u.size / CLIP_PROBABILITY)
         if np.count_nonzero(new_use) < MIN_ORDINATES or np.array_equal(new_use, use):
             break
         use = new_use
-    delta_bic = 2.0 * (nll_white - float(nll[i])) - 2.0 * math.log(m)
+    delta_bic = 2.0 * (nll_white - nll) - 2.0 * math.log(m)
     if not (red and delta_bic > 0):
         return NoiseModel(model="white", delta_bic=float(delta_bic), n_frequencies=int(m))
     # levels in units of the white level that Baluev's statistic assumes (mean u of white noise)
     return NoiseModel(
         model="ar1",
-        coefficient=float(math.exp(-dt / tau_grid[i])),
-        timescale=float(tau_grid[i]),
+        coefficient=float(math.exp(-dt / tau_c)),
+        timescale=float(tau_c),
         step=float(dt),
         uniform=uniform,
-        white_level=float(w[i]),
-        red_level=float(r[i]),
+        white_level=float(w),
+        red_level=float(r),
         delta_bic=float(delta_bic),
         n_frequencies=int(m),
     )
@@ -358,5 +380,5 @@ def noise_warning(noise: NoiseModel) -> str | None:
     )
 
 
-__all__ = ["WHITE", "background_frequencies", "fit_noise", "fitted_lines", "harmonics_against_background",
+__all__ = ["WHITE", "background_frequencies", "ordinates", "fit_noise", "fitted_lines", "harmonics_against_background",
            "judge", "noise_warning", "whitened_power"]
