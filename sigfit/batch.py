@@ -41,14 +41,14 @@ _PROBE = Component(1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, n_harmonics=2,
                    harmonic_amplitudes=(1.0, 0.5), harmonic_phases=(0.0, 0.0))
 COMPONENT_COLUMNS: tuple[str, ...] = tuple(_PROBE.to_dict())
 SERIES_COLUMNS: tuple[str, ...] = (
-    "offset", "offset_err", "residual_std", "n_samples", "method", "n_components", "warnings",
-    "error",
+    "offset", "offset_err", "residual_std", "n_samples", "method", "n_components", "noise",
+    "noise_coefficient", "warnings", "error",
 )
 COLUMNS: tuple[str, ...] = ("series", "component", *COMPONENT_COLUMNS, *SERIES_COLUMNS)
 
 _INT_COLUMNS = {"component", "n_harmonics", "n_samples", "n_components"}
 _BOOL_COLUMNS = {"significant"}
-_STR_COLUMNS = {"series", "method", "warnings", "error"}
+_STR_COLUMNS = {"series", "method", "noise", "warnings", "error"}
 _LIST_COLUMNS = {"harmonic_amplitudes", "harmonic_phases"}  # JSON text in files: one schema
 
 
@@ -79,6 +79,9 @@ def result_rows(series_id: Any, result: EstimateResult) -> list[dict[str, Any]]:
         "n_samples": d["n_samples"],
         "method": d["method"],
         "n_components": len(d["components"]),
+        # the background significance was judged against (sigfit.background)
+        "noise": (d.get("noise") or {}).get("model"),
+        "noise_coefficient": (d.get("noise") or {}).get("coefficient"),
         "warnings": "; ".join(d.get("warnings") or []) or None,
         "error": None,
     }
