@@ -5,7 +5,7 @@ go to stderr); paste them into RESULTS.md when they change. The whole set takes 
 on 2 cores (most of it the baselines' 120-second clock runs and learning-rate sweeps);
 ``--only`` picks some of them.
 
-Run: ``python benchmarks/run_all.py [--only estimate clock batch baselines]``
+Run: ``python benchmarks/run_all.py [--only estimate clock batch baselines realdata]``
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ BENCHMARKS = {
     "clock": ["bench_clock.py"],
     "batch": ["bench_batch.py"],
     "baselines": ["bench_baselines.py", "--sweep-budget", "20", "--budget", "120"],
+    "realdata": ["bench_realdata.py"],
 }
 
 
