@@ -69,6 +69,10 @@ _IRLS_STEPS = 12  # converges in 5-10 (checked on AR(1) and white noise)
 # ordinates (probability CLIP_PROBABILITY that noise alone reaches one): undetected tones.
 CLIP_PROBABILITY = 0.05
 
+# A residual variance below this fraction of the data's (amplitude 1e-8) is round-off or
+# quantisation of an exact fit (a noiseless sine), not noise whose colour would mean anything
+EXACT_FIT = 1e-16
+
 WHITE = NoiseModel(model="white")
 
 
@@ -182,6 +186,7 @@ def fit_noise(
     lines=(),
     degree: int = 0,
     spectrum=None,
+    data_variance: float | None = None,
 ) -> NoiseModel:
     """The background of ``residual``: white or AR(1) plus white, chosen by BIC (module notes).
 
@@ -202,6 +207,8 @@ def fit_noise(
     spectrum : (frequency, power), optional
         The standard periodogram of ``residual`` on an evenly spaced grid, already computed
         (the search's): its :func:`ordinates` are used instead of a new NUFFT.
+    data_variance : float, optional
+        Variance of the data: a residual below :data:`EXACT_FIT` of it is an exact fit (white).
 
     Returns
     -------
@@ -216,8 +223,9 @@ def fit_noise(
     if n < MIN_ORDINATES or not span > 0 or not np.all(np.isfinite(residual)):
         return WHITE
     centred = residual - np.mean(residual)
-    if not float(centred @ centred) > 1e-28 * max(float(residual @ residual), 1e-300):
-        return WHITE  # an exact fit: nothing left to describe
+    left = float(centred @ centred) / n
+    if not left > 0 or (data_variance is not None and left <= EXACT_FIT * data_variance):
+        return WHITE  # an exact fit: round-off or quantisation is left, not noise to describe
     if spectrum is not None:
         frequency, z = (np.asarray(a, dtype=np.float64) for a in spectrum)
         pick = ordinates(frequency, span, degree)

@@ -134,7 +134,8 @@ def background_of(series: Series, plan: SearchPlan, values, degree: int, lines=(
         pgram = Periodogram(plan.grid.frequency(), _pg.compute("fft", series.tau, values, None, plan.grid))
     spectrum = None if pgram is None or plan.coarse else (pgram.frequency, pgram.power)
     return fit_noise(series.tau, values, series.dy, fmin=plan.grid.start, fmax=plan.grid.stop,
-                     uniform_step=dt, lines=lines, degree=degree, spectrum=spectrum)
+                     uniform_step=dt, lines=lines, degree=degree, spectrum=spectrum,
+                     data_variance=float(np.var(series.y)))
 
 
 def periodic_background(series: Series, plan: SearchPlan, fit, infos, degree: int, t_scale: float):
