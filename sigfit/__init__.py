@@ -6,12 +6,13 @@ Public names only; estimation code never imports torch or matplotlib.
 from .batch import estimate_many
 from .errors import InputError, SigfitError, SigfitWarning
 from .estimate import estimate, periodogram
-from .results import Component, EstimateResult, Periodogram, Stationarity, Track
+from .results import Component, EstimateResult, NoiseModel, Periodogram, Stationarity, Track
 
 __all__ = [
     "Component",
     "EstimateResult",
     "InputError",
+    "NoiseModel",
     "Periodogram",
     "SigfitError",
     "SigfitWarning",

@@ -52,10 +52,10 @@ import numpy as np
 
 from .results import NoiseModel
 
-# Most ordinates in the background periodogram: BACKGROUND_DENSE at the independent step 1/span
-# (the red part lives at the lowest frequencies; one NUFFT of this size costs far less than the
-# search's periodogram). Taken from the search's own periodogram, BACKGROUND_SPARSE more are
-# spread evenly over the rest of the band (free).
+# Ordinates of the background periodogram: up to BACKGROUND_DENSE + BACKGROUND_SPARSE at the
+# independent step 1/span; a wider band gets BACKGROUND_SPARSE of those (own NUFFT) or
+# BACKGROUND_DENSE (taken from the search's periodogram, free) and BACKGROUND_SPARSE spread over
+# the rest. One or two NUFFTs of this size cost far less than the search's periodogram.
 BACKGROUND_DENSE = 512
 BACKGROUND_SPARSE = 256
 # Fewer usable ordinates than this: too few to tell red from white, the background stays white.
@@ -78,14 +78,20 @@ WHITE = NoiseModel(model="white")
 
 def background_frequencies(span: float, fmin: float, fmax: float, degree: int = 0) -> np.ndarray:
     """Independent frequencies for the background fit: ``k/span`` from the lowest one the trend
-    of degree ``degree`` leaves untouched, up to :data:`BACKGROUND_DENSE` of them (one NUFFT;
-    the red part lives at the lowest frequencies, and above them the model is flat)."""
+    of degree ``degree`` leaves untouched; when the band holds more than
+    ``BACKGROUND_DENSE + BACKGROUND_SPARSE`` of them, the first :data:`BACKGROUND_SPARSE` and
+    as many again spread evenly over the rest of the band (the red part lives at the lowest
+    frequencies, and the knee and white floor may lie far above them)."""
     step = 1.0 / span
     lo = max(fmin, (1.0 + 0.5 * degree) * step)
     if not fmax > lo:
         return np.empty(0)
-    n_dense = int(min(BACKGROUND_DENSE, math.floor((fmax - lo) / step) + 1))
-    return lo + step * np.arange(n_dense)
+    n_all = int(math.floor((fmax - lo) / step)) + 1
+    if n_all <= BACKGROUND_DENSE + BACKGROUND_SPARSE:
+        return lo + step * np.arange(n_all)
+    dense = lo + step * np.arange(BACKGROUND_SPARSE)
+    sparse = np.linspace(dense[-1], fmax, BACKGROUND_SPARSE + 1)[1:]
+    return np.concatenate([dense, sparse])
 
 
 def ordinates(frequency, span: float, degree: int = 0) -> np.ndarray:
@@ -105,13 +111,23 @@ def ordinates(frequency, span: float, degree: int = 0) -> np.ndarray:
 
 
 def _power(tau, values, dy, frequency) -> np.ndarray:
-    """Standard power on the evenly spaced ``frequency`` by NUFFT."""
+    """Standard power by NUFFT on ``frequency``: one or two evenly spaced pieces, as
+    :func:`background_frequencies` lays them out."""
     from .grid import FrequencyGrid
     from .periodograms import lombscargle
 
-    grid = FrequencyGrid(start=float(frequency[0]), step=float(frequency[1] - frequency[0]),
-                         size=int(frequency.size))
-    return lombscargle.power(tau, values, dy, grid, search=True)
+    d = np.diff(frequency)
+    cut = np.flatnonzero(np.abs(d - d[0]) > 1e-6 * abs(d[0]))
+    pieces = [frequency] if cut.size == 0 else [frequency[: cut[0] + 1], frequency[cut[0] + 1:]]
+    out = []
+    for f in pieces:
+        if f.size < 2:  # nifty-ls needs two frequencies
+            f2 = np.array([f[0], f[0] + d[0]])
+            out.append(_power(tau, values, dy, f2)[:1])
+            continue
+        grid = FrequencyGrid(start=float(f[0]), step=float(f[1] - f[0]), size=int(f.size))
+        out.append(lombscargle.power(tau, values, dy, grid, search=True))
+    return np.concatenate(out)
 
 
 def _shape(frequency, tau_grid, dt, uniform) -> np.ndarray:

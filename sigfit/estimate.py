@@ -131,8 +131,11 @@ def background_of(series: Series, plan: SearchPlan, values, degree: int, lines=(
     dt = None if plan.harmonic_nyquist is None else 0.5 / plan.harmonic_nyquist
     if pgram is None and plan.method == "fft":
         # evenly spaced: the FFT periodogram costs far less than a NUFFT on fewer frequencies
-        pgram = Periodogram(plan.grid.frequency(), _pg.compute("fft", series.tau, values, None, plan.grid))
-    spectrum = None if pgram is None or plan.coarse else (pgram.frequency, pgram.power)
+        pgram = Periodogram(plan.grid.frequency(), _pg.compute("fft", series.tau, values, None, plan.grid),
+                            method=plan.method)
+    # only the plan's own periodogram of every sample (not a subset's, not coarse pieces)
+    own = pgram is not None and not plan.coarse and pgram.method == plan.method
+    spectrum = (pgram.frequency, pgram.power) if own else None
     return fit_noise(series.tau, values, series.dy, fmin=plan.grid.start, fmax=plan.grid.stop,
                      uniform_step=dt, lines=lines, degree=degree, spectrum=spectrum,
                      data_variance=float(np.var(series.y)))
@@ -347,7 +350,8 @@ def estimate(
         One-sigma uncertainties of ``y``: weights ``1/dy^2`` in the periodogram and the fit, and
         standard errors taken at face value (not rescaled by the residual).
     fap_threshold : float
-        A tone is significant when its false-alarm probability is at most this.
+        A tone is significant when its false-alarm probability is at most this and its
+        amplitude exceeds its standard error.
     max_grid_size : int
         Largest automatic grid allowed (memory bound).
     first_power : ndarray, optional
@@ -369,7 +373,10 @@ def estimate(
     EstimateResult
         ``components`` strongest (largest amplitude) first, each with frequency, phase,
         amplitude, their standard errors, the periodogram power and Baluev's false-alarm
-        probability; offset, residual standard deviation, the periodogram searched first.
+        probability judged against the noise background fitted to the data (``noise``: white,
+        or AR(1) red noise, :mod:`sigfit.background`; against red noise each peak is judged at
+        its frequency's level and the errors are those of that level); offset, residual
+        standard deviation, the periodogram searched first.
 
     Raises
     ------
@@ -460,7 +467,8 @@ def estimate(
         if first_periodogram is None:
             first_periodogram = pgram
         n_null = degree + 1 + 3 * k
-        noise = background_of(series, plan, work, degree, pgram=pgram)  # to search and stop against
+        # to search and stop against (the wavelet's spectrum is no standard periodogram)
+        noise = background_of(series, plan, work, degree, pgram=pgram if search is None else None)
         if search is None:
             f0, _ = against_background(pgram, f0, noise, lambda z, m=n_null: false_alarm_probability(
                 z, series.n, bandwidth, baseline, n_null=m) <= fap_threshold)

@@ -191,3 +191,15 @@ def test_amplitude_error_above_amplitude_is_never_significant():
     fap = lambda z, n_null: false_alarm_probability(z, 31, 10.0, 100.0, n_null)  # noqa: E731
     judged = judge(c, 0.9, 0.1, 1, NoiseModel(), fap, 0.01)
     assert judged.false_alarm_probability < 1e-6 and not judged.significant
+
+
+def test_long_record_red_noise_is_seen_beyond_the_first_ordinates():
+    # 20,000 irregular samples over 20,000 units: the first 512 ordinates (k/span) all lie below
+    # the AR(1) knee (1/(2 pi tau) ~ 0.03), where the spectrum looks flat; the background's
+    # ordinates spread over the band see the knee, and the wander is not called a period
+    rng = np.random.default_rng(20)
+    t = np.sort(rng.uniform(0, 20000, 20000))
+    y = ou(rng, t, math.exp(-1 / 5.0))
+    r = _quiet(t, y, fmax=0.5)
+    assert r.noise.model == "ar1" and r.noise.timescale == pytest.approx(5.0, rel=0.3)
+    assert not r.significant
