@@ -7,13 +7,14 @@ from .batch import estimate_many
 from .errors import InputError, SigfitError, SigfitWarning
 from .estimate import estimate, periodogram
 from .lombscargle import LombScargle
-from .results import Component, EstimateResult, Periodogram, Stationarity, Track
+from .results import Component, EstimateResult, NoiseModel, Periodogram, Stationarity, Track
 
 __all__ = [
     "Component",
     "EstimateResult",
     "InputError",
     "LombScargle",
+    "NoiseModel",
     "Periodogram",
     "SigfitError",
     "SigfitWarning",

@@ -51,13 +51,16 @@ SERIES_COLUMNS: tuple[str, ...] = (
     "time_unit", "epoch",
     # the options the row was estimated with (canonical JSON): --resume refuses other options
     "options",
+    # the background significance was judged against (sigfit.background)
+    "noise", "noise_coefficient",
 )
 COLUMNS: tuple[str, ...] = ("series", "component", *COMPONENT_COLUMNS, *SERIES_COLUMNS)
 
 _INT_COLUMNS = {"component", "n_harmonics", "n_samples", "n_components", "detrend_degree"}
 _BOOL_COLUMNS = {"significant"}
 _STR_COLUMNS = {"series", "method", "warnings", "error", "band_rule", "detrend_rule", "time_unit",
-                "epoch", "options", "fundamental"}
+                "epoch", "options", "fundamental",
+                "noise"}
 _LIST_COLUMNS = {"harmonic_amplitudes", "harmonic_phases"}  # JSON text in files: one schema
 
 
@@ -88,6 +91,9 @@ def result_rows(series_id: Any, result: EstimateResult) -> list[dict[str, Any]]:
         "n_samples": d["n_samples"],
         "method": d["method"],
         "n_components": len(d["components"]),
+        # the background significance was judged against (sigfit.background)
+        "noise": (d.get("noise") or {}).get("model"),
+        "noise_coefficient": (d.get("noise") or {}).get("coefficient"),
         "warnings": "; ".join(d.get("warnings") or []) or None,
         "error": None,
         "band_fmin": (d.get("band") or {}).get("fmin"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -18,6 +18,14 @@ from ._validate import (
     validate_options,
     validate_series,
     warn,
+)
+from .background import (
+    fit_noise,
+    fitted_lines,
+    harmonics_against_background,
+    judge,
+    noise_warning,
+    whitened_power,
 )
 from .errors import InputError
 from .grid import (
@@ -33,7 +41,7 @@ from .grid import (
     truncate_band,
     window_power,
 )
-from .harmonics import MAX_HARMONICS, find_components, to_components
+from .harmonics import MAX_HARMONICS, find_components, fit_periodic, to_components
 from .periodograms.fft import fft_grid
 from .refine import Fit, amplitude_phase, fit_trend, n_params, refine, tone_powers
 from .results import Component, EstimateResult, Periodogram, TrendChoice
@@ -539,6 +547,53 @@ def pick_peak(frequency: np.ndarray, power: np.ndarray) -> float:
     return float(frequency[i])
 
 
+def background_of(series: Series, plan: SearchPlan, values, degree: int, lines=(), pgram=None):
+    """The noise background of ``values`` over the plan's band (:func:`sigfit.background.fit_noise`):
+    on evenly spaced stamps or a lattice of step ``q`` (gaps allowed) the AR(1) spectrum of step
+    ``q`` with its aliases, else the Lorentzian."""
+    dt = None if plan.harmonic_nyquist is None else 0.5 / plan.harmonic_nyquist
+    if pgram is None and plan.method == "fft":
+        # evenly spaced: the FFT periodogram costs far less than a NUFFT on fewer frequencies
+        pgram = Periodogram(plan.grid.frequency(), _pg.compute("fft", series.tau, values, None, plan.grid),
+                            method=plan.method)
+    # only the plan's own periodogram of every sample (not a subset's, not coarse pieces)
+    own = pgram is not None and not plan.coarse and pgram.method == plan.method
+    spectrum = (pgram.frequency, pgram.power) if own else None
+    return fit_noise(series.tau, values, series.dy, fmin=plan.grid.start, fmax=plan.grid.stop,
+                     uniform_step=dt, lines=lines, degree=degree, spectrum=spectrum,
+                     data_variance=float(np.var(series.y)))
+
+
+def periodic_background(series: Series, plan: SearchPlan, fit, infos, degree: int, t_scale: float):
+    """The background periodic components are judged against. White when the residual of the
+    whole model is white (a clean sine, a sawtooth, the clock keep Baluev's statistics). Else
+    it is fitted to the residual of the detected lines alone (one sinusoid per component, those
+    lines left out): the model's harmonics have fitted away the red ordinates around them, and
+    what is left between them would underrate the red level there; lines that are real and
+    strong stand far above the background and are clipped (:func:`sigfit.background.fit_noise`)."""
+    lines = fitted_lines(fit.frequency, fit.n_harmonics)
+    noise = background_of(series, plan, fit.residual, degree, lines)
+    if noise.model == "white" or all(h == 1 for h in fit.n_harmonics):
+        return noise
+    detected = [info.detection_frequency for info in infos]
+    minimal = fit_periodic(series.tau, series.y, series.dy, detected, [1] * len(detected), degree=degree,
+                           t_scale=t_scale, max_shift=1.0 / series.span)
+    return background_of(series, plan, minimal.residual, degree, detected)
+
+
+def against_background(pgram: Periodogram, f0: float, noise, significant) -> tuple[float, float]:
+    """The peak to fit, and its standard power: the highest one ``f0`` unless the background is
+    red and ``f0`` is not ``significant`` against it (a red wander); then the highest peak
+    judged against the background. A significant highest peak stays (a strong tone's harmonics
+    or leakage must not outrank it)."""
+    freq, power = np.asarray(pgram.frequency), np.asarray(pgram.power)
+    i = int(np.argmin(np.abs(freq - f0)))
+    if noise.model == "white" or significant(noise.whiten(float(power[i]), f0)):
+        return f0, float(np.max(power))
+    f1 = pick_peak(freq, whitened_power(freq, power, noise))
+    return f1, float(power[int(np.argmin(np.abs(freq - f1)))])
+
+
 # Plenty of samples: the peak search first runs on an even subset (every m-th time-sorted sample,
 # about SEARCH_SUBSET_N of them, so the span and with it the resolution are the same). Its answer
 # stands when the highest peak is overwhelming there and no other peak could overtake it with
@@ -842,7 +897,8 @@ def estimate(
         One-sigma uncertainties of ``y``: weights ``1/dy^2`` in the periodogram and the fit, and
         standard errors taken at face value (not rescaled by the residual).
     fap_threshold : float
-        A tone is significant when its false-alarm probability is at most this.
+        A tone is significant when its false-alarm probability is at most this and its
+        amplitude exceeds its standard error.
     max_grid_size : int
         Largest automatic grid allowed (memory bound).
     first_power : ndarray, optional
@@ -870,7 +926,10 @@ def estimate(
     EstimateResult
         ``components`` strongest (largest amplitude) first, each with frequency, phase,
         amplitude, their standard errors, the periodogram power and Baluev's false-alarm
-        probability; offset, residual standard deviation, the periodogram searched first.
+        probability judged against the noise background fitted to the data (``noise``: white,
+        or AR(1) red noise, :mod:`sigfit.background`; against red noise each peak is judged at
+        its frequency's level and the errors are those of that level); offset, residual
+        standard deviation, the periodogram searched first.
 
     Raises
     ------
@@ -1005,11 +1064,21 @@ def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree,
         if first_periodogram is None:
             first_periodogram = pgram
             alias_notes = alias_warning(pgram, f0, float(np.max(pgram.power)), tau, series.n)
+        n_null = degree + 1 + 3 * k
+
+        def tone_fap(z, m, w=widths[-1]):  # over the nested band the peak won in
+            return nested_fap(z, series.n, w, baseline, m, plan, span=series.span, method=fap_method)
+
+        # to search and stop against (the wavelet's spectrum is no standard periodogram)
+        noise = background_of(series, plan, work, degree, pgram=pgram if search is None else None)
+        if search is None:
+            f1, _ = against_background(pgram, f0, noise, lambda z, m=n_null: tone_fap(z, m) <= fap_threshold)
+            if f1 != f0:  # the background's choice, judged over the whole band
+                f0, widths[-1] = f1, bandwidth
         fit = refine(tau, yv, series.dy, [*freqs, f0], degree, max_shift=max_shift, t_scale=t_scale)
         freqs = list(fit.frequency)
-        new_power = tone_powers(tau, yv, series.dy, fit)[-1]
-        fap = nested_fap(new_power, series.n, widths[-1], baseline, degree + 1 + 3 * k, plan,
-                         span=series.span, method=fap_method)
+        new_power = noise.whiten(tone_powers(tau, yv, series.dy, fit)[-1], freqs[-1])
+        fap = tone_fap(new_power, n_null, widths[-1])
         if fap > fap_threshold:
             break  # reported, flagged not significant; weaker tones are noise too
         work = fit.residual
@@ -1017,33 +1086,29 @@ def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree,
     assert fit is not None
     n_tones = fit.nu.size
     powers = tone_powers(tau, yv, series.dy, fit)
+    # every tone judged against the background of the final residual, its lines left out
+    noise = background_of(series, plan, fit.residual, degree, fitted_lines(fit.frequency))
     components = []
     for k in range(n_tones):
         f, f_err, amp, amp_err, phase, phase_err = amplitude_phase(fit, k, series.t_ref)
         # the same phase at t = t_ref (inside the data), with its own error
         ref_phase, ref_phase_err = amplitude_phase(fit, k, 0.0)[4:]
-        fap = nested_fap(powers[k], series.n, widths[k] if k < len(widths) else bandwidth, baseline,
-                         degree + 1 + 3 * (n_tones - 1), plan,
-                         span=series.span, method=fap_method)
-        components.append(
-            Component(
-                frequency=f,
-                frequency_err=f_err,
-                phase=phase,
-                phase_err=phase_err,
-                amplitude=amp,
-                amplitude_err=amp_err,
-                power=float(powers[k]),
-                false_alarm_probability=fap,
-                significant=bool(fap <= fap_threshold),
-                reference_time=float(series.t_ref),
-                reference_phase=ref_phase,
-                reference_phase_err=ref_phase_err,
-            )
-        )
+        width = widths[k] if k < len(widths) else bandwidth
+        component = Component(frequency=f, frequency_err=f_err, phase=phase, phase_err=phase_err,
+                              amplitude=amp, amplitude_err=amp_err, power=float(powers[k]),
+                              false_alarm_probability=1.0, reference_time=float(series.t_ref),
+                              reference_phase=ref_phase, reference_phase_err=ref_phase_err)
+        components.append(judge(
+            component, float(powers[k]), f, degree + 1 + 3 * (n_tones - 1), noise,
+            lambda z, m, w=width: nested_fap(z, series.n, w, baseline, m, plan, span=series.span,
+                                             method=fap_method),
+            fap_threshold,
+        ))
     components.sort(key=lambda c: -c.amplitude)
     if not (components and components[0].significant):
         alias_notes = []  # no detection, no claim to qualify
+    if (note := noise_warning(noise)) is not None:
+        warn(series.warnings, note)
     for note in alias_notes + too_few_cycles(components, series.span, degree):
         warn(series.warnings, note)
 
@@ -1075,6 +1140,7 @@ def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree,
         detrend_choice=trend_choice,
         time_unit=series.time_unit,
         value_unit=series.value_unit,
+        noise=noise,
         **extras,
     )
 
@@ -1104,6 +1170,7 @@ def _estimate_periodic(
     baseline = effective_baseline(tau, series.weights)
     pgrams: list[Periodogram] = []
     width_of: dict[float, float] = {}  # detection power -> width of the nested band it won in
+    width_at: dict[float, float] = {}  # detection frequency -> the same
     alias_notes: list[str] = []
 
     def peak(values):
@@ -1128,22 +1195,56 @@ def _estimate_periodic(
         if not pgrams:
             alias_notes.extend(alias_warning(pgram, f0, z, tau, series.n))
         pgrams.append(pgram)
+        # searched and stopped against the background of what is left (red: the highest peak
+        # may be a wander, and a weaker tone above the local level the real one)
+        searched["noise"] = noise = background_of(series, plan, values, degree, pgram=pgram)
+        n_null = degree + 1 + 3 * (len(pgrams) - 1)
+        width = width_of.get(z, bandwidth)
+        if not plan.coarse:
+            f1, power = against_background(pgram, f0, noise,
+                                           lambda zz: fap(zz, n_null, width) <= fap_threshold)
+            if f1 != f0:  # the background's choice, judged over the whole band
+                f0, z, width = f1, power, bandwidth
+        searched["frequency"], searched["width"] = f0, width
+        width_at[f0] = width
         return f0, z
 
-    def fap(power, n_null):
-        return nested_fap(power, series.n, width_of.get(power, bandwidth), baseline, n_null, plan,
-                          span=series.span, method=fap_method)
+    def fap(power, n_null, width=None):
+        w = width_of.get(power, bandwidth) if width is None else width
+        return nested_fap(power, series.n, w, baseline, n_null, plan, span=series.span,
+                          method=fap_method)
 
+    searched: dict = {}
     fit, infos = find_components(
         tau, yv, series.dy, peak, n_components=n_components, degree=degree, t_scale=t_scale,
         nyquist=plan.harmonic_nyquist,
         min_frequency=1.0 / series.span if min_frequency is None else min_frequency,
         max_shift=1.0 / series.span, harmonics=harmonics, max_harmonics=max_harmonics,
-        stop=lambda power, n_null: fap(power, n_null) > fap_threshold,
+        stop=lambda power, n_null: fap(searched["noise"].whiten(power, searched["frequency"]),
+                                       n_null, searched["width"]) > fap_threshold,
     )
+    # each component judged against the background (module sigfit.background); against red
+    # noise, the divisors and harmonics that only fit its wander go, and the model is refit
+    noise = periodic_background(series, plan, fit, infos, degree, t_scale)
+    if (kept := harmonics_against_background(fit, infos, noise, series.n)) is not None:
+        previous = [float(f) for f in fit.frequency]
+        fit = fit_periodic(tau, yv, series.dy, [f for f, _ in kept], [h for _, h in kept],
+                           degree=degree, t_scale=t_scale, max_shift=1.0 / series.span)
+        infos = [replace(info, divisor=1) if abs(f / fit_f - 1) > 1e-3 else info
+                 for info, (f, _), fit_f in zip(infos, kept, previous, strict=True)]
+        noise = periodic_background(series, plan, fit, infos, degree, t_scale)
     components, notes = to_components(fit, infos, tau, yv, series.dy, series.t_ref, fap=fap,
                                       fap_threshold=fap_threshold, degree=degree,
                                       nyquist=plan.harmonic_nyquist, max_harmonics=max_harmonics)
+    def fap_at(frequency):  # over the nested band the peak at ``frequency`` won in
+        width = width_at.get(frequency, bandwidth)
+        return lambda z, m: fap(z, m, width)
+
+    components = [judge(c, info.detection_power, info.detection_frequency, info.n_null, noise,
+                        fap_at(info.detection_frequency), fap_threshold)
+                  for c, info in zip(components, infos, strict=True)]
+    if (note := noise_warning(noise)) is not None:
+        notes.append(note)
     if plan.exact_quantum is None and not series.time_is_integer:
         # float stamps off any grid were rounded to an ulp: that bounds the reported precision
         for c in components:
@@ -1182,4 +1283,5 @@ def _estimate_periodic(
         detrend_choice=trend_choice,
         time_unit=series.time_unit,
         value_unit=series.value_unit,
+        noise=noise,
     )

@@ -1158,6 +1158,11 @@ def format_result(name: str, result, time: TimeAxis | None = None) -> str:
     lines += notes
     tail = f"  offset {format_value_error(result.offset, result.offset_err)}"
     tail += f", residual std {result.residual_std:.4g}"
+    noise = getattr(result, "noise", None)
+    if noise is not None:
+        # the background significance was judged against, fitted to the data (sigfit.background)
+        tail += ", noise white" if noise.model == "white" else \
+            f", noise AR(1) {noise.coefficient:.3g} per step {noise.step:.4g}"
     if result.trend:
         tail += f", trend: {result.detrend}"
     lines.append(tail)

@@ -143,6 +143,76 @@ class Component:
 
 
 @dataclass(frozen=True)
+class NoiseModel:
+    """The noise background significance was judged against (fitted by
+    :func:`sigfit.background.fit_noise`): ``"white"``, or ``"ar1"`` (red noise plus white).
+
+    ``level(f)`` is the expected periodogram level at ``f`` in units of the white level
+    (1 everywhere for white noise): ``white_level + red_level * g(f)``, ``g`` the spectrum of an
+    AR(1) process with ``coefficient`` per ``step`` (e-folding time ``timescale``), of unit mean
+    from 0 to ``1/(2 step)``; evenly spaced samples (``uniform``) include the aliasing.
+    """
+
+    model: str = "white"
+    coefficient: float = 0.0
+    timescale: float = 0.0
+    step: float = 0.0
+    uniform: bool = True
+    white_level: float = 1.0
+    red_level: float = 0.0
+    delta_bic: float | None = None  # BIC of white minus BIC of ar1 (positive: ar1 chosen)
+    n_frequencies: int = 0  # periodogram ordinates the background was fitted to
+
+    @property
+    def white_fraction(self) -> float:
+        """Share of the background's variance (0 to ``1/(2 step)``) in its white part."""
+        total = self.white_level + self.red_level
+        return self.white_level / total if total > 0 else 1.0
+
+    def level(self, frequency) -> np.ndarray:
+        """``b(f)``, the expected power at ``frequency`` relative to white noise of the same level."""
+        f = np.asarray(frequency, dtype=np.float64)
+        if self.model == "white":
+            return np.ones_like(f)
+        dt, tau = self.step, self.timescale
+        if self.uniform:
+            a = self.coefficient
+            g = (1.0 - a * a) / (1.0 + a * a - 2.0 * a * np.cos(TWO_PI * f * dt))
+        else:
+            x = math.pi * tau / dt
+            g = (x / math.atan(x)) / (1.0 + (TWO_PI * f * tau) ** 2)
+        return self.white_level + self.red_level * g
+
+    def whiten(self, power: float, frequency: float) -> float:
+        """The standard power ``Z`` of a tone at ``frequency`` judged against this background:
+        ``Z_w`` with ``Z_w / (1 - Z_w) = (Z / (1 - Z)) / level(f)`` (``Z`` itself for white)."""
+        z = float(min(max(power, 0.0), 1.0))
+        if self.model == "white" or z >= 1.0:
+            return z
+        q = z / ((1.0 - z) * float(self.level(frequency)))
+        return q / (1.0 + q)
+
+    def error_scale(self, frequency: float) -> float:
+        """Factor on a white-noise standard error at ``frequency``: ``sqrt(level(f))``."""
+        return 1.0 if self.model == "white" else math.sqrt(float(self.level(frequency)))
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.model == "white":
+            d: dict[str, Any] = {"model": "white"}
+        else:
+            d = {
+                "model": self.model,
+                "coefficient": _float(self.coefficient),
+                "timescale": _float(self.timescale),
+                "step": _float(self.step),
+                "white_fraction": _float(self.white_fraction),
+            }
+        d["delta_bic"] = _float(self.delta_bic)
+        d["n_frequencies"] = int(self.n_frequencies)
+        return d
+
+
+@dataclass(frozen=True)
 class Periodogram:
     """The power spectrum an estimate was read from. ``frequency`` need not be uniform
     (coarse-to-fine searches zoom); ``normalization`` follows astropy's names."""
@@ -190,6 +260,7 @@ class EstimateResult:
     # is then in cycles per time_unit, amplitudes in value_unit
     time_unit: str | None = None
     value_unit: str | None = None
+    noise: NoiseModel | None = None  # the background significance was judged against
 
     @property
     def significant(self) -> bool:
@@ -237,6 +308,8 @@ class EstimateResult:
             d["track"] = self.track.to_dict()
         if self.stationarity is not None:
             d["stationarity"] = self.stationarity.to_dict()
+        if self.noise is not None:
+            d["noise"] = self.noise.to_dict()
         return d
 
 

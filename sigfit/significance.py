@@ -15,6 +15,13 @@ normalised power ``Z = (chi2_null - chi2_tone) / chi2_null`` Baluev's alias-free
 with ``Var(t)`` weighted by ``1/dy^2``. It is an upper bound in the tail (the Davies bound plus a
 correction) and accurate for FAP < 0.1, the range that decides significance. astropy implements
 the same formulas for ``n_null = 1`` (``_statistics.fap_baluev``).
+
+The power that enters is judged against the noise background fitted to the data
+(:mod:`sigfit.background`): for white noise it is the standard power itself, for red noise its
+generalised-least-squares equivalent at the peak's frequency. A tone is significant
+(:func:`is_significant`) when its false-alarm probability is at most the threshold *and* its
+amplitude exceeds its standard error: a tone indistinguishable from zero amplitude is no
+detection, whatever the periodogram says (a wild time stamp can make one, issue 14).
 """
 
 from __future__ import annotations
@@ -74,3 +81,11 @@ def false_alarm_probability(
     # 1 - (1 - fap_single) * exp(-tau), written to keep digits when both are tiny
     fap = -math.expm1(-tau) + fap_single * math.exp(-tau)
     return float(min(max(fap, 0.0), 1.0))
+
+
+def is_significant(fap: float, fap_threshold: float, amplitude: float, amplitude_err: float) -> bool:
+    """A detection: false-alarm probability at most ``fap_threshold`` and an amplitude larger than
+    its standard error: a tone whose amplitude error reaches its amplitude is not a detection."""
+    fap_ok = math.isfinite(fap) and fap <= fap_threshold
+    amp_ok = math.isfinite(amplitude) and math.isfinite(amplitude_err) and abs(amplitude) > amplitude_err
+    return bool(fap_ok and amp_ok)
