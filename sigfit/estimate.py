@@ -128,6 +128,11 @@ def plan_search(
         grid = make_grid(series.span, fmin=lo, fmax=hi, oversampling=oversampling, max_size=max_grid_size)
     else:
         band = default_band(series.tau, uniform_step=dt, quantum=quantum, fmin=fmin, fmax=fmax)
+        if band.harmonic_limit is not None:
+            # nearly uniform stamps (calendar months, quarters): a harmonic past the typical
+            # step's Nyquist frequency is an alias of one below it, so the model's columns would
+            # be nearly collinear and its amplitudes and errors meaningless
+            harmonic_nyquist = min(band.harmonic_limit, harmonic_nyquist or math.inf)
         if name == "fft":
             # fmax=None: fft_grid's own top is the same Nyquist frequency, and its errors then
             # say that end was automatic (issue 14)

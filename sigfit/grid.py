@@ -185,6 +185,7 @@ class Band:
     fmax: float
     rule: str
     levels: tuple[float, ...] = ()
+    harmonic_limit: float | None = None  # nearly uniform stamps: harmonics above it alias
 
     def __post_init__(self):
         if not self.levels:
@@ -281,6 +282,7 @@ def default_band(
         lo = float(fmin)
         parts.append("fmin given")
     levels: tuple[float, ...] = ()
+    harmonic_top = None
     if fmax is not None:
         hi = float(fmax)
         parts.append("fmax given")
@@ -292,6 +294,7 @@ def default_band(
         if alias is not None:
             f_a, w, d = alias
             hi = 0.5 * f_a
+            harmonic_top = hi  # a harmonic above it is one below it seen through the window
             parts.append(f"fmax nyquist of the typical step {1 / f_a:.4g} "
                          f"(median {d:.4g}; spectral window {w:.2f} at its alias)")
         else:
@@ -314,13 +317,15 @@ def default_band(
                          f"{base:.4g} to {hi:.4g} ({top})")
     if not hi > lo:
         lo = min(lo, 0.5 * hi) if fmin is None else lo
-    return Band(fmin=lo, fmax=hi, rule="; ".join(parts), levels=levels or (hi,))
+    return Band(fmin=lo, fmax=hi, rule="; ".join(parts), levels=levels or (hi,),
+                harmonic_limit=harmonic_top)
 
 
 def truncate_band(band: Band, fmax: float, reason: str) -> Band:
     """``band`` with its nested levels cut at ``fmax`` (a budget), saying why."""
     levels = tuple(x for x in band.levels if x < fmax * (1 - 1e-12)) + (fmax,)
-    return Band(fmin=band.fmin, fmax=fmax, rule=f"{band.rule}; {reason}", levels=levels)
+    return Band(fmin=band.fmin, fmax=fmax, rule=f"{band.rule}; {reason}", levels=levels,
+                harmonic_limit=band.harmonic_limit)
 
 
 def outlying_stamps(tau: np.ndarray) -> str | None:

@@ -1176,7 +1176,10 @@ def _choice_lines(result, freq_unit: str, scale: float = 1.0) -> list[str]:
     out = []
     band = getattr(result, "band", None)
     if band is not None:
-        out.append(f"  band {band.fmin * scale:.4g} to {band.fmax * scale:.4g} {freq_unit}: {band.rule}")
+        # the rule's own numbers (span, step, levels) are in the stamps' unit, the seconds of
+        # ISO dates, where the table shows another: say so rather than mix units unmarked
+        said = band.rule if scale == 1.0 else f"{band.rule} (these in seconds)"
+        out.append(f"  band {band.fmin * scale:.4g} to {band.fmax * scale:.4g} {freq_unit}: {said}")
     choice = getattr(result, "detrend_choice", None)
     if choice is not None:
         out.append(f"  trend degree {choice.degree}: {choice.rule}")

@@ -17,6 +17,7 @@ from sigfit.batch import result_rows
 from sigfit.grid import MIN_CYCLES, default_band, outlying_stamps, sampling_alias, window_power
 
 DAY = 86400.0
+YEAR = 365.2425 * DAY
 
 
 def _quiet_estimate(t, y, **kw):
@@ -167,6 +168,29 @@ def test_calendar_sampling_gives_its_period(kind):
     c = r.components[0]
     assert c.significant and c.period / DAY == pytest.approx(period, rel=0.01), (kind, r.band.rule)
     assert "nyquist" in r.band.rule
+
+
+@pytest.mark.parametrize("months, seed", [(3, 0), (3, 1), (1, 2)])
+def test_calendar_harmonics_stay_below_the_typical_nyquist(months, seed):
+    """A seasonal shape sampled at calendar quarters or months: a harmonic of the year past the
+    typical step's Nyquist frequency is an alias of one below it (month lengths jitter by 5%, so
+    the columns are only nearly collinear); the model must not take it, or the amplitudes and
+    their errors mean nothing (quarterly gas: 8 harmonics, amplitude 208 +- 386)."""
+    rng = np.random.default_rng(seed)
+    dates = np.arange(np.datetime64("1960-01", "M"), np.datetime64("1990-01", "M"), months)
+    days = dates.astype("datetime64[D]").astype(np.int64)
+    t = (days - days[0]) * DAY
+    phase = 2 * np.pi * np.arange(t.size) * months / 12
+    shape = sum(np.cos(k * phase + k) / k for k in range(1, 12 // months + 1))  # up to Nyquist
+    years = np.arange(t.size) * months / 12
+    # multiplicative seasonality (the shape grows with the level), as in gas, beer, electricity
+    y = (1 + 0.12 * years) * 3 * shape + 2 * years + rng.normal(0, 0.3, t.size)
+    r = _quiet_estimate(t, y)
+    c = r.components[0]
+    top = 0.5 * 12 / months  # the typical step's Nyquist frequency, cycles per year
+    assert c.significant and c.period / DAY == pytest.approx(365.2425, rel=0.01)
+    assert c.n_harmonics * (YEAR / c.period) <= top * 1.01, (c.n_harmonics, r.band.rule)
+    assert c.amplitude_err < 0.1 * c.amplitude
 
 
 # ---------------------------------------------------------------------------------------------
