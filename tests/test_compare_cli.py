@@ -27,8 +27,13 @@ def test_sine_smoke(tmp_path):
     assert d["status"] == "completed" and d["seeds"] == [0, 1]
     assert all(RUN_KEYS <= set(run) for run in d["runs"])
     kinds = {(run["model"], run["init"]) for run in d["runs"]}
-    assert kinds == {("spectral", "replace"), ("sin", "random"), ("sin", "spectral"), ("gelu", "random")}
+    assert kinds == {("spectral", "replace"), ("harmonic", "fit"), ("sin", "random"), ("sin", "spectral"),
+                     ("gelu", "random")}
     by = {(run["model"], run["init"], run["seed"]): run for run in d["runs"]}
+    # the generic replacement (periodic features + least-squares head) fits the sine exactly
+    assert all(by[("harmonic", "fit", seed)]["final_loss"] < 1e-10 for seed in (0, 1))
+    # steps are the unit: every trained run ran exactly --steps, its wall time beside
+    assert all(run["steps"] == 20 and run["wall_s"] > 0 for run in d["runs"] if run["init"] not in ("fit", "replace"))
     for seed in (0, 1):
         assert by[("sin", "spectral", seed)]["steps_to_threshold"] == 0
         assert by[("sin", "random", seed)]["steps_to_threshold"] is None
@@ -36,7 +41,7 @@ def test_sine_smoke(tmp_path):
     assert c["angular_frequency"] == pytest.approx(31.0, abs=1e-8) and c["angular_frequency_err"] > 0
     for name in ("loss_vs_step.png", "periodogram.png", "landscape_periodogram.png"):
         assert (out / name).stat().st_size > 0
-    assert "reached" in r.output
+    assert "reached final/best" in r.output and "best loss" in r.output
 
 
 def test_clock_smoke_other_bases(tmp_path):
@@ -47,7 +52,7 @@ def test_clock_smoke_other_bases(tmp_path):
     d = json.loads((out / "results.json").read_text())
     rep = [run for run in d["runs"] if run["init"] == "replace"]
     assert rep and rep[0]["accuracy"]["all"] == 1.0
-    assert {run["init"] for run in d["runs"]} == {"replace", "random", "spectral"}
+    assert {run["init"] for run in d["runs"]} == {"replace", "fit", "random", "spectral", "spectral-head"}
 
 
 def test_bad_flags_exit_2(tmp_path):

@@ -15,7 +15,7 @@ from ._options import FINITE, Finite
 
 # Written here because listing them from baselines.MODELS would import torch at `sigfit --help`;
 # tests/test_baselines_cli.py checks both lists against the dispatch tables.
-MODEL_NAMES = ("sin", "siren", "gelu", "snake", "fourier")
+MODEL_NAMES = ("sin", "siren", "gelu", "snake", "fourier", "nerf", "fan", "hayes")
 TASK_NAMES = ("sine", "clock")
 OUTPUT_FILES = ("config.json", "log.jsonl", "summary.json")
 SINE_ONLY = ("omega", "range_", "phase", "noise")
@@ -47,7 +47,8 @@ def prepare_out_dir(path: str, overwrite: bool, files=OUTPUT_FILES, param="--out
 @click.command("train")
 @click.argument("task", type=click.Choice(TASK_NAMES))
 @click.option("--model", required=True, type=click.Choice(MODEL_NAMES),
-              help="sin (the seed's one-parameter module), siren, gelu, snake or fourier (Fourier features).")
+              help="sin (the seed's one-parameter module), siren, gelu, snake, fourier (Fourier features), "
+                   "nerf (positional encoding), fan (Fourier analysis network) or hayes (surrogate oscillators).")
 @click.option("--steps", type=click.IntRange(min=1), default=None,
               help="Optimiser steps (default 1000 when no --budget).")
 @click.option("--budget", type=Finite(min=0, min_open=True), default=None,
@@ -114,7 +115,7 @@ def train(ctx, task, model, steps, budget, lr, batch, optimizer, seed, dtype, de
             raise click.UsageError(f"{flag} applies to the {'sine' if task == 'clock' else 'clock'} task only")
     if task == "clock" and model == "sin":
         raise click.BadParameter("the Sin model has one output and fits only the sine task; "
-                                 "use siren, gelu, snake or fourier", param_hint="--model")
+                                 "use any other family", param_hint="--model")
     if steps is None and budget is None:
         steps = 1000
     try:
