@@ -234,6 +234,7 @@ def run_comparison(cfg: CompareConfig, task, out_dir: str | None = None, *, log=
                 for init in _inits(name):
                     cands = _candidates(cfg, name, init, base, hp, task, batch, amp)
                     best = None
+                    scores = []
                     for mcfg, lr in cands:
                         model = build_model(mcfg, task)
                         if init != "random":
@@ -246,14 +247,16 @@ def run_comparison(cfg: CompareConfig, task, out_dir: str | None = None, *, log=
                             key = (0.0, 0.0)
                         if family_bw := MODELS[name].bandwidth:
                             run["bandwidth"] = {family_bw: getattr(mcfg, family_bw)}
+                        scores.append(list(key))
                         if best is None or key < best[0]:
                             best = (key, run, curve)
                         if status == "interrupted":
                             raise KeyboardInterrupt
                     _, run, curve = best
-                    if len(cands) > 1:
-                        run["swept"] = [{"lr": lr, **({MODELS[name].bandwidth: getattr(mc, MODELS[name].bandwidth)}
-                                                      if MODELS[name].bandwidth else {})} for mc, lr in cands]
+                    if len(cands) > 1:  # every candidate with its validation key (-accuracy, loss)
+                        bw = MODELS[name].bandwidth
+                        run["swept"] = [{"lr": lr, **({bw: getattr(mc, bw)} if bw else {}), "validation_key": k}
+                                        for (mc, lr), k in zip(cands, scores, strict=True)]
                     cmp.runs.append(run)
                     cmp.curves.append({"model": name, "init": init, "seed": seed,
                                        "step": [c[0] for c in curve], "eval_loss": [c[1] for c in curve],

@@ -387,9 +387,10 @@ class SnakeMLP(TimeModel):
         """The frequency goes into the first linear layer's weights and ``a = 1`` on the channels
         it sets (:func:`sigfit.nn.spectral_init_`, ``activation="snake"``): channel pair
         (2k, 2k+1) has ``sin^2`` parts ``(1 + sin)/2`` and ``(1 + cos)/2`` of tone k in raw x.
-        The linear part of Snake stays: its pre-activation is ~``omega s`` (3e4 on the sine) and
-        the periodic part at most 1, so the layers above see the tone only where they take the
-        difference of a pair (which cancels the linear parts); see the docs for what it gives."""
+        Snake's linear part stays: its pre-activation is ~``omega s`` (3e4 on the sine) and the
+        periodic part at most 1, so a random layer above sees only the linear parts. The second
+        linear layer therefore takes each pair's difference (which cancels them) in its first
+        units and ignores the pairs elsewhere."""
         from sigfit.nn import spectral_init_
 
         self._check_variant(variant)
@@ -397,6 +398,17 @@ class SnakeMLP(TimeModel):
                               input_offset=self.input_offset, activation="snake")
         with torch.no_grad():
             self.acts[0].a[:used] = 1.0
+            second = self.net[2] if len(self.net) > 3 else None
+            if second is not None:
+                # the layer above reads each pair's difference, in which the linear parts
+                # (~omega s, identical up to a constant pi/4) cancel and the tone remains:
+                # (sin(theta) - cos(theta))/2 - pi/4; every other unit of it ignores the pairs
+                second.weight[:, :used] = 0.0
+                rows = min(used // 2, second.out_features)
+                for k in range(rows):
+                    second.weight[k, 2 * k] = 1.0
+                    second.weight[k, 2 * k + 1] = -1.0
+                    second.bias[k] = math.pi / 4
         return self
 
     def _forward(self, u64):
@@ -671,8 +683,8 @@ class HayesBank(TimeModel):
     bandwidth = "hayes_samples"
     bandwidth_grid = (2**11, 2**15, 2**19, 2**23, 2**27)
     bandwidth_relative = False
-    spectral_variants = ("spectral",)
-    float64_parameters = ("z_real", "z_imag")
+    spectral_variants = ("spectral", "spectral-head")
+    float64_parameters = ("bank.weight",)
 
     def __init__(self, out_features: int, *, n_oscillators: int = 128, samples: int = 2048,
                  input_offset: float = 0.0, input_scale: float = 1.0, dtype=torch.float32):
@@ -683,8 +695,7 @@ class HayesBank(TimeModel):
         self.register_buffer("step", torch.tensor(2.0 * self.input_scale / int(samples), dtype=torch.float64))
         mag = torch.empty(n_oscillators, dtype=torch.float64).uniform_(0.5, 1.0)
         ang = torch.empty(n_oscillators, dtype=torch.float64).uniform_(0.0, math.pi)
-        self.z_real = nn.Parameter(mag * torch.cos(ang))
-        self.z_imag = nn.Parameter(mag * torch.sin(ang))
+        self.bank = _ZBank(torch.stack([mag * torch.cos(ang), mag * torch.sin(ang)], dim=1))
         self.head = nn.Linear(2 * n_oscillators, out_features, dtype=self.dtype)
 
     @classmethod
@@ -695,7 +706,7 @@ class HayesBank(TimeModel):
 
     @property
     def z(self) -> torch.Tensor:
-        return torch.complex(self.z_real, self.z_imag)
+        return torch.complex(self.bank.weight[:, 0], self.bank.weight[:, 1])
 
     @property
     def angular_frequency(self) -> torch.Tensor:
@@ -713,16 +724,47 @@ class HayesBank(TimeModel):
         return self.head(self.oscillators(x).to(self.dtype))
 
     def init_from_estimate(self, est, task=None, variant="spectral"):
+        """``z_k = exp(i omega_k step)`` (``|z| = 1``) at the tones; their step is capped in
+        their own optimiser group (:func:`sigfit.nn.param_groups`: one Adam step of 1e-3 would
+        move the angle ~5 times the basin). ``"spectral-head"`` also fits the head by least
+        squares on the estimate batch (complex amplitudes: the paper's model, complete)."""
         self._check_variant(variant)
-        tone_list = _tones(est)[: self.z_real.numel()]
+        tone_list = _tones(est)[: self.bank.weight.shape[0]]
         omega = np.array([tn.angular_frequency for tn in tone_list])
         with torch.no_grad():
             self.step.fill_(min(float(self.step), 0.5 * math.pi / float(omega.max())))
             idx = torch.arange(omega.size)
             ang = torch.as_tensor(omega, dtype=torch.float64) * self.step
-            self.z_real[idx] = torch.cos(ang)
-            self.z_imag[idx] = torch.sin(ang)
+            self.bank.weight[idx, 0] = torch.cos(ang)
+            self.bank.weight[idx, 1] = torch.sin(ang)
+        # the angle per sample is omega*step: errors and basins in those units (both columns)
+        info = _spectral_units(tone_list, len(tone_list), float(self.step))
+        self.bank.sigfit_spectral = info
+        if variant == "spectral-head":
+            # the head reads only the oscillators set from the estimate: the random ones decay
+            # within the record, and a least-squares fit would use them where the batch is thin
+            K = self.bank.weight.shape[0]
+            cols = torch.cat([idx, K + idx])
+            part = nn.Linear(cols.numel(), self.out_features, dtype=self.dtype)
+            _fit_output_layer(self, part, lambda u: self.oscillators(self._raw(u))[:, cols].to(self.dtype),
+                              est, task)
+            with torch.no_grad():
+                self.head.weight.zero_()
+                self.head.weight[:, cols] = part.weight
+                self.head.bias.copy_(part.bias)
         return self
+
+    def _raw(self, u64: torch.Tensor) -> torch.Tensor:
+        return u64 * self.input_scale + self.input_offset
+
+
+class _ZBank(nn.Module):
+    """The oscillators' complex numbers as a (K, 2) ``weight`` (real, imaginary): a module with
+    a ``weight`` is what :func:`sigfit.nn.param_groups` looks for to cap a spectral step."""
+
+    def __init__(self, z: torch.Tensor):
+        super().__init__()
+        self.weight = nn.Parameter(z.to(torch.float64))
 
 
 _FAMILIES: tuple[type[TimeModel], ...] = (Sin, Siren, GeluMLP, SnakeMLP, FourierMLP, NerfMLP, FanMLP, HayesBank)

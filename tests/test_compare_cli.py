@@ -46,13 +46,38 @@ def test_sine_smoke(tmp_path):
 
 def test_clock_smoke_other_bases(tmp_path):
     out = tmp_path / "c"
-    r = _run(["clock", "--models", "fourier", "--bases", "7,13,5", "--seeds", "1", "--steps", "2",
-              "--eval-size", "2000", "--no-plots", "--out", str(out)])
+    r = _run(["clock", "--models", "fourier,nerf,fan,hayes", "--bases", "7,13,5", "--seeds", "1", "--steps", "2",
+              "--hidden", "8", "--features", "4", "--eval-size", "2000", "--no-plots", "--out", str(out)])
     assert r.exit_code == 0, r.output
     d = json.loads((out / "results.json").read_text())
     rep = [run for run in d["runs"] if run["init"] == "replace"]
     assert rep and rep[0]["accuracy"]["all"] == 1.0
     assert {run["init"] for run in d["runs"]} == {"replace", "fit", "random", "spectral", "spectral-head"}
+    kinds = {(run["model"], run["init"]) for run in d["runs"]}
+    assert ("nerf", "random") in kinds and ("nerf", "spectral") not in kinds  # NeRF has no spectral init
+    assert {("fan", "spectral"), ("hayes", "spectral-head")} <= kinds
+
+
+def test_sweep_picks_on_validation_over_lr_and_bandwidth(tmp_path):
+    out = tmp_path / "w"
+    r = _run(["sine", "--models", "sin,nerf", "--sweep", "--seeds", "1", "--steps", "5", "--hidden", "8",
+              "--eval-size", "200", "--no-plots", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    d = json.loads((out / "results.json").read_text())
+    nerf = next(run for run in d["runs"] if run["model"] == "nerf")
+    assert len(nerf["swept"]) == 4 * 3  # levels 10, 16, 24, 32 x lr 0.1, 1, 10
+    assert nerf["bandwidth"]["levels"] in (10, 16, 24, 32) and len(nerf["validation_key"]) == 2
+    sin = [run for run in d["runs"] if run["model"] == "sin"]
+    assert {run["init"] for run in sin} == {"random", "spectral"} and all(len(run["swept"]) == 3 for run in sin)
+
+
+def test_budget_caps_the_steps(tmp_path):
+    out = tmp_path / "b"
+    r = _run(["sine", "--models", "gelu", "--seeds", "1", "--steps", "100000", "--budget", "0.2",
+              "--hidden", "8", "--eval-size", "200", "--no-plots", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    gelu = next(run for run in json.loads((out / "results.json").read_text())["runs"] if run["model"] == "gelu")
+    assert gelu["status"] == "budget" and 0 < gelu["steps"] < 100000
 
 
 def test_bad_flags_exit_2(tmp_path):

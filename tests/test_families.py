@@ -98,8 +98,8 @@ def test_hayes_surrogate_is_a_decaying_complex_exponential():
     task = bl.SineTask(range_=10.0, eval_size=10)
     m = bl.HayesBank(1, n_oscillators=2, samples=100, input_scale=10.0, dtype=torch.float64)
     with torch.no_grad():
-        m.z_real.copy_(torch.tensor([0.9 * math.cos(0.3), 0.5], dtype=torch.float64))
-        m.z_imag.copy_(torch.tensor([0.9 * math.sin(0.3), 0.0], dtype=torch.float64))
+        m.bank.weight.copy_(torch.tensor([[0.9 * math.cos(0.3), 0.9 * math.sin(0.3)], [0.5, 0.0]],
+                                         dtype=torch.float64))
     x = torch.linspace(-10, 10, 21, dtype=torch.float64)
     n = (x + 10.0) / 0.2
     osc = m.oscillators(x)
@@ -108,7 +108,7 @@ def test_hayes_surrogate_is_a_decaying_complex_exponential():
     # the gradient reaches z through the surrogate (the paper's point): finite and non-zero
     loss = (m(x).squeeze(1) - torch.sin(2.0 * x)).pow(2).mean()
     loss.backward()
-    assert torch.isfinite(m.z_real.grad).all() and (m.z_real.grad != 0).any()
+    assert torch.isfinite(m.bank.weight.grad).all() and (m.bank.weight.grad != 0).any()
     assert task.out_features == 1
 
 
