@@ -364,8 +364,9 @@ def plot_comparison(cmp: Comparison, out_dir: str) -> list[str]:
                                        f"{cfg.budget:g} s" if cfg.budget else "") if x)
     # one colour per model family, solid for spectral init, dashed for random
     colour = {m: f"C{i}" for i, m in enumerate(dict.fromkeys(m for m, _ in groups))}
+    many = len(groups) > 6  # the legend goes beside the axes, where it hides no curve
     for key, label, fname, logy in keys:
-        fig, ax = plt.subplots(figsize=(7, 4.5))
+        fig, ax = plt.subplots(figsize=(10, 4.5) if many else (7, 4.5))
         cut = False
         for (model, init), cs in groups.items():
             n = min(len(c["step"]) for c in cs)
@@ -416,7 +417,11 @@ def plot_comparison(cmp: Comparison, out_dir: str) -> list[str]:
                      "final values are each seed's own last step)")
         # under the axis label, where no curve can hide it
         ax.text(0.0, -0.16, note, transform=ax.transAxes, fontsize=7, color="0.3", va="top")
-        ax.legend(fontsize=7, loc="best")
+        if many:
+            ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+            fig.subplots_adjust(right=0.7)
+        else:
+            ax.legend(fontsize=7, loc="best")
         p = os.path.join(out_dir, fname)
         save_figure(fig, p)
         plt.close(fig)

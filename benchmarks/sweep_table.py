@@ -16,6 +16,10 @@ import sys
 import numpy as np
 
 
+def num(v):
+    return str(int(v)) if float(v).is_integer() and abs(v) < 1e10 else f"{v:g}"
+
+
 def fmt(v, clock):
     if v is None:
         return "-"
@@ -41,20 +45,22 @@ def main(path):
     for (model, init), rs in groups.items():
         sw = rs[0].get("swept") or [{"lr": rs[0]["lr"]}]
         keys = [k for k in sw[0] if k not in ("lr", "validation_key")]
-        grid = "lr x3" + (f" x {keys[0]} {{{', '.join(sorted({f'{s[keys[0]]:g}' for s in sw}, key=float))}}}"
+        grid = "lr x {0.1, 1, 10}" + (f" x {keys[0]} {{{', '.join(num(v) for v in sorted({s[keys[0]] for s in sw}))}}}"
                            if keys and len({s[keys[0]] for s in sw}) > 1 else "")
         best, worst = [], []
         for r in rs:
             vk = [s["validation_key"] for s in r.get("swept", []) if "validation_key" in s]
             if not vk:
                 continue
-            vals = [(-k[0] if clock else k[1]) for k in vk]
+            # a diverged candidate's key is (inf, inf), stored as null: never best
+            vals = [(0.0 if k[0] is None else -k[0]) if clock else (np.inf if k[1] is None else k[1])
+                    for k in vk]
             vals = [v for v in vals if v is not None and np.isfinite(v)] or [np.inf]
             best.append(max(vals) if clock else min(vals))
             worst.append(min(vals) if clock else max(vals))
         rng = (f"{fmt(float(np.median(best)), clock)} / {fmt(float(np.median(worst)), clock)}"
                if best else "-")
-        chosen = "; ".join(f"lr {r['lr']:.2g}" + "".join(f", {k} {v:g}" for k, v in (r.get("bandwidth") or {}).items()
+        chosen = "; ".join(f"lr {r['lr']:.2g}" + "".join(f", {k} {num(v)}" for k, v in (r.get("bandwidth") or {}).items()
                                                       if init == "random") for r in rs)
         held = [(r.get("accuracy") or {}).get("all") if clock else r["final_loss"] for r in rs]
         held = [h for h in held if h is not None]
