@@ -140,7 +140,7 @@ class TimeModel(nn.Module):
     @classmethod
     def learning_rate(cls, config: ModelConfig, task, batch: int, amplitude: float = 1.0) -> dict[str, Any]:
         """Optimiser and lr, the same for random and spectral init (:mod:`baselines.spectral`):
-        Adam at 1e-3, one step moving a first-layer phase by at most ~0.03 rad at |u| = 1."""
+        Adam at 1e-3, one step moving a first-layer phase by at most ~0.03 rad at ``abs(u) = 1``."""
         return {"optimizer": "adam", "lr": 1e-3}
 
     def normalise(self, x: torch.Tensor) -> torch.Tensor:
