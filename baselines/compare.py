@@ -312,18 +312,18 @@ def summary_rows(cmp: Comparison) -> list[dict[str, Any]]:
 
 def format_table(cmp: Comparison) -> str:
     """The summary table, medians over seeds. ``final``: at the last step; ``best``: the best
-    held-out value along the run. ``reached final/best``: seeds past the threshold at the last
-    step / at some evaluation. ``steps`` is the unit; wall seconds beside."""
+    held-out value along the run. ``reached``: seeds past the threshold at some evaluation;
+    ``final ok``: at the last step. ``steps`` is the unit; wall seconds beside."""
     rows = summary_rows(cmp)
     thr = _threshold(cmp.config)
     clock = cmp.config.task != "sine"
     what = f"MSE < {thr:g}" if not clock else f"accuracy >= {100 * thr:g}%"
-    head = (f"{'model':>13} {'init':>15} {'reached final/best':>18} {'to thr':>6} {'final loss':>10} "
+    head = (f"{'model':>13} {'init':>15} {'reached':>7} {'final ok':>8} {'to thr':>6} {'final loss':>10} "
             f"{'best loss':>10}" + (f" {'final acc':>9} {'best acc':>9}" if clock else "")
             + f" {'steps':>6} {'wall s':>7}")
     lines = [f"threshold: held-out {what}; medians over seeds; final: at the last step, best: the best "
-             "along the run; reached final/best: seeds past the threshold at the last step / at some "
-             "evaluation; to thr: median steps to the first", head]
+             "along the run; reached: seeds past the threshold at some evaluation, final ok: at the last "
+             "step; to thr: median steps to the first", head]
 
     def pct(v):
         return "-" if v is None else f"{100 * v:.3f}%"
@@ -332,9 +332,10 @@ def format_table(cmp: Comparison) -> str:
         return "-" if v is None else format(v, fmt)
 
     for r in rows:
-        reached = f"{r['final_reached']}/{r['best_reached']} of {r['seeds']}"
+        reached = f"{r['best_reached']}/{r['seeds']}"
+        final_ok = f"{r['final_reached']}/{r['seeds']}"
         accs = f" {pct(r['median_accuracy']):>9} {pct(r['median_best_accuracy']):>9}" if clock else ""
-        lines.append(f"{r['model']:>13} {r['init']:>15} {reached:>18} {g(r['median_steps_to_threshold'], 'g'):>6} "
+        lines.append(f"{r['model']:>13} {r['init']:>15} {reached:>7} {final_ok:>8} {g(r['median_steps_to_threshold'], 'g'):>6} "
                      f"{g(r['median_loss'], '.3g'):>10} {g(r['median_best_loss'], '.3g'):>10}{accs} "
                      f"{g(r['median_steps'], 'g'):>6} {r['median_wall_s']:>7.1f}")
     return "\n".join(lines)
