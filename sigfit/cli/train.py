@@ -83,7 +83,13 @@ def prepare_out_dir(path: str, overwrite: bool, files=OUTPUT_FILES, param="--out
 @click.option("--sigma", type=Finite(min=0, min_open=True), default=10.0, show_default=True,
               help="fourier: B ~ N(0, sigma^2), cycles per unit of normalised time.")
 @click.option("--features", type=click.IntRange(min=1), default=128, show_default=True,
-              help="fourier: number of random frequencies.")
+              help="fourier: number of random frequencies; hayes: number of oscillators.")
+@click.option("--levels", type=click.IntRange(min=1), default=10, show_default=True,
+              help="nerf: encoding frequencies 2^k pi, k < levels.")
+@click.option("--fan-scale", type=Finite(min=0, min_open=True), default=1.0, show_default=True,
+              help="fan: first-layer W_p = default draw x this.")
+@click.option("--hayes-samples", type=click.IntRange(min=2), default=2048, show_default=True,
+              help="hayes: samples the record spans (angles up to pi per sample).")
 @click.option("--log-every", type=click.IntRange(min=1), default=100, show_default=True,
               help="Steps between log.jsonl lines.")
 @click.option("--eval-every", type=click.IntRange(min=0), default=1000, show_default=True,
@@ -96,8 +102,8 @@ def prepare_out_dir(path: str, overwrite: bool, files=OUTPUT_FILES, param="--out
 @click.option("--json", "as_json", is_flag=True, help="Print summary.json on stdout.")
 @click.pass_context
 def train(ctx, task, model, steps, budget, lr, batch, optimizer, seed, dtype, device, omega, range_,
-          phase, noise, years, bases, head, hidden, depth, w0, sigma, features, log_every, eval_every,
-          eval_size, out, overwrite, as_json):
+          phase, noise, years, bases, head, hidden, depth, w0, sigma, features, levels, fan_scale,
+          hayes_samples, log_every, eval_every, eval_size, out, overwrite, as_json):
     """Train a torch baseline on TASK (sine or clock) by gradient descent.
 
     Writes config.json, log.jsonl and summary.json to --out. The sine task is the seed's
@@ -138,7 +144,8 @@ def train(ctx, task, model, steps, budget, lr, batch, optimizer, seed, dtype, de
     else:
         the_task = baselines.ClockTask(years=years, bases=bases, head=head, **task_kwargs)
     model_cfg = baselines.ModelConfig(name=model, dtype=dtype, seed=seed, hidden=hidden, depth=depth,
-                                      w0=w0, sigma=sigma, n_features=features)
+                                      w0=w0, sigma=sigma, n_features=features, levels=levels,
+                                      fan_scale=fan_scale, hayes_samples=hayes_samples)
     train_cfg = baselines.TrainerConfig(optimizer=optimizer, lr=lr, batch=batch, steps=steps,
                                         budget=budget, seed=seed, device=device, log_every=log_every,
                                         eval_every=eval_every, progress=sys.stderr.isatty())
