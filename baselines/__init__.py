@@ -27,10 +27,15 @@ from .landscape import (  # noqa: E402
 from .models import (
     DTYPES,
     MODELS,
+    FANLayer,
+    FanMLP,
     FourierFeatures,
     FourierMLP,
     GeluMLP,
+    HayesBank,
     ModelConfig,
+    NerfEncoding,
+    NerfMLP,
     Sin,
     SineLayer,
     Siren,
@@ -41,7 +46,7 @@ from .models import (
     resolve_dtype,
 )
 from .sweep import LRSweep, lr_grid, sweep_lr
-from .tasks import HEADS, TASKS, ClockTask, SineTask, make_task
+from .tasks import HEADS, TASKS, ClockTask, SeriesTask, SineTask, make_task
 from .train import (
     OPTIMIZERS,
     Trainer,
@@ -54,8 +59,9 @@ from .train import (
 
 __all__ = [
     "BASIN_ROOT", "DTYPES", "HEADS", "MODELS", "OPTIMIZERS", "TASKS",
-    "ClockTask", "FourierFeatures", "FourierMLP", "GeluMLP", "LRSweep", "LandscapeResult",
-    "ModelConfig", "Sin", "SineLayer", "SineTask", "Siren", "Snake", "SnakeMLP", "TimeModel",
+    "ClockTask", "FANLayer", "FanMLP", "FourierFeatures", "FourierMLP", "GeluMLP", "HayesBank", "LRSweep",
+    "LandscapeResult", "ModelConfig", "NerfEncoding", "NerfMLP", "SeriesTask", "Sin", "SineLayer",
+    "SineTask", "Siren", "Snake", "SnakeMLP", "TimeModel",
     "TrainResult", "Trainer", "TrainerConfig",
     "basin_half_width", "build_model", "default_hyperparameters", "expected_gradient", "expected_loss",
     "lr_grid", "make_task", "measure_landscape", "measured_half_width", "plot_landscape",

@@ -23,37 +23,43 @@ import numpy as np
 
 from sigfit.errors import InputError
 
-from .models import ModelConfig, build_model
+from .models import MODELS, ModelConfig, build_model
 from .spectral import (
-    INITIALISERS,
     ClockDecoder,
+    HarmonicRegression,
     estimate_task,
     replacement,
     spectral_init,
-    spectral_lr,
 )
-from .sweep import lr_grid
 from .train import Trainer, TrainerConfig, _finite, _versions, write_json_atomic
 
 SINE_THRESHOLD = 1e-10  # held-out MSE
 CLOCK_THRESHOLD = 0.999  # exact h:m:s accuracy
 
 
+LR_FACTORS = (0.1, 1.0, 10.0)  # --sweep: the rule's lr times these (both inits)
+
+
 @dataclass
 class CompareConfig:
-    """What one comparison runs. Saved in ``results.json``."""
+    """What one comparison runs. Saved in ``results.json``. Runs are counted in ``steps`` (the
+    unit of every table); ``budget`` (seconds) only caps them, and the wall time is reported
+    beside."""
 
     task: str = "sine"
     models: tuple[str, ...] = ("sin", "siren", "gelu", "snake", "fourier")
     seeds: int = 3
     steps: int | None = 100
-    budget: float | None = None  # seconds per run
+    budget: float | None = None  # seconds per run, a cap
     estimate_samples: int | None = None  # default: 1024 sine, 4096 clock
     dtype: str = "float64"
     batch: int | None = None  # default: the task's (32 sine, 256 clock)
     eval_every: int | None = None  # default: ~50 evaluations per run
-    sweep: bool = False  # random init: also try lr x 10**k, k = -2..1, keep the best
+    sweep: bool = False  # lr x LR_FACTORS (both inits) and, random init, the bandwidth grid
     threshold: float | None = None  # default SINE_THRESHOLD / CLOCK_THRESHOLD
+    hidden: int = 128  # MLP width (every family)
+    depth: int = 3  # MLP depth (every family)
+    n_features: int = 128  # Fourier features / Hayes oscillators
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -121,7 +127,9 @@ def _train_run(cmp: Comparison, model, name: str, init: str, seed: int, lr: floa
     # threshold and dips again "reached" it, while its final accuracy is below it
     losses = [c[1] for c in curve if c[1] is not None and math.isfinite(c[1])]
     accs = [c[2] for c in curve if c[2] is not None]
+    final = {"eval_loss": res.final_loss, "accuracy": res.accuracy}
     run = {"model": name, "init": init, "seed": seed, "steps_to_threshold": first[0],
+           "final_reached": res.status != "diverged" and _reached(cfg, final),
            "final_loss": res.final_loss, "accuracy": res.accuracy, "wall_s": res.wall_s,
            "best_loss": min(losses) if losses else None,
            "best_accuracy": max(accs) if accs else None,
@@ -129,22 +137,74 @@ def _train_run(cmp: Comparison, model, name: str, init: str, seed: int, lr: floa
     return run, curve, res.status
 
 
-def run_comparison(cfg: CompareConfig, task, out_dir: str | None = None, *, log=None) -> Comparison:
-    """Run every seed: the replacement, then each model with random and spectral init.
+def _validation_key(task, model, status: str) -> tuple[float, float]:
+    """Sort key on the validation split (never the held-out set), lower is better: (-accuracy,
+    loss) for the clock, (loss,) padded for the sine; diverged runs last."""
+    if status == "diverged":
+        return (math.inf, math.inf)
+    m = task.evaluate(model, "cpu", split="validation")
+    loss = m["eval_loss"] if m["eval_loss"] is not None and math.isfinite(m["eval_loss"]) else math.inf
+    acc = (m.get("accuracy") or {}).get("all")
+    return (-acc if acc is not None else 0.0, loss)
 
+
+def _candidates(cfg: CompareConfig, name: str, init: str, base: ModelConfig, hp: dict, task, batch: int,
+                amplitude: float) -> list[tuple[ModelConfig, float]]:
+    """(model config, lr) pairs one (family, init) trains: one without ``--sweep``; with it, lr
+    times :data:`LR_FACTORS` and, for random init, each value of the family's bandwidth grid
+    (the lr rule re-applied at each bandwidth: SIREN's depends on w0)."""
+    family = MODELS[name]
+    if not cfg.sweep:
+        return [(base, hp["lr"])]
+    configs = [base]
+    if init == "random" and family.bandwidth is not None:
+        default = getattr(base, family.bandwidth)
+        configs = []
+        for v in family.bandwidth_grid:
+            value = v * default if family.bandwidth_relative else v
+            value = int(value) if isinstance(default, int) else float(value)
+            configs.append(dataclasses.replace(base, **{family.bandwidth: value}))
+    out = []
+    for mc in configs:
+        lr = family.learning_rate(mc, task, batch, amplitude)["lr"]
+        out += [(mc, lr * f) for f in LR_FACTORS]
+    return out
+
+
+def _inits(name: str) -> tuple[str, ...]:
+    return ("random", *MODELS[name].spectral_variants)
+
+
+def run_comparison(cfg: CompareConfig, task, out_dir: str | None = None, *, log=None) -> Comparison:
+    """Run every seed: the replacements (the task's own and the harmonic regression), then each
+    model with random init and each of its family's spectral inits.
+
+    With ``cfg.sweep`` each (family, init) trains every candidate of :func:`_candidates` and
+    keeps the one best on the task's validation split; the table reports it on the held-out set.
     ``out_dir``: ``results.json`` is written there after each run. ``log(str)`` reports progress.
     Ctrl-C stops after the run in progress is recorded (``status: "interrupted"``).
     """
     for m in cfg.models:
-        if cfg.task == "clock" and m == "sin":
-            raise InputError("the Sin model fits only the sine task; drop it from --models for the clock")
+        if m not in MODELS:
+            raise InputError(f"unknown model {m!r}; choose one of {', '.join(MODELS)}")
+        if cfg.task != "sine" and MODELS[m].sine_only:
+            raise InputError(f"the {m} model fits only the sine task; drop it from --models for the {cfg.task}")
     cmp = Comparison(cfg, task)
     path = os.path.join(out_dir, "results.json") if out_dir else None
     log = log or (lambda s: print(s, file=sys.stderr))
+    batch = int(cfg.batch or task.default_batch)
 
     def save():
         if path:
             write_json_atomic(path, cmp.to_dict())
+
+    def fitted_row(name: str, model, seconds: float) -> dict:
+        m = task.evaluate(model, "cpu")
+        return {"model": name, "init": "fit" if name == "harmonic" else "replace", "seed": seed,
+                "steps_to_threshold": 0 if _reached(cfg, m) else None, "final_reached": _reached(cfg, m),
+                "final_loss": m["eval_loss"], "accuracy": m.get("accuracy"), "best_loss": m["eval_loss"],
+                "best_accuracy": (m.get("accuracy") or {}).get("all"), "wall_s": seconds, "steps": 0,
+                "status": "completed"}
 
     try:
         for seed in range(cfg.seeds):
@@ -152,45 +212,51 @@ def run_comparison(cfg: CompareConfig, task, out_dir: str | None = None, *, log=
             entry = {"seed": seed, **est.to_dict()}
             if cmp.first_estimate is None:
                 cmp.first_estimate = est
-            # replacement: no training for the sine; the clock's phase decoder is evaluated as built
+            # replacements: no training; the clock's phase decoder is evaluated as built
             t0 = time.perf_counter()
             rep = replacement(task, est)
             if cfg.task == "clock":
                 entry["decoder"] = ClockDecoder.from_estimate(task, est).to_dict()
-            m = task.evaluate(rep, "cpu")
             cmp.estimates.append(entry)
-            cmp.runs.append({"model": "spectral" if cfg.task == "sine" else "phase-decoder", "init": "replace",
-                             "seed": seed, "steps_to_threshold": 0 if _reached(cfg, m) else None,
-                             "final_loss": m["eval_loss"], "accuracy": m.get("accuracy"),
-                             "best_loss": m["eval_loss"],
-                             "best_accuracy": (m.get("accuracy") or {}).get("all"),
-                             "wall_s": time.perf_counter() - t0 + est.wall_s, "steps": 0, "status": "completed"})
+            rep_name = "spectral" if cfg.task == "sine" else "phase-decoder"
+            cmp.runs.append(fitted_row(rep_name, rep, time.perf_counter() - t0 + est.wall_s))
+            log(_line(cmp.runs[-1]))
+            t0 = time.perf_counter()
+            harm = HarmonicRegression(task, est)
+            cmp.runs.append(fitted_row("harmonic", harm, time.perf_counter() - t0 + est.wall_s))
             log(_line(cmp.runs[-1]))
             save()
+            amp = est.results[0].components[0].amplitude if cfg.task == "sine" else 1.0
             for name in cfg.models:
-                for init in ("random", "spectral"):
-                    if init == "spectral" and name not in INITIALISERS:
-                        continue  # GELU has no spectral parameter: random init only
-                    mcfg = ModelConfig(name, dtype=cfg.dtype, seed=seed)
-                    amp = est.results[0].components[0].amplitude if cfg.task == "sine" else 1.0
-                    hp = spectral_lr(name, task, int(cfg.batch or task.default_batch), amplitude=amp,
-                                     w0=mcfg.w0)
-                    lrs = [hp["lr"]]
-                    if init == "random" and cfg.sweep:
-                        lrs = lr_grid(hp["lr"], decades=(-2.0, 1.0), per_decade=1)
+                base = ModelConfig(name, dtype=cfg.dtype, seed=seed, hidden=cfg.hidden, depth=cfg.depth,
+                                   n_features=cfg.n_features)
+                hp = MODELS[name].learning_rate(base, task, batch, amp)
+                for init in _inits(name):
+                    cands = _candidates(cfg, name, init, base, hp, task, batch, amp)
                     best = None
-                    for lr in lrs:
+                    scores = []
+                    for mcfg, lr in cands:
                         model = build_model(mcfg, task)
-                        if init == "spectral":
-                            spectral_init(model, name, est)
+                        if init != "random":
+                            spectral_init(model, name, est, init, task)
                         run, curve, status = _train_run(cmp, model, name, init, seed, lr, hp["optimizer"])
-                        if best is None or _better(run, best[0]):
-                            best = (run, curve)
+                        if cfg.sweep:
+                            key = _validation_key(task, model, status)
+                            run["validation_key"] = list(key)
+                        else:
+                            key = (0.0, 0.0)
+                        if family_bw := MODELS[name].bandwidth:
+                            run["bandwidth"] = {family_bw: getattr(mcfg, family_bw)}
+                        scores.append(list(key))
+                        if best is None or key < best[0]:
+                            best = (key, run, curve)
                         if status == "interrupted":
                             raise KeyboardInterrupt
-                    run, curve = best
-                    if len(lrs) > 1:
-                        run["swept_lrs"] = lrs
+                    _, run, curve = best
+                    if len(cands) > 1:  # every candidate with its validation key (-accuracy, loss)
+                        bw = MODELS[name].bandwidth
+                        run["swept"] = [{"lr": lr, **({bw: getattr(mc, bw)} if bw else {}), "validation_key": k}
+                                        for (mc, lr), k in zip(cands, scores, strict=True)]
                     cmp.runs.append(run)
                     cmp.curves.append({"model": name, "init": init, "seed": seed,
                                        "step": [c[0] for c in curve], "eval_loss": [c[1] for c in curve],
@@ -204,68 +270,74 @@ def run_comparison(cfg: CompareConfig, task, out_dir: str | None = None, *, log=
     return cmp
 
 
-def _better(a: dict, b: dict) -> bool:
-    def key(r):
-        loss = r["final_loss"] if r["final_loss"] is not None and math.isfinite(r["final_loss"]) else math.inf
-        acc = (r.get("accuracy") or {}).get("all", 0.0)
-        return (-acc, loss)
-
-    return key(a) < key(b)
-
-
 def _line(run: dict) -> str:
     acc = run.get("accuracy")
     a = f" acc {100 * acc['all']:.3f}%" if acc else ""
     loss = run["final_loss"]
     ls = "n/a" if loss is None else f"{loss:.3g}"
-    return (f"seed {run['seed']} {run['model']:>13} {run['init']:>8}: loss {ls}{a}, "
-            f"steps to threshold {run['steps_to_threshold']}, {run['wall_s']:.1f} s")
+    bw = "".join(f" {k} {v:g}" for k, v in (run.get("bandwidth") or {}).items())
+    lr = f" lr {run['lr']:.3g}" if run.get("lr") else ""
+    return (f"seed {run['seed']} {run['model']:>13} {run['init']:>15}: loss {ls}{a}, "
+            f"steps to threshold {run['steps_to_threshold']}, {run['steps']} steps, "
+            f"{run['wall_s']:.1f} s{lr}{bw}")
 
 
 def summary_rows(cmp: Comparison) -> list[dict[str, Any]]:
-    """One row per (model, init): seeds, how many reached the threshold at some evaluation,
-    median steps to it, median final loss and accuracy (at the last step) and median best
-    accuracy (the highest held-out accuracy along the run)."""
+    """One row per (model, init): seeds; how many reached the threshold at some evaluation
+    (``best_reached``) and how many are past it at the last step (``final_reached``); median
+    steps to the first; medians of the final and the best held-out loss and accuracy; median
+    steps run and wall time."""
     groups: dict[tuple[str, str], list[dict]] = {}
     for r in cmp.runs:
         groups.setdefault((r["model"], r["init"]), []).append(r)
+
+    def med(vals):
+        vals = [v for v in vals if v is not None]
+        return float(np.median(vals)) if vals else None
+
     rows = []
     for (model, init), rs in groups.items():
         reached = [r["steps_to_threshold"] for r in rs if r["steps_to_threshold"] is not None]
-        losses = [r["final_loss"] for r in rs if r["final_loss"] is not None]
-        accs = [r["accuracy"]["all"] for r in rs if r.get("accuracy")]
-        bests = [r["best_accuracy"] for r in rs if r.get("best_accuracy") is not None]
-        rows.append({"model": model, "init": init, "seeds": len(rs), "reached": len(reached),
-                     "median_steps": float(np.median(reached)) if reached else None,
-                     "median_loss": float(np.median(losses)) if losses else None,
-                     "median_accuracy": float(np.median(accs)) if accs else None,
-                     "median_best_accuracy": float(np.median(bests)) if bests else None,
+        rows.append({"model": model, "init": init, "seeds": len(rs), "best_reached": len(reached),
+                     "final_reached": sum(bool(r.get("final_reached")) for r in rs),
+                     "median_steps_to_threshold": med(reached),
+                     "median_loss": med([r["final_loss"] for r in rs]),
+                     "median_best_loss": med([r.get("best_loss") for r in rs]),
+                     "median_accuracy": med([(r.get("accuracy") or {}).get("all") for r in rs]),
+                     "median_best_accuracy": med([r.get("best_accuracy") for r in rs]),
+                     "median_steps": med([r.get("steps") for r in rs]),
                      "median_wall_s": float(np.median([r["wall_s"] for r in rs]))})
     return rows
 
 
 def format_table(cmp: Comparison) -> str:
-    """The summary table: per (model, init), seeds that reached the threshold at some
-    evaluation and the median steps to it, then medians over seeds of the final held-out loss,
-    the final accuracy and (clock) the best accuracy along the run, and the wall time."""
+    """The summary table, medians over seeds. ``final``: at the last step; ``best``: the best
+    held-out value along the run. ``reached``: seeds past the threshold at some evaluation;
+    ``final ok``: at the last step. ``steps`` is the unit; wall seconds beside."""
     rows = summary_rows(cmp)
     thr = _threshold(cmp.config)
     clock = cmp.config.task != "sine"
     what = f"MSE < {thr:g}" if not clock else f"accuracy >= {100 * thr:g}%"
-    head = (f"{'model':>13} {'init':>8} {'reached':>9} {'med steps':>9} {'final loss':>11}"
-            + (f" {'final acc':>9} {'best acc':>9}" if clock else "") + f" {'wall s':>7}")
-    lines = [f"threshold: held-out {what} (reached: at some evaluation; medians over seeds; "
-             "final: at the last step; best: the highest along the run)", head]
+    head = (f"{'model':>13} {'init':>15} {'reached':>7} {'final ok':>8} {'to thr':>6} {'final loss':>10} "
+            f"{'best loss':>10}" + (f" {'final acc':>9} {'best acc':>9}" if clock else "")
+            + f" {'steps':>6} {'wall s':>7}")
+    lines = [f"threshold: held-out {what}; medians over seeds; final: at the last step, best: the best "
+             "along the run; reached: seeds past the threshold at some evaluation, final ok: at the last "
+             "step; to thr: median steps to the first", head]
 
     def pct(v):
         return "-" if v is None else f"{100 * v:.3f}%"
 
+    def g(v, fmt):
+        return "-" if v is None else format(v, fmt)
+
     for r in rows:
-        steps = "-" if r["median_steps"] is None else f"{r['median_steps']:g}"
-        loss = "-" if r["median_loss"] is None else f"{r['median_loss']:.3g}"
+        reached = f"{r['best_reached']}/{r['seeds']}"
+        final_ok = f"{r['final_reached']}/{r['seeds']}"
         accs = f" {pct(r['median_accuracy']):>9} {pct(r['median_best_accuracy']):>9}" if clock else ""
-        lines.append(f"{r['model']:>13} {r['init']:>8} {r['reached']:>4}/{r['seeds']:<4} {steps:>9} "
-                     f"{loss:>11}{accs} {r['median_wall_s']:>7.1f}")
+        lines.append(f"{r['model']:>13} {r['init']:>15} {reached:>7} {final_ok:>8} {g(r['median_steps_to_threshold'], 'g'):>6} "
+                     f"{g(r['median_loss'], '.3g'):>10} {g(r['median_best_loss'], '.3g'):>10}{accs} "
+                     f"{g(r['median_steps'], 'g'):>6} {r['median_wall_s']:>7.1f}")
     return "\n".join(lines)
 
 
@@ -293,13 +365,14 @@ def plot_comparison(cmp: Comparison, out_dir: str) -> list[str]:
                                        f"{cfg.budget:g} s" if cfg.budget else "") if x)
     # one colour per model family, solid for spectral init, dashed for random
     colour = {m: f"C{i}" for i, m in enumerate(dict.fromkeys(m for m, _ in groups))}
+    many = len(groups) > 6  # the legend goes beside the axes, where it hides no curve
     for key, label, fname, logy in keys:
-        fig, ax = plt.subplots(figsize=(7, 4.5))
+        fig, ax = plt.subplots(figsize=(10, 4.5) if many else (7, 4.5))
         cut = False
         for (model, init), cs in groups.items():
             n = min(len(c["step"]) for c in cs)
             cut = cut or any(len(c["step"]) > n for c in cs)
-            ls = "-" if init == "spectral" else "--"
+            ls = "--" if init == "random" else ("-" if init == "spectral" else ":")
             # every seed, thin, to its own last step (wall-clock budgets give each seed its own
             # step count); the median and band only where all seeds have a value
             for c in cs:
@@ -312,18 +385,21 @@ def plot_comparison(cmp: Comparison, out_dir: str) -> list[str]:
                 vals = np.maximum(vals, 1e-30)
             med = np.nanmedian(vals, axis=0)
             what = f"{model} {init} init"
-            if init == "random" and cfg.sweep:
-                what += " (best lr of sweep)"
+            if cfg.sweep:
+                what += " (best of sweep)"
             ax.plot(steps, med, ls, color=colour[model], lw=1.8, label=what)
             ax.fill_between(steps, np.nanmin(vals, axis=0), np.nanmax(vals, axis=0), alpha=0.15,
                             color=colour[model])
-        reps = [r for r in cmp.runs if r["init"] == "replace"]
-        if reps:  # the replacement needs no steps: one level across the plot
+        for kind, style in (("replace", "-"), ("fit", "-.")):
+            reps = [r for r in cmp.runs if r["init"] == kind]
+            if not reps:  # the replacements need no steps: one level across the plot
+                continue
             vals = [r["final_loss"] if key == "eval_loss" else (r.get("accuracy") or {}).get("all") for r in reps]
             vals = [v for v in vals if v is not None]
+            what = "replacement" if kind == "replace" else "regression on the estimate's features"
             if vals:
                 ax.axhline(max(float(np.median(vals)), 1e-30) if logy else float(np.median(vals)),
-                           color="k", lw=1.2, label=f"{reps[0]['model']} replacement (no training)")
+                           color="k", lw=1.2, ls=style, label=f"{reps[0]['model']} {what} (no training)")
         if cfg.task == "sine" and logy:
             ax.axhline(thr, color="k", lw=0.8, ls=":", label=f"threshold MSE {thr:g}")
         if cfg.task == "clock" and not logy:
@@ -342,7 +418,11 @@ def plot_comparison(cmp: Comparison, out_dir: str) -> list[str]:
                      "final values are each seed's own last step)")
         # under the axis label, where no curve can hide it
         ax.text(0.0, -0.16, note, transform=ax.transAxes, fontsize=7, color="0.3", va="top")
-        ax.legend(fontsize=7, loc="best")
+        if many:
+            ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+            fig.subplots_adjust(right=0.7)
+        else:
+            ax.legend(fontsize=7, loc="best")
         p = os.path.join(out_dir, fname)
         save_figure(fig, p)
         plt.close(fig)

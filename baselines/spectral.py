@@ -6,19 +6,11 @@ with a training stream or the held-out set), never from the task's known paramet
 periods and phases come from ``sigfit.estimate`` on each digit column; the number of classes per
 digit comes from the task's label space (the size of each softmax block), nothing else.
 
-Initialisers (each returns the model, changed in place):
-
-- :func:`init_sin`: ``freq``, ``phase``, ``amplitude`` of the strongest tone.
-- :func:`init_siren`: first-layer units 2k, 2k+1 carry ``sin`` and ``cos`` of tone k (harmonics
-  after fundamentals), the rest keep SIREN's init.
-- :func:`init_fourier`: Fourier features at every estimated period and its harmonics, phases
-  reduced exactly in float64 before any cast.
-- :func:`init_snake`: the first linear layer's weights carry the frequencies and the first
-  Snake layer's ``a`` is 1 on those channels.
-
-The three MLP initialisers are :mod:`sigfit.nn`'s mapping (:func:`sigfit.nn.spectral_init_`,
-:func:`sigfit.nn.spectral_weights`) applied to these models: one implementation for sigfit's
-baselines and anyone's model.
+Initialisers: each model family owns its initialisation from an estimate
+(:meth:`baselines.models.TimeModel.init_from_estimate`, through the model's own setters);
+:func:`spectral_init` applies it. Which variants each family has (``spectral``; SIREN also
+``spectral-frozen``, Fourier ``spectral-head``) is written once, on its class. The MLP mappings
+are :mod:`sigfit.nn`'s (one implementation for sigfit's baselines and anyone's model).
 
 Replacements:
 
@@ -26,7 +18,9 @@ Replacements:
 - :class:`ClockDecoder`: digit ``k`` is ``floor(b_k * frac((t - t0_k)/P_k))`` with ``P_k`` the
   estimated period and ``t0_k`` fitted to the staircase of the training batch
   (:func:`fit_staircase_phase`); :class:`ClockPhaseModel` is its differentiable torch twin whose
-  periods and phases can be fine-tuned.
+  periods and phases can be fine-tuned. Clock-specific: it reads digits as uniform counters.
+- :class:`HarmonicRegression`: the generic replacement for any target, the estimate's periodic
+  features and a least-squares linear head; the baseline every network must beat.
 
 Learning rates (:func:`spectral_lr`): the same rule for random and spectral init. ``Sin`` trains
 with plain SGD at half of :func:`baselines.stable_lr` for the task's input range ``R`` and batch
@@ -51,15 +45,14 @@ from sigfit.errors import InputError
 from sigfit.estimate import estimate
 from sigfit.features import cycles
 from sigfit.features import tones as _tones
-from sigfit.nn import spectral_init_, spectral_weights
+from sigfit.nn import PeriodicFeatures, fit_head_
 from sigfit.results import EstimateResult
 
-from .landscape import stable_lr
-from .models import FourierMLP, Sin, Siren, SnakeMLP
+from .models import MODELS, ModelConfig, head_targets
 
 TWO_PI = 2.0 * math.pi
 DEFAULT_ESTIMATE_SAMPLES = {"sine": 1024, "clock": 4096}
-INITS = ("random", "spectral")
+INITS = ("random", "spectral")  # the spectral variants of each family: baselines.models
 STAIRCASE_SAMPLES = 65536  # training instants for the clock decoder's staircase fit
 
 
@@ -103,7 +96,11 @@ def estimate_task(task, n_samples: int | None = None, seed: int = 0, **kwargs) -
     n = int(n_samples or DEFAULT_ESTIMATE_SAMPLES.get(task.name, 1024))
     if n < 16:
         raise InputError(f"estimate samples must be at least 16, got {n}")
-    x, y = task.sample(n, _estimate_rng(seed))
+    if hasattr(task, "record"):  # a fixed record (SeriesTask): estimate from all of it
+        x, y = task.record()
+        n = x.size
+    else:
+        x, y = task.sample(n, _estimate_rng(seed))
     t0 = time.perf_counter()
     cols = y.reshape(n, -1)
     results = [estimate(x, cols[:, j].astype(np.float64), **kwargs) for j in range(cols.shape[1])]
@@ -129,69 +126,21 @@ def reduced_phase(frequency, phase, centre: float) -> np.ndarray:
 # --------------------------------------------------------------------------- initialisers
 
 
-@torch.no_grad()
-def init_sin(model: Sin, est: TaskEstimate) -> Sin:
-    """The strongest tone's angular frequency, phase and amplitude (``A sin(w x + p)``)."""
-    c = est.results[0].components[0]
-    return model.set(freq=c.angular_frequency, phase=c.phase, amplitude=c.amplitude)
+def spectral_init(model, name: str | None, est: TaskEstimate, variant: str = "spectral", task=None):
+    """Apply the model's own initialisation from ``est`` (:meth:`TimeModel.init_from_estimate`,
+    ``variant`` one of its family's ``spectral_variants``); ``name``, when given, must be the
+    model's family. ``task`` is needed by variants that fit an output layer."""
+    if name is not None and name != model.name:
+        raise InputError(f"the model is a {model.name!r}, not a {name!r}")
+    return model.init_from_estimate(est, task, variant)
 
 
-@torch.no_grad()
-def init_siren(model: Siren, est: TaskEstimate) -> Siren:
-    """First-layer units 2k and 2k+1 compute ``sin`` and ``cos`` of tone k in raw x, as many tones
-    as half the width allows (:func:`sigfit.nn.spectral_init_`, ``activation="sin"``); the rest
-    of the network keeps SIREN's init."""
-    spectral_init_(model.first.linear, est.results, input_scale=model.input_scale,
-                   input_offset=model.input_offset, activation="sin", w0=model.first.w0)
-    return model
-
-
-@torch.no_grad()
-def init_fourier(model: FourierMLP, est: TaskEstimate) -> FourierMLP:
-    """Features at the estimated frequencies and harmonics (as many as the model has), phases
-    reduced exactly at the input's centre: :func:`sigfit.nn.spectral_weights` with
-    ``activation="fourier"`` (``2 pi (W u + b)`` is the feature's angle: ``B = W``, ``phase = 2 pi b``);
-    the remaining features keep their draw."""
-    feats = model.features
-    w, b, _ = spectral_weights(est.results, feats.n_features, input_scale=model.input_scale,
-                               input_offset=model.input_offset, activation="fourier")
-    idx = torch.arange(w.size)
-    feats.frequency[idx] = torch.as_tensor(w, dtype=torch.float64).to(feats.frequency.device)
-    feats.phase[idx] = torch.as_tensor(np.mod(TWO_PI * b, TWO_PI), dtype=torch.float64).to(feats.phase.device)
-    return model
-
-
-@torch.no_grad()
-def init_snake(model: SnakeMLP, est: TaskEstimate) -> SnakeMLP:
-    """First Snake layer: the frequency goes into the first linear layer's weights and ``a = 1``
-    on the channels it sets (:func:`sigfit.nn.spectral_init_`, ``activation="snake"``): channel
-    pair (2k, 2k+1) has ``sin^2`` parts ``(1 + sin)/2`` and ``(1 + cos)/2`` of tone k in raw x.
-    (The earlier mapping, ``a = pi f s/|W|`` with W random, made ``a`` 1e4-1e8 and the periodic
-    term ``sin^2(a z)/a`` invisible next to ``z``.)"""
-    used = spectral_init_(model.net[0], est.results, input_scale=model.input_scale,
-                          input_offset=model.input_offset, activation="snake")
-    model.acts[0].a[:used] = 1.0
-    return model
-
-
-INITIALISERS = {"sin": init_sin, "siren": init_siren, "fourier": init_fourier, "snake": init_snake}
-
-
-def spectral_init(model, name: str, est: TaskEstimate):
-    """Apply the initialiser for model family ``name``; GELU has no spectral parameter."""
-    try:
-        fn = INITIALISERS[name]
-    except KeyError:
-        raise InputError(f"model {name!r} has no spectral initialisation; "
-                         f"choose one of {', '.join(INITIALISERS)}") from None
-    return fn(model, est)
-
-
-def spectral_lr(name: str, task, batch: int, *, amplitude: float = 1.0, w0: float = 30.0) -> dict[str, Any]:
-    """Optimiser and learning rate by the rule in the module docstring (same for both inits)."""
-    if name == "sin":
-        return {"optimizer": "sgd", "lr": 0.5 * stable_lr(task.input_scale, amplitude=amplitude, batch=batch)}
-    return {"optimizer": "adam", "lr": 1e-3 / w0 if name == "siren" else 1e-3}
+def spectral_lr(name: str, task, batch: int, *, amplitude: float = 1.0, w0: float = 30.0,
+                config: ModelConfig | None = None) -> dict[str, Any]:
+    """Optimiser and learning rate by the rule in the module docstring (same for both inits):
+    the family's :meth:`TimeModel.learning_rate`."""
+    cfg = config if config is not None else ModelConfig(name, w0=w0)
+    return MODELS[name].learning_rate(cfg, task, int(batch), amplitude)
 
 
 # --------------------------------------------------------------------------- replacements
@@ -369,6 +318,25 @@ class ClockPhaseModel(nn.Module):
         return torch.cat(blocks, dim=1)
 
 
+class HarmonicRegression(nn.Module):
+    """The harmonic model itself as a baseline: the estimate's periodic features
+    (:class:`sigfit.nn.PeriodicFeatures`, the columns of :class:`sigfit.features.PeriodicFeatures`:
+    sin/cos of every significant tone and harmonic, then the trend) and a linear head fitted by
+    least squares on the estimate batch (:func:`sigfit.nn.fit_head_`; for the clock's classify
+    head, to logits +10 on the right class, :func:`baselines.models.head_targets`). No training:
+    every network must beat this. Generic: nothing in it knows the task is a clock."""
+
+    def __init__(self, task, est: TaskEstimate):
+        super().__init__()
+        self.dtype = torch.float64
+        self.features = PeriodicFeatures.from_estimate(est.results, dtype=torch.float64)
+        self.head = nn.Linear(self.features.out_features, task.out_features, dtype=torch.float64)
+        self.fit_mse = fit_head_(self.head, self.features, est.x, head_targets(task, est.y))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x.reshape(-1).to(torch.float64)))
+
+
 def replacement(task, est: TaskEstimate) -> nn.Module:
     """The task's replacement model: the fitted sinusoids (sine) or the phase model (clock)."""
     if task.name == "sine":
@@ -377,7 +345,7 @@ def replacement(task, est: TaskEstimate) -> nn.Module:
 
 
 __all__ = [
-    "DEFAULT_ESTIMATE_SAMPLES", "INITIALISERS", "INITS", "ClockDecoder", "ClockPhaseModel", "SpectralSine",
-    "TaskEstimate", "estimate_task", "fit_staircase_phase", "init_fourier", "init_sin", "init_siren",
-    "init_snake", "reduced_phase", "replacement", "spectral_init", "spectral_lr",
+    "DEFAULT_ESTIMATE_SAMPLES", "INITS", "ClockDecoder", "ClockPhaseModel", "HarmonicRegression",
+    "SpectralSine", "TaskEstimate", "estimate_task", "fit_staircase_phase", "reduced_phase", "replacement",
+    "spectral_init", "spectral_lr",
 ]

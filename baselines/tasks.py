@@ -37,6 +37,24 @@ def _eval_rng(seed: int) -> np.random.Generator:
     return np.random.default_rng([int(seed), 1])
 
 
+def _validation_rng(seed: int) -> np.random.Generator:
+    # word 4: apart from training (0), held-out (1), estimate (2) and staircase (3) streams
+    return np.random.default_rng([int(seed), 4])
+
+
+SPLITS = ("heldout", "validation")
+
+
+def _split(task, split: str):
+    if split == "heldout":
+        return task.heldout()
+    if split == "validation":
+        if task._validation is None:
+            task._validation = task._validation_draw()
+        return task._validation
+    raise InputError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+
+
 def _predict(model: torch.nn.Module, x: np.ndarray, device) -> torch.Tensor:
     """Model outputs on float64 times ``x``, in chunks, without gradients."""
     was_training = model.training
@@ -77,6 +95,7 @@ class SineTask:
         if self.eval_size < 1:
             raise InputError(f"eval_size must be positive, got {self.eval_size}")
         self._heldout: tuple[np.ndarray, np.ndarray] | None = None
+        self._validation: tuple[np.ndarray, np.ndarray] | None = None
 
     # The input the models see: Sin takes raw x (as the seed); MLPs take u = x / R in [-1, 1].
     out_features = 1
@@ -106,6 +125,12 @@ class SineTask:
             )
         return self._heldout
 
+    def _validation_draw(self):
+        """A validation set as the held-out one (clean, same size) from its own stream: what
+        ``sigfit compare --sweep`` picks on, so the held-out set stays unseen."""
+        return samples.sine(self.eval_size, self.omega, self.range_, amplitude=self.amplitude,
+                            phase=self.phase, noise=0.0, seed=_validation_rng(self.eval_seed))
+
     def target_tensor(self, y: np.ndarray, dtype, device) -> torch.Tensor:
         return torch.as_tensor(y, device=device).to(dtype)
 
@@ -113,9 +138,9 @@ class SineTask:
         """Mean squared error (the seed's loss)."""
         return ((out.reshape(-1) - target) ** 2).mean()
 
-    def evaluate(self, model: torch.nn.Module, device) -> dict[str, Any]:
-        """``{"eval_loss": MSE}`` on the held-out set."""
-        x, y = self.heldout()
+    def evaluate(self, model: torch.nn.Module, device, split: str = "heldout") -> dict[str, Any]:
+        """``{"eval_loss": MSE}`` on the held-out set (or the ``"validation"`` split)."""
+        x, y = _split(self, split)
         out = _predict(model, x, device).reshape(-1).double().cpu().numpy()
         return {"eval_loss": float(np.mean((out - y) ** 2))}
 
@@ -164,6 +189,7 @@ class ClockTask:
         if self.eval_size < 1:
             raise InputError(f"eval_size must be positive, got {self.eval_size}")
         self._heldout = None
+        self._validation = None
 
     @property
     def span(self) -> int:
@@ -210,6 +236,9 @@ class ClockTask:
             self._heldout = self._draw(self.eval_size, _eval_rng(self.eval_seed))
         return self._heldout
 
+    def _validation_draw(self):
+        return self._draw(self.eval_size, _validation_rng(self.eval_seed))
+
     def target_tensor(self, digits: np.ndarray, dtype, device) -> torch.Tensor:
         t = torch.as_tensor(digits, device=device)
         if self.head == "classify":
@@ -232,9 +261,10 @@ class ClockTask:
         bases = torch.as_tensor(self.digit_bases, device=out.device)
         return torch.remainder(torch.round(out.double() * bases).long(), bases)
 
-    def evaluate(self, model: torch.nn.Module, device) -> dict[str, Any]:
-        """``eval_loss`` and exact-digit ``accuracy`` (per digit and ``all``) on the held-out set."""
-        x, digits = self.heldout()
+    def evaluate(self, model: torch.nn.Module, device, split: str = "heldout") -> dict[str, Any]:
+        """``eval_loss`` and exact-digit ``accuracy`` (per digit and ``all``) on the held-out set
+        (or the ``"validation"`` split)."""
+        x, digits = _split(self, split)
         out = _predict(model, x, device)
         target = self.target_tensor(digits, out.dtype, out.device)
         loss = float(self.loss(out, target))
@@ -251,6 +281,67 @@ class ClockTask:
         return d
 
 
+class SeriesTask:
+    """Regression on a fixed record ``(t, y)``: every step draws a batch from the record (with
+    replacement); the held-out set is ``(t_test, y_test)``, which may lie outside the record
+    (the extrapolation benchmark: train on [-R, R], test on [R, 4R]). The models see
+    ``u = (t - centre)/half_width`` of the record. ``record()`` is what estimates are made from:
+    the whole training record, as a user would."""
+
+    name = "series"
+    out_features = 1
+    head = "regress"
+
+    def __init__(self, t, y, t_test, y_test, *, t_validation=None, y_validation=None,
+                 default_batch: int = 64, label: str = "series"):
+        self.t = np.asarray(t, dtype=np.float64)
+        self.y = np.asarray(y, dtype=np.float64)
+        self.t_test = np.asarray(t_test, dtype=np.float64)
+        self.y_test = np.asarray(y_test, dtype=np.float64)
+        if self.t.ndim != 1 or self.t.shape != self.y.shape or self.t.size < 2:
+            raise InputError("t and y must be 1-D arrays of the same length (at least 2)")
+        if self.t_test.shape != self.y_test.shape:
+            raise InputError("t_test and y_test must have the same length")
+        if t_validation is None:
+            self._validation = (self.t_test, self.y_test)
+        else:
+            self._validation = (np.asarray(t_validation, dtype=np.float64),
+                                np.asarray(y_validation, dtype=np.float64))
+        self.default_batch = int(default_batch)
+        self.label = label
+        lo, hi = float(self.t.min()), float(self.t.max())
+        self.input_offset = 0.5 * (lo + hi)
+        self.input_scale = 0.5 * (hi - lo) if hi > lo else 1.0
+
+    def record(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.t, self.y
+
+    def sample(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        i = rng.integers(0, self.t.size, int(n))
+        return self.t[i], self.y[i]
+
+    def heldout(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.t_test, self.y_test
+
+    def target_tensor(self, y: np.ndarray, dtype, device) -> torch.Tensor:
+        return torch.as_tensor(y, device=device).to(dtype)
+
+    def loss(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return ((out.reshape(-1) - target) ** 2).mean()
+
+    def evaluate(self, model: torch.nn.Module, device, split: str = "heldout") -> dict[str, Any]:
+        """``eval_loss`` (MSE) and ``nmse`` (MSE over the variance of the targets) on the split."""
+        x, y = _split(self, split)
+        out = _predict(model, x, device).reshape(-1).double().cpu().numpy()
+        mse = float(np.mean((out - y) ** 2))
+        return {"eval_loss": mse, "nmse": mse / float(np.var(y)) if np.var(y) > 0 else math.nan}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "label": self.label, "n_train": int(self.t.size),
+                "n_test": int(self.t_test.size), "train_range": [float(self.t.min()), float(self.t.max())],
+                "test_range": [float(self.t_test.min()), float(self.t_test.max())]}
+
+
 TASKS = {"sine": SineTask, "clock": ClockTask}
 
 
@@ -263,4 +354,4 @@ def make_task(name: str, **kwargs) -> SineTask | ClockTask:
     return cls(**kwargs)
 
 
-__all__ = ["ClockTask", "SineTask", "TASKS", "HEADS", "make_task"]
+__all__ = ["ClockTask", "SeriesTask", "SineTask", "SPLITS", "TASKS", "HEADS", "make_task"]

@@ -27,7 +27,7 @@ from sigfit.baselines import (
     expected_loss,
 )
 from sigfit.baselines.compare import CompareConfig, format_table, run_comparison
-from sigfit.baselines.spectral import ClockDecoder, estimate_task, init_sin, spectral_lr
+from sigfit.baselines.spectral import ClockDecoder, estimate_task, spectral_lr
 from sigfit.plot import pyplot
 
 plt = pyplot()
@@ -62,7 +62,7 @@ print(f"estimate: {c.angular_frequency:.13f} +- {c.angular_frequency_err:.1e} ra
 # ## 4. The fix: start at the estimate
 
 # %%
-model = init_sin(build_model(ModelConfig("sin", dtype="float64", seed=0), task), est)
+model = build_model(ModelConfig("sin", dtype="float64", seed=0), task).init_from_estimate(est)
 result = Trainer(model, task, TrainerConfig(steps=100, progress=False, **hp)).run()
 print(f"spectral init: held-out MSE {result.final_loss:.2e}")
 assert result.final_loss < 1e-10

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Regenerates the documentation's figures into docs/figures/ (`make figures`). One sigfit command per
-# figure, exactly as the docs show it (docs/methods/*.md). About 7 minutes on 2 cores, most of it the clock
-# comparison (2 seeds x 5 runs x 30 s of wall clock each).
+# Regenerates the documentation's figures into docs/figures/ (`make figures`). One command per
+# figure, exactly as the docs show it (docs/methods/*.md). Every run is counted in steps, so the
+# figures do not depend on the machine's load. About 20 minutes on 2 cores: the clock ~8, the
+# extrapolation benchmark ~6, the MLP families on the sine ~4.
 #
 #   bash scripts/figures.sh                 # all of them
-#   bash scripts/figures.sh sine clock      # some: landscape estimate scalogram sine sine-mlp clock
+#   bash scripts/figures.sh sine clock      # some: landscape estimate scalogram sine sine-mlp clock extrapolation
 #
 # SIGFIT: the command to run (default: the .venv's sigfit; e.g. SIGFIT="python -m sigfit").
 # Only the PNGs and the printed summary tables (summary.txt) are committed; results.json is ignored.
@@ -16,8 +17,8 @@ FIG=docs/figures
 mkdir -p "$FIG"
 SELECTED="$*"
 for name in $SELECTED; do
-  case $name in landscape|estimate|scalogram|sine|sine-mlp|clock) ;;
-    *) echo "figures.sh: unknown figure '$name' (landscape estimate scalogram sine sine-mlp clock)" >&2; exit 2;;
+  case $name in landscape|estimate|scalogram|sine|sine-mlp|clock|extrapolation) ;;
+    *) echo "figures.sh: unknown figure '$name' (landscape estimate scalogram sine sine-mlp clock extrapolation)" >&2; exit 2;;
   esac
 done
 want() { [ -z "$SELECTED" ] || [[ " $SELECTED " == *" $1 "* ]]; }
@@ -43,16 +44,21 @@ if want sine; then        # Sin: random init (best of an lr sweep) vs spectral i
     --out "$FIG/compare-sine" | tee "$FIG/compare-sine/summary.txt"
 fi
 
-if want sine-mlp; then    # the MLP families on the sine
+if want sine-mlp; then    # every network family on the sine
   mkdir -p "$FIG/compare-sine-mlp"
-  $SIGFIT compare sine --models siren,gelu,snake,fourier --seeds 3 --steps 300 --overwrite \
-    --out "$FIG/compare-sine-mlp" | tee "$FIG/compare-sine-mlp/summary.txt"
+  $SIGFIT compare sine --models siren,gelu,snake,fourier,nerf,fan,hayes --seeds 3 --steps 300 --hidden 64 \
+    --features 64 --eval-size 5000 --overwrite --out "$FIG/compare-sine-mlp" | tee "$FIG/compare-sine-mlp/summary.txt"
   # its periodogram and landscape figures repeat compare-sine's (same seed-0 estimate batch)
   rm -f "$FIG/compare-sine-mlp/periodogram.png" "$FIG/compare-sine-mlp/landscape_periodogram.png"
 fi
 
-if want clock; then       # reduced budget: 30 s per run (the docs' 120 s numbers are separate runs)
+if want clock; then       # every network family on the clock, 600 steps per run
   mkdir -p "$FIG/compare-clock"
-  $SIGFIT compare clock --models fourier,siren,gelu --seeds 2 --budget 30 --eval-size 20000 --overwrite \
-    --out "$FIG/compare-clock" | tee "$FIG/compare-clock/summary.txt"
+  $SIGFIT compare clock --models siren,gelu,snake,fourier,nerf,fan,hayes --seeds 2 --steps 600 --hidden 64 \
+    --features 64 --eval-size 20000 --overwrite --out "$FIG/compare-clock" | tee "$FIG/compare-clock/summary.txt"
+fi
+
+if want extrapolation; then  # train on [-R, R], test on [R, 4R]: the benchmark itself, its tables beside
+  "$PYTHON" benchmarks/bench_extrapolation.py --seeds 5 --steps 600 --plot "$FIG/extrapolation" \
+    | tee "$FIG/extrapolation-summary.md"
 fi

@@ -138,3 +138,16 @@ def test_ctrl_c_keeps_log_and_summary_and_exits_130(tmp_path, capsys, monkeypatc
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "interrupted" and summary["steps"] == 250
     assert [json.loads(s)["step"] for s in (out / "log.jsonl").read_text().splitlines()] == [100, 200, 250]
+
+
+@pytest.mark.parametrize("model, flag, value, key", [("nerf", "--levels", "6", "levels"),
+                                                    ("fan", "--fan-scale", "100", "fan_scale"),
+                                                    ("hayes", "--hayes-samples", "4096", "hayes_samples")])
+def test_train_new_families_take_their_bandwidth_flag(tmp_path, capsys, model, flag, value, key):
+    code, stdout, err = run(["train", "sine", "--model", model, "--steps", "3", "--hidden", "8",
+                             "--features", "4", "--eval-size", "100", flag, value,
+                             "--out", str(tmp_path / model), "--json"], capsys)
+    assert code == 0, err
+    summary = json.loads(stdout)
+    assert summary["config"]["model"]["name"] == model
+    assert summary["config"]["model"][key] == float(value)

@@ -17,9 +17,6 @@ from sigfit.baselines.spectral import (  # noqa: E402
     SpectralSine,
     estimate_task,
     fit_staircase_phase,
-    init_fourier,
-    init_siren,
-    init_snake,
     reduced_phase,
     spectral_init,
     spectral_lr,
@@ -75,14 +72,14 @@ def test_initialisers_put_the_estimated_tone_in_the_first_layer(sine):
     task, est = sine
     x = np.linspace(-1000, 1000, 101)
     want = np.sin(31.0 * x)
-    siren = init_siren(build_model(ModelConfig("siren", dtype="float64"), task), est)
+    siren = build_model(ModelConfig("siren", dtype="float64"), task).init_from_estimate(est)
     u = torch.as_tensor((x - siren.input_offset) / siren.input_scale).unsqueeze(1)
     got = siren.first(u)[:, 0].detach().numpy()
     np.testing.assert_allclose(got, want, atol=1e-6)
-    four = init_fourier(build_model(ModelConfig("fourier", dtype="float64"), task), est)
+    four = build_model(ModelConfig("fourier", dtype="float64"), task).init_from_estimate(est)
     feats = four.features(four.normalise(torch.as_tensor(x)))
     np.testing.assert_allclose(feats[:, four.features.n_features].numpy(), want, atol=1e-6)  # the sine half
-    snake = init_snake(build_model(ModelConfig("snake", dtype="float64"), task), est)
+    snake = build_model(ModelConfig("snake", dtype="float64"), task).init_from_estimate(est)
     a, w = snake.acts[0].a[0].item(), snake.net[0].weight[0, 0].item()
     assert 2 * a * abs(w) / snake.input_scale == pytest.approx(31.0, rel=1e-9)
 

@@ -19,14 +19,15 @@ OUTPUT_FILES = ("results.json", "loss_vs_step.png", "accuracy_vs_step.png", "per
 @click.command("compare")
 @click.argument("task", type=click.Choice(TASK_NAMES))
 @click.option("--models", default=None,
-              help="Comma-separated model families (default: sin,siren,gelu,snake,fourier on sine; "
-                   "siren,gelu,snake,fourier on clock). The replacement always runs.")
+              help="Comma-separated model families (default: all of "
+                   f"{','.join(MODEL_NAMES)}; sin only on the sine). The replacement and the harmonic "
+                   "regression always run.")
 @click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True,
               help="Seeds 0..N-1: each seeds the init, the training stream and the estimate batch.")
-@click.option("--steps", type=click.IntRange(min=1), default=None,
-              help="Optimiser steps per run (default 100 when no --budget).")
+@click.option("--steps", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Optimiser steps per run: the unit of every table.")
 @click.option("--budget", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Wall-clock seconds per run (with --steps: whichever comes first).")
+              help="Cap in wall-clock seconds per run (the steps run are reported, and the wall time beside).")
 @click.option("--estimate-samples", type=click.IntRange(min=16), default=None,
               help="Training samples the estimate is made from (default 1024 sine, 4096 clock).")
 @click.option("--bases", default=None, help="clock: digit bases, least significant first (default 60,60,24).")
@@ -38,7 +39,13 @@ OUTPUT_FILES = ("results.json", "loss_vs_step.png", "accuracy_vs_step.png", "per
               help="Model precision (float64: a float32 Sin cannot represent MSE 1e-10 at R = 1000).")
 @click.option("--batch", type=click.IntRange(min=1), default=None, help="Batch size (default: the task's).")
 @click.option("--sweep", is_flag=True,
-              help="Random init: also train at lr x 10^k, k = -2..1, and report the best.")
+              help="Train at lr x 0.1, 1, 10 and (random init) each value of the family's bandwidth knob "
+                   "(SIREN w0, Fourier sigma, Snake a, NeRF levels, FAN W_p scale, Hayes samples); pick the "
+                   "best on a validation split, report it on the held-out set.")
+@click.option("--hidden", type=click.IntRange(min=1), default=128, show_default=True, help="MLP width.")
+@click.option("--depth", type=click.IntRange(min=1), default=3, show_default=True, help="MLP depth.")
+@click.option("--features", type=click.IntRange(min=1), default=128, show_default=True,
+              help="Fourier features / Hayes oscillators.")
 @click.option("--threshold", type=float, default=None,
               help="steps_to_threshold: held-out MSE below (sine, default 1e-10) or accuracy at least "
                    "(clock, default 0.999).")
@@ -47,7 +54,7 @@ OUTPUT_FILES = ("results.json", "loss_vs_step.png", "accuracy_vs_step.png", "per
 @click.option("--no-plots", is_flag=True, help="Skip the figures.")
 @click.pass_context
 def compare(ctx, task, models, seeds, steps, budget, estimate_samples, bases, years, eval_size, dtype,
-            batch, sweep, threshold, out, overwrite, no_plots):
+            batch, sweep, hidden, depth, features, threshold, out, overwrite, no_plots):
     """Compare random and spectral initialisation (and the replacement) on TASK.
 
     TASK is the seed's sine, y = sin(31 x), or its clock (integer seconds since T0, the clock's
@@ -57,7 +64,7 @@ def compare(ctx, task, models, seeds, steps, budget, estimate_samples, bases, ye
     \b
     Examples:
       sigfit compare sine --seeds 10 --steps 100 --sweep --out runs/cmp-sine
-      sigfit compare clock --models fourier --seeds 3 --budget 120 --out runs/cmp-clock
+      sigfit compare clock --models fourier --seeds 3 --steps 1000 --out runs/cmp-clock
     """
     if models is None:
         names = MODEL_NAMES if task == "sine" else tuple(m for m in MODEL_NAMES if m != "sin")
@@ -71,8 +78,6 @@ def compare(ctx, task, models, seeds, steps, budget, estimate_samples, bases, ye
             raise click.BadParameter("sin fits only the sine task", param_hint="--models")
     if task == "sine" and (bases is not None or years is not None):
         raise click.UsageError("--bases and --years apply to the clock task only")
-    if steps is None and budget is None:
-        steps = 100
     kwargs = {}
     if task == "clock":
         try:
@@ -90,7 +95,7 @@ def compare(ctx, task, models, seeds, steps, budget, estimate_samples, bases, ye
     the_task = make_compare_task(task, eval_size=eval_size, **kwargs)
     cfg = CompareConfig(task=task, models=names, seeds=seeds, steps=steps, budget=budget,
                         estimate_samples=estimate_samples, dtype=dtype, batch=batch, sweep=sweep,
-                        threshold=threshold)
+                        threshold=threshold, hidden=hidden, depth=depth, n_features=features)
     prepare_out_dir(out, overwrite, files=OUTPUT_FILES)
     cmp = run_comparison(cfg, the_task, out, log=lambda s: click.echo(s, err=True))
     click.echo(format_table(cmp))

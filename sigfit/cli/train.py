@@ -15,7 +15,7 @@ from ._options import FINITE, Finite
 
 # Written here because listing them from baselines.MODELS would import torch at `sigfit --help`;
 # tests/test_baselines_cli.py checks both lists against the dispatch tables.
-MODEL_NAMES = ("sin", "siren", "gelu", "snake", "fourier")
+MODEL_NAMES = ("sin", "siren", "gelu", "snake", "fourier", "nerf", "fan", "hayes")
 TASK_NAMES = ("sine", "clock")
 OUTPUT_FILES = ("config.json", "log.jsonl", "summary.json")
 SINE_ONLY = ("omega", "range_", "phase", "noise")
@@ -47,7 +47,8 @@ def prepare_out_dir(path: str, overwrite: bool, files=OUTPUT_FILES, param="--out
 @click.command("train")
 @click.argument("task", type=click.Choice(TASK_NAMES))
 @click.option("--model", required=True, type=click.Choice(MODEL_NAMES),
-              help="sin (the seed's one-parameter module), siren, gelu, snake or fourier (Fourier features).")
+              help="sin (the seed's one-parameter module), siren, gelu, snake, fourier (Fourier features), "
+                   "nerf (positional encoding), fan (Fourier analysis network) or hayes (surrogate oscillators).")
 @click.option("--steps", type=click.IntRange(min=1), default=None,
               help="Optimiser steps (default 1000 when no --budget).")
 @click.option("--budget", type=Finite(min=0, min_open=True), default=None,
@@ -82,7 +83,13 @@ def prepare_out_dir(path: str, overwrite: bool, files=OUTPUT_FILES, param="--out
 @click.option("--sigma", type=Finite(min=0, min_open=True), default=10.0, show_default=True,
               help="fourier: B ~ N(0, sigma^2), cycles per unit of normalised time.")
 @click.option("--features", type=click.IntRange(min=1), default=128, show_default=True,
-              help="fourier: number of random frequencies.")
+              help="fourier: number of random frequencies; hayes: number of oscillators.")
+@click.option("--levels", type=click.IntRange(min=1), default=10, show_default=True,
+              help="nerf: encoding frequencies 2^k pi, k < levels.")
+@click.option("--fan-scale", type=Finite(min=0, min_open=True), default=1.0, show_default=True,
+              help="fan: first-layer W_p = default draw x this.")
+@click.option("--hayes-samples", type=click.IntRange(min=2), default=2048, show_default=True,
+              help="hayes: samples the record spans (angles up to pi per sample).")
 @click.option("--log-every", type=click.IntRange(min=1), default=100, show_default=True,
               help="Steps between log.jsonl lines.")
 @click.option("--eval-every", type=click.IntRange(min=0), default=1000, show_default=True,
@@ -95,8 +102,8 @@ def prepare_out_dir(path: str, overwrite: bool, files=OUTPUT_FILES, param="--out
 @click.option("--json", "as_json", is_flag=True, help="Print summary.json on stdout.")
 @click.pass_context
 def train(ctx, task, model, steps, budget, lr, batch, optimizer, seed, dtype, device, omega, range_,
-          phase, noise, years, bases, head, hidden, depth, w0, sigma, features, log_every, eval_every,
-          eval_size, out, overwrite, as_json):
+          phase, noise, years, bases, head, hidden, depth, w0, sigma, features, levels, fan_scale,
+          hayes_samples, log_every, eval_every, eval_size, out, overwrite, as_json):
     """Train a torch baseline on TASK (sine or clock) by gradient descent.
 
     Writes config.json, log.jsonl and summary.json to --out. The sine task is the seed's
@@ -114,7 +121,7 @@ def train(ctx, task, model, steps, budget, lr, batch, optimizer, seed, dtype, de
             raise click.UsageError(f"{flag} applies to the {'sine' if task == 'clock' else 'clock'} task only")
     if task == "clock" and model == "sin":
         raise click.BadParameter("the Sin model has one output and fits only the sine task; "
-                                 "use siren, gelu, snake or fourier", param_hint="--model")
+                                 "use any other family", param_hint="--model")
     if steps is None and budget is None:
         steps = 1000
     try:
@@ -137,7 +144,8 @@ def train(ctx, task, model, steps, budget, lr, batch, optimizer, seed, dtype, de
     else:
         the_task = baselines.ClockTask(years=years, bases=bases, head=head, **task_kwargs)
     model_cfg = baselines.ModelConfig(name=model, dtype=dtype, seed=seed, hidden=hidden, depth=depth,
-                                      w0=w0, sigma=sigma, n_features=features)
+                                      w0=w0, sigma=sigma, n_features=features, levels=levels,
+                                      fan_scale=fan_scale, hayes_samples=hayes_samples)
     train_cfg = baselines.TrainerConfig(optimizer=optimizer, lr=lr, batch=batch, steps=steps,
                                         budget=budget, seed=seed, device=device, log_every=log_every,
                                         eval_every=eval_every, progress=sys.stderr.isatty())
