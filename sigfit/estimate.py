@@ -352,15 +352,44 @@ def selection_values(series: Series, max_degree: int) -> np.ndarray:
     return np.stack(rows)
 
 
+TREND_TONES = 3  # the trend degree is chosen beside up to this many of the strongest tones
+SAMPLES_PER_PARAMETER = 10  # ... one for every 3 * this many samples
+
+
+def _rival_tones(freq: np.ndarray, power: np.ndarray, f0: float, k: int, width: float) -> list[float]:
+    """The frequencies of the ``k`` highest local maxima of ``power`` farther than ``width`` from
+    ``f0`` and from each other: the next strongest tones, which a polynomial must not be allowed
+    to absorb when the trend degree is chosen (a weekly cycle beside the daily one was read as a
+    cubic trend)."""
+    if k <= 0 or power.size < 3:
+        return []
+    inner = np.flatnonzero((power[1:-1] >= power[:-2]) & (power[1:-1] > power[2:])) + 1
+    if inner.size == 0:
+        return []
+    m = min(inner.size, 64 * (k + 1))
+    top = inner[np.argpartition(power[inner], -m)[-m:]]
+    top = top[np.argsort(power[top])[::-1]]
+    chosen = [f0]
+    for i in top:
+        f = float(freq[i])
+        if all(abs(f - c) > width for c in chosen):
+            chosen.append(f)
+            if len(chosen) > k:
+                break
+    return chosen[1:]
+
+
 def choose_degree(series: Series, plan: SearchPlan, *, max_degree: int | None = None,
                   first_power: np.ndarray | None = None) -> tuple[int, str, np.ndarray | None]:
     """The trend degree for ``detrend="auto"``, chosen jointly with the periodic model.
 
     For each degree ``d = 0..D`` the values with a degree-``d`` polynomial removed get the
-    plan's periodogram; its most significant peak (nested bands: :func:`nested_peak`) and the
-    polynomial are then fitted together by linear least squares, and the Bayesian information
-    criterion ``n ln(RSS/n) + k ln n`` (``chi2 + k ln n`` with ``dy``; Schwarz 1978, Ann. Stat. 6,
-    461) with ``k = d + 4`` parameters picks ``d``. A trend is thus kept only when it explains
+    plan's periodogram; its most significant peak (nested bands: :func:`nested_peak`), the next
+    strongest distinct peaks (up to :data:`TREND_TONES` tones, one per 30 samples: a second cycle left out of the
+    model would be absorbed by the polynomial, as a weekly cycle beside the daily one was read as
+    a cubic trend) and the polynomial are then fitted together by linear least squares, and the
+    Bayesian information criterion ``n ln(RSS/n) + k ln n`` (``chi2 + k ln n`` with ``dy``;
+    Schwarz 1978, Ann. Stat. 6, 461) with ``k = d + 1 + 3 * tones`` parameters picks ``d``. A trend is thus kept only when it explains
     more than it costs, and a period is not traded for a polynomial unless the polynomial does
     better.
 
@@ -421,23 +450,29 @@ def choose_degree(series: Series, plan: SearchPlan, *, max_degree: int | None = 
     baseline = effective_baseline(tau, series.weights)
     levels = tuple(min(x, grid.stop) for x in plan.levels)
     n = series.n
+    # a tone costs three parameters: with few samples the extra tones would fit the noise (and
+    # BIC, an asymptotic criterion, would not see it), so they come in one per 30 samples
+    n_tones = max(1, min(TREND_TONES, n // (3 * SAMPLES_PER_PARAMETER)))
     bics = []
     for d in range(d_max + 1):
         f0, _, _ = nested_peak(freq, powers[d], levels, grid.start, n, baseline, d + 1,
                                trend_below=plan.trend_below)
-        ph = 2.0 * math.pi * centred_cycles(f0, tau)
-        x = np.stack([u**j for j in range(d + 1)] + [np.sin(ph), np.cos(ph)], axis=1)
+        tones = []
+        for f in (f0, *_rival_tones(freq, powers[d], f0, n_tones - 1, 1.0 / baseline)):
+            ph = 2.0 * math.pi * centred_cycles(f, tau)
+            tones += [np.sin(ph), np.cos(ph)]
+        x = np.stack([u**j for j in range(d + 1)] + tones, axis=1)
         yy = series.y
         if sw is not None:
             x, yy = x * sw[:, None], yy * sw
         coef, *_ = np.linalg.lstsq(x, yy, rcond=None)
         rss = max(float(np.sum((yy - x @ coef) ** 2)), 1e-300)
-        k = d + 4
+        k = d + 1 + 3 * (len(tones) // 2)
         bics.append((rss if sw is not None else n * math.log(rss / n)) + k * math.log(n))
     order = np.argsort(bics)
     best = int(order[0])
     margin = float(bics[int(order[1])] - bics[best])
-    rule = (f"BIC over trend degrees 0..{d_max} fitted with the strongest sinusoid: degree {best} "
+    rule = (f"BIC over trend degrees 0..{d_max} fitted with the {n_tones} strongest sinusoid{'s' if n_tones > 1 else ''}: degree {best} "
             f"(next best, degree {int(order[1])}, by {margin:.1f})")
     reuse = own and (best == 0 or fft)
     return best, rule, (powers[best] if reuse else None)

@@ -197,6 +197,28 @@ def test_calendar_harmonics_stay_below_the_typical_nyquist(months, seed):
 # the trend
 
 
+@pytest.mark.parametrize("seed, slope", [(0, 0.0), (1, 0.0), (2, 0.5), (3, 0.5)])
+def test_a_second_cycle_is_not_read_as_a_trend(seed, slope):
+    """Eight weeks of hourly stamps with gaps: a daily cycle, a weekly one (two harmonics) and a
+    linear trend or none. The trend degree is chosen beside the strongest tones, not only the
+    strongest one: a weekly cycle left out of that model was read as a cubic trend."""
+    rng = np.random.default_rng(seed)
+    hour, day, week = 3600.0, 86400.0, 7 * 86400.0
+    t = hour * np.arange(8 * 7 * 24)
+    keep = np.ones(t.size, bool)
+    for start in rng.choice(t.size - 60, 3, replace=False):
+        keep[start : start + 45] = False
+    t = t[keep] + 1.7e9
+    u = t - 1.7e9
+    y = (np.sin(2 * np.pi * u / day + 0.4) + 0.5 * np.sin(2 * np.pi * u / week)
+         + 0.25 * np.sin(4 * np.pi * u / week + 1.0) + slope * u / week
+         + rng.normal(0, 0.2, t.size))
+    r = _quiet_estimate(t, y, n_components=2)
+    assert r.detrend_choice.degree == (0 if slope == 0 else 1), r.detrend_choice.rule
+    periods = sorted(c.period / day for c in r.components)
+    assert periods[0] == pytest.approx(1.0, rel=1e-3) and periods[1] == pytest.approx(7.0, rel=1e-2)
+
+
 def test_detrend_auto_keeps_a_trend_out_of_the_period():
     rng = np.random.default_rng(5)
     t = np.sort(rng.uniform(0, 40, 300))
