@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ._files import atomic_write, atomic_write_text, fsync_dir
 from .errors import InputError, SigfitError, SigfitWarning
 from .results import Component, EstimateResult
 
@@ -720,13 +721,14 @@ class _CsvWriter:
             return set()
         if whole != text or len(keep) != len(records) - 1:
             # rewrite without the cut tail, the incomplete series and the ones to retry
-            _atomic_write_text(self.path, "".join(self._line(r) for r in [COLUMNS, *keep]))
+            atomic_write_text(self.path, "".join(self._line(r) for r in [COLUMNS, *keep]),
+                              durable=True)
         return done
 
     def _open(self) -> None:
         if self.f is None:
             if not os.path.exists(self.path):
-                _atomic_write_text(self.path, self._line(COLUMNS))
+                atomic_write_text(self.path, self._line(COLUMNS), durable=True)
                 self.created = True
             self.f = open(self.path, "a", newline="", encoding="utf-8")
 
@@ -850,7 +852,7 @@ class _ParquetWriter:
                     self._write_part(kept, os.path.basename(p))
                 else:
                     os.remove(p)
-            _fsync_dir(self.path)
+            fsync_dir(self.path)
         return done - retry
 
     def write(self, rows: list[dict[str, Any]]) -> None:
@@ -861,14 +863,9 @@ class _ParquetWriter:
     def _write_part(self, table, name: str) -> None:
         import pyarrow.parquet as pq
 
-        tmp = os.path.join(self.path, "." + name + ".tmp")
-        pq.write_table(table, tmp)
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)  # the part's bytes reach the disk before its name appears
-        finally:
-            os.close(fd)
-        os.replace(tmp, os.path.join(self.path, name))
+        # a crashed run's ".part-*" temporary files are removed on resume (see __init__)
+        atomic_write(os.path.join(self.path, name), lambda tmp: pq.write_table(table, tmp),
+                     durable=True, prefix="." + name + ".", suffix=".tmp")
 
     def flush(self) -> None:
         import pyarrow as pa
@@ -893,7 +890,7 @@ class _ParquetWriter:
             self.created = True
         name = f"part-{self.token}-{self.seq:05d}.parquet"
         self._write_part(table, name)
-        _fsync_dir(self.path)
+        fsync_dir(self.path)
         self.written.append(os.path.join(self.path, name))
         self.seq += 1
         self.buf.clear()
@@ -918,35 +915,6 @@ def _pa_strings(values: Iterable[str]):
     import pyarrow as pa
 
     return pa.array(sorted(values), type=pa.string())
-
-
-def _fsync_dir(path: str) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - no directory descriptors on this platform
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
-
-
-def _atomic_write_text(path: str, text: str) -> None:
-    d = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(d, f".{os.path.basename(path)}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(d)
 
 
 def open_writer(path: str | os.PathLike, resume: bool = False, *, options: str = "{}",

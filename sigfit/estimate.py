@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import periodograms as _pg
+from ._numerics import SUBSET_MIN_N, centred_cycles, overwhelming, parabolic_vertex, subset_step
 from ._validate import (
     Series,
     audit_time_precision,
@@ -45,7 +46,7 @@ from .harmonics import MAX_HARMONICS, find_components, fit_periodic, to_componen
 from .periodograms.fft import fft_grid
 from .refine import Fit, amplitude_phase, fit_trend, n_params, refine, tone_powers
 from .results import Component, EstimateResult, Periodogram, TrendChoice
-from .search import audit_frequency_precision, audit_time_lattice, centred_cycles, time_resolution
+from .search import audit_frequency_precision, audit_time_lattice, time_resolution
 from .significance import effective_baseline, false_alarm_probability
 from .statistics import ESTIMATE_METHODS as ESTIMATE_FAP_METHODS
 from .statistics import peak_false_alarm_probability as peak_fap
@@ -326,8 +327,8 @@ def _selection_grid(series: Series, plan: SearchPlan) -> tuple[FrequencyGrid, sl
     is the first search's), or for a coarse-to-fine plan its band's first
     :data:`SELECTION_MAX_BINS` frequencies; every m-th sample when there are many."""
     sub = slice(None)
-    if series.n >= SEARCH_SUBSET_MIN_N:
-        sub = slice(0, series.n, -(-series.n // SEARCH_SUBSET_N))
+    if series.n >= SUBSET_MIN_N:
+        sub = slice(0, series.n, subset_step(series.n))
     grid = plan.grid
     if plan.coarse:
         top = min(grid.stop, grid.start + SELECTION_MAX_BINS * grid.step)
@@ -456,7 +457,6 @@ def at_nyquist(components, series: Series, plan: SearchPlan, degree: int, t_scal
            if abs(c.frequency - fn) <= max(c.frequency_err, 1e-9 * fn)]
     if not hit:
         return None
-    from .search import centred_cycles
 
     tau = series.tau
     u = tau / t_scale
@@ -539,11 +539,8 @@ def pick_peak(frequency: np.ndarray, power: np.ndarray) -> float:
     """The frequency of the highest peak, refined by a parabola through its three grid points."""
     i = int(np.argmax(power))
     if 0 < i < power.size - 1:
-        p0, p1, p2 = power[i - 1], power[i], power[i + 1]
-        denom = p0 - 2.0 * p1 + p2
-        if denom < 0:
-            shift = 0.5 * (p0 - p2) / denom  # in grid steps, within [-0.5, 0.5]
-            return float(frequency[i] + shift * (frequency[i + 1] - frequency[i]))
+        dx, _ = parabolic_vertex(*frequency[i - 1:i + 2], *power[i - 1:i + 2])
+        return float(frequency[i] + dx)
     return float(frequency[i])
 
 
@@ -594,16 +591,10 @@ def against_background(pgram: Periodogram, f0: float, noise, significant) -> tup
     return f1, float(power[int(np.argmin(np.abs(freq - f1)))])
 
 
-# Plenty of samples: the peak search first runs on an even subset (every m-th time-sorted sample,
-# about SEARCH_SUBSET_N of them, so the span and with it the resolution are the same). Its answer
-# stands when the highest peak is overwhelming there and no other peak could overtake it with
-# all samples; otherwise the full periodogram decides. The least squares always use every sample.
-SEARCH_SUBSET_MIN_N = 65536
-SEARCH_SUBSET_N = 16384
-# -log of the single-frequency false-alarm probability the subset's peak must reach: e^-50 ~ 2e-22,
-# a global false-alarm probability below 1e-10 for up to 1e12 independent frequencies
-# (Baluev 2008: FAP <= M (1 - z)^((n - 3) / 2))
-SEARCH_SUBSET_MIN_LOG_ODDS = 50.0
+# Plenty of samples (sigfit._numerics.SUBSET_MIN_N): the peak search first runs on an even subset
+# (sigfit._numerics' subset rule). Its answer stands when the highest peak is overwhelming there
+# and no other peak could overtake it with all samples; otherwise the full periodogram decides.
+# The least squares always use every sample.
 # The runner-up (outside the peak's main lobe) must trail by this many standard deviations of the
 # two peaks' chi-square reductions, so that all samples could not reverse their order
 SEARCH_SUBSET_MARGIN_SIGMA = 6.0
@@ -614,13 +605,13 @@ def subset_peak_is_decisive(frequency: np.ndarray, power: np.ndarray, n: int, sp
 
     The chi-square reduction of a peak of standard power ``z`` is ``q = (n - 3) z / (1 - z)``; for a
     tone it is non-central chi-square with 2 degrees of freedom, standard deviation about
-    ``2 sqrt(q + 1)``. The peak must reach :data:`SEARCH_SUBSET_MIN_LOG_ODDS` and beat the highest
+    ``2 sqrt(q + 1)``. The peak must be overwhelming (:func:`sigfit._numerics.overwhelming`) and beat the highest
     power farther than ``1.5/span`` from it (its main lobe) by :data:`SEARCH_SUBSET_MARGIN_SIGMA`
     standard deviations of the difference.
     """
     i = int(np.argmax(power))
     z1 = min(max(float(power[i]), 0.0), 1.0 - 1e-16)
-    if -0.5 * (n - 3) * math.log1p(-z1) < SEARCH_SUBSET_MIN_LOG_ODDS:
+    if not overwhelming(z1, n):
         return False
     away = np.abs(frequency - frequency[i]) > 1.5 / span
     if not np.any(away):
@@ -635,7 +626,7 @@ def find_peak(series: Series, values: np.ndarray, dy: np.ndarray | None, plan: S
               max_grid_size: int = MAX_GRID_SIZE):
     """Periodogram of ``values`` on the plan's grid and its highest peak: (frequency, Periodogram).
     A coarse plan returns the coherent pieces the search evaluated (not uniform). With at least
-    :data:`SEARCH_SUBSET_MIN_N` irregular samples the periodogram of an even subset answers when
+    :data:`sigfit._numerics.SUBSET_MIN_N` irregular samples the periodogram of an even subset answers when
     its peak is decisive (:func:`subset_peak_is_decisive`); ``Periodogram.method`` then says so."""
     if plan.coarse:
         from .search import search
@@ -659,8 +650,8 @@ def find_peak(series: Series, values: np.ndarray, dy: np.ndarray | None, plan: S
         return float(freq[int(np.argmax(power))]), Periodogram(
             freq, power, normalization="standard", method=plan.method + " (coarse-to-fine)")
     freq = plan.grid.frequency()
-    if plan.method == "lombscargle" and series.n >= SEARCH_SUBSET_MIN_N:
-        step = -(-series.n // SEARCH_SUBSET_N)
+    if plan.method == "lombscargle" and series.n >= SUBSET_MIN_N:
+        step = subset_step(series.n)
         sub = slice(0, series.n, step)  # tau is sorted: an even cover of the span
         power = _pg.lombscargle.power(series.tau[sub], values[sub], None if dy is None else dy[sub],
                                       plan.grid, search=True)
@@ -938,8 +929,8 @@ def estimate(
 
     Notes
     -----
-    With at least :data:`SEARCH_SUBSET_MIN_N` irregular samples the peak search runs first on
-    every m-th time-sorted sample (about :data:`SEARCH_SUBSET_N` of them; same span, so the same
+    With at least :data:`sigfit._numerics.SUBSET_MIN_N` irregular samples the peak search runs first on
+    every m-th time-sorted sample (about :data:`sigfit._numerics.SUBSET_N` of them; same span, so the same
     resolution). Its answer stands when that periodogram's highest peak is overwhelming and no
     rival could overtake it with all samples (:func:`subset_peak_is_decisive`); otherwise the
     whole periodogram decides. The least squares always use every sample. ``result.periodogram``

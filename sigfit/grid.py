@@ -200,7 +200,7 @@ def window_power(tau: np.ndarray, frequency: float) -> float:
     Ap&SS 36, 137): 1 at ``f = 0``, 1 at ``f = 1/dt`` for samples on a lattice of step ``dt``,
     about ``1/N`` for random stamps. A peak of the window at ``f_a`` makes every tone ``f``
     reappear at ``f +- f_a`` with that fraction of its power."""
-    from .search import centred_cycles  # error-free phases: stamps may be large
+    from ._numerics import centred_cycles  # error-free phases: stamps may be large
 
     ph = 2.0 * math.pi * centred_cycles(frequency, np.asarray(tau, dtype=np.float64))
     return float(np.mean(np.cos(ph)) ** 2 + np.mean(np.sin(ph)) ** 2)
@@ -342,3 +342,56 @@ def outlying_stamps(tau: np.ndarray) -> str | None:
                         f"{gap:.4g} away from the other {n - m}, which span {rest:.4g}: an outlying "
                         "stamp sets the span, resolution and cost of the search; check it, or drop it")
     return None
+
+
+def autofrequency(t, samples_per_peak=5, nyquist_factor=5, minimum_frequency=None,
+                  maximum_frequency=None, return_freq_limits=False):
+    """astropy's automatic grid for times ``t`` (plain numbers).
+
+    Steps of ``1/(samples_per_peak * T)`` (``T`` the baseline) from half a step, up to
+    ``nyquist_factor`` times the average Nyquist frequency ``N/(2T)``.
+
+    Parameters
+    ----------
+    t : ndarray
+        Times.
+    samples_per_peak : float
+        Grid points per peak width ``1/T``.
+    nyquist_factor : float
+        Multiple of the average Nyquist frequency where the grid stops (without
+        ``maximum_frequency``).
+    minimum_frequency, maximum_frequency : float, optional
+        The ends of the grid instead.
+    return_freq_limits : bool
+        Return only ``(first, last)``.
+
+    Returns
+    -------
+    ndarray or tuple
+        The frequencies, or their limits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> autofrequency(np.arange(11.0), maximum_frequency=0.5)[:3]
+    array([0.01, 0.03, 0.05])
+    """
+    t = np.asarray(t, dtype=np.float64)
+    baseline = float(t.max() - t.min())
+    if not baseline > 0:
+        raise InputError("every time stamp is the same: a frequency grid needs samples spread in time")
+    if not (np.isfinite(samples_per_peak) and samples_per_peak > 0):
+        raise InputError(f"samples_per_peak must be a positive number, got {samples_per_peak!r}")
+    df = 1.0 / baseline / samples_per_peak
+    if minimum_frequency is None:
+        minimum_frequency = 0.5 * df
+    if maximum_frequency is None:
+        maximum_frequency = nyquist_factor * (0.5 * t.size / baseline)  # astropy's order of operations
+    nf = 1 + int(np.round((maximum_frequency - minimum_frequency) / df))
+    if nf < 1:
+        raise InputError(
+            f"maximum_frequency ({maximum_frequency}) is below minimum_frequency ({minimum_frequency}): swap them"
+        )
+    if return_freq_limits:
+        return minimum_frequency, minimum_frequency + df * (nf - 1)
+    return minimum_frequency + df * np.arange(nf)

@@ -37,10 +37,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._numerics import (
+    SUBSET_MIN_N,
+    TWO_PI,
+    centred_cycles,
+    frac_cycles,
+    overwhelming,
+    single_threaded,
+    subset_step,
+)
 from .refine import fit_trend
-from .search import centred_cycles, frac_cycles
 
-TWO_PI = 2.0 * math.pi
 MAX_HARMONICS = 48  # default cap: cost grows as N*(2H)^2 per Gauss-Newton step
 MAX_DIVISOR = 8  # candidate fundamentals f_p/1 .. f_p/8
 ID_HARMONICS = 4  # candidates f_p/k keep their harmonics up to this many times f_p
@@ -78,14 +85,8 @@ RSS_FLOOR = 1e-10
 # Model selection on a subset at large N: identifying the fundamental and choosing the number of
 # harmonics costs O(N H^2) for every candidate, while their answer (a divisor, a count) needs far
 # fewer samples than the N that sharpen the final fit. Above SUBSET_MIN_N samples both run on every
-# m-th time-sorted sample (about SUBSET_N of them) when the peak is overwhelming there, and the
-# joint fit then refines on all samples from the subset's model.
-SUBSET_N = 16384
-SUBSET_MIN_N = 4 * SUBSET_N
-# -log of the single-frequency false-alarm probability the peak must reach in the subset:
-# e^-50 ~ 2e-22, a global false-alarm probability below 1e-10 for up to 1e12 independent
-# frequencies (Baluev 2008: FAP <= M (1 - z)^((n - 3) / 2))
-SUBSET_MIN_LOG_ODDS = 50.0
+# m-th time-sorted sample (sigfit._numerics' subset rule) when the peak is overwhelming there, and
+# the joint fit then refines on all samples from the subset's model.
 
 
 @dataclass
@@ -127,24 +128,6 @@ class PeriodicFit:
             ab[0::2], ab[1::2] = a, b
             out += [np.array([nu]), ab]
         return np.concatenate(out)
-
-
-_THREADPOOLS = []  # the threadpoolctl controller, found once (it scans the loaded libraries)
-
-
-def single_threaded():
-    """Limit BLAS/OpenMP pools to one thread while fitting: the work is many small matrix products
-    (8192 x ~100), where extra threads gain little and, on a shared machine, spin-wait against
-    each other (measured: 5x the CPU time under load). A no-op without threadpoolctl."""
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # optional: the numbers do not change, only the threads
-        import contextlib
-
-        return contextlib.nullcontext()
-    if not _THREADPOOLS:
-        _THREADPOOLS.append(ThreadpoolController())
-    return _THREADPOOLS[0].limit(limits=1)
 
 
 def harmonic_limit(frequency: float, nyquist: float | None, max_harmonics: int = MAX_HARMONICS) -> int:
@@ -1381,10 +1364,9 @@ def _selection_subset(n: int, power: float) -> slice | None:
     overwhelming in the subset (then the selection runs on all samples, as below the threshold)."""
     if n < SUBSET_MIN_N:
         return None
-    step = -(-n // SUBSET_N)
+    step = subset_step(n)
     n_sub = -(-n // step)
-    z = min(max(float(power), 0.0), 1.0 - 1e-16)
-    if -0.5 * (n_sub - 3) * math.log1p(-z) < SUBSET_MIN_LOG_ODDS:
+    if not overwhelming(power, n_sub):
         return None
     return slice(0, n, step)
 

@@ -21,14 +21,14 @@ import math
 import os
 import re
 import sys
-import tempfile
 import warnings
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._files import atomic_write, new_file_mode  # noqa: F401  (sigfit.io.atomic_write: public)
 from .errors import InputError, SigfitWarning
 
 __all__ = [
@@ -873,35 +873,6 @@ def load(
 
 # ---------------------------------------------------------------------------------------------
 # writing
-
-
-def new_file_mode() -> int:
-    """The mode ``open(path, "w")`` would give a new file (0o666 less the umask): mkstemp's
-    temporary files are 0o600, which would leave outputs unreadable to others."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> None:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it over ``path``:
-    readers see the old file or the whole new one, never a part."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise InputError(f"cannot write {path}: directory {directory} does not exist")
-    if os.path.isdir(path):
-        raise InputError(f"cannot write {path}: it is a directory")
-    fd, tmp = tempfile.mkstemp(prefix=".sigfit-", suffix=os.path.splitext(path)[1], dir=directory)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, new_file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _csv_text(columns: dict[str, np.ndarray], delimiter: str) -> str:

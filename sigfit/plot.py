@@ -4,7 +4,6 @@ function here is called (never at import time of the package)."""
 from __future__ import annotations
 
 import os
-import tempfile
 
 
 def pyplot():
@@ -23,23 +22,18 @@ def save_figure(fig, path, *, dpi: float = 100, palette: bool = True) -> None:
     ``palette``: a PNG is stored with an adaptive 256-colour palette (Pillow, no dithering),
     which keeps plots looking the same at a third of the size (a scalogram: 110 KB, not 256 KB).
     """
-    from .io import new_file_mode
+    from ._files import atomic_write
 
     path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
     suffix = os.path.splitext(path)[1] or ".png"
-    fd, tmp = tempfile.mkstemp(prefix=".sigfit-", suffix=suffix, dir=directory)
-    os.close(fd)
-    try:
+
+    def write(tmp):
         fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=suffix.lstrip(".") or "png")
         if palette and suffix.lower() == ".png":
             _to_palette(tmp)
-        os.chmod(tmp, new_file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+
+    try:
+        atomic_write(path, write, suffix=suffix)
     finally:
         pyplot().close(fig)
 

@@ -46,6 +46,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._numerics import frac_cycles, nufft_threads, single_threaded
+from ._numerics import two_product as _two_product  # noqa: F401  (its old home)
 from .errors import InputError
 from .grid import PREFIX
 
@@ -185,42 +187,6 @@ def audit_frequency_precision(frequency: float, frequency_err: float, rounding: 
             f"at least {floor:.2g} (pass times relative to a nearby origin, or exact integer stamps)"
         ]
     return []
-
-
-def _two_product(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``a*b = p + e`` exactly (Dekker 1971, Numer. Math. 18, 224: Veltkamp splitting)."""
-    p = a * b
-    c = 134217729.0 * a  # 2**27 + 1
-    ah = c - (c - a)
-    al = a - ah
-    c = 134217729.0 * b
-    bh = c - (c - b)
-    bl = b - bh
-    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-    return p, e
-
-
-def frac_cycles(frequency: float | np.ndarray, t: np.ndarray) -> np.ndarray:
-    """``frequency * t`` reduced to ``[0, 1)`` cycles with an error-free product: the result is
-    within ~1e-16 of the exact fractional part whatever the size of ``t`` (t ~ 4e9 keeps every
-    digit of the phase, where the naive product loses ~7).
-
-    Examples
-    --------
-    >>> float(frac_cycles(1 / 3, np.array([3.0e9 + 1.0]))[0])  # doctest: +ELLIPSIS
-    0.33333...
-    """
-    return np.mod(centred_cycles(frequency, t), 1.0)
-
-
-def centred_cycles(frequency: float | np.ndarray, t: np.ndarray) -> np.ndarray:
-    """``frequency * t`` minus the nearest whole number of cycles, in ``[-0.5, 0.5]`` to ~1e-16
-    (error-free product): :func:`frac_cycles` before its reduction to ``[0, 1)``, which sines
-    and cosines do not need."""
-    f = np.asarray(frequency, dtype=np.float64)
-    t = np.asarray(t, dtype=np.float64)
-    p, e = _two_product(f, t)
-    return (p - np.rint(p)) + e
 
 
 # --------------------------------------------------------------------------------------------
@@ -495,7 +461,6 @@ def _coherent(tc, y, dy, f_lo: float, f_hi: float, df: float) -> tuple[np.ndarra
     chunks of BIN_CHUNK bins so memory stays bounded."""
     import nifty_ls
 
-    from .periodograms.lombscargle import nufft_threads
 
     n = int(math.floor((f_hi - f_lo) / df)) + 1
     freqs, powers = [], []
@@ -578,8 +543,6 @@ def search(
     >>> r.plan.mode, round(1 / float(r.peak_frequencies[0]), 3)
     ('coarse-to-fine', 97.0)
     """
-    from .harmonics import single_threaded
-
     with single_threaded():
         return _search(t, y, dy, fmin=fmin, fmax=fmax, oversampling=oversampling,
                        n_candidates=n_candidates, n_peaks=n_peaks, max_bins=max_bins,

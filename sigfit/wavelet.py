@@ -43,9 +43,8 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 
+from ._numerics import TWO_PI, parabolic_vertex
 from .errors import InputError
-
-TWO_PI = 2.0 * math.pi
 
 Method = Literal["auto", "cwt", "wwz"]
 Background = Literal["red", "white"]
@@ -860,19 +859,9 @@ def _vertex(ks, scale, logp_col):
     inner = (ks > 0) & (ks < m - 1)
     if inner.any():
         k = ks[inner]
-        x0, x1, x2 = scale[k - 1], scale[k], scale[k + 1]
-        y0, y1, y2 = logp_col[k - 1], logp_col[k], logp_col[k + 1]
-        # divided differences of the interpolating quadratic y = y1 + b (x - x1) + c (x - x1)^2
-        d01 = (y1 - y0) / (x1 - x0)
-        d12 = (y2 - y1) / (x2 - x1)
-        c = (d12 - d01) / (x2 - x0)
-        b = d01 + c * (x1 - x0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            dx = np.where(c < 0, -b / (2 * c), 0.0)
-        # stay within the bracketing cells (a flat top can put the vertex far away)
-        dx = np.clip(dx, np.minimum(x0, x2) - x1, np.maximum(x0, x2) - x1)
-        f[inner] = 1.0 / (x1 + dx)
-        val[inner] = y1 + b * dx + c * dx * dx
+        dx, val[inner] = parabolic_vertex(scale[k - 1], scale[k], scale[k + 1],
+                                          logp_col[k - 1], logp_col[k], logp_col[k + 1])
+        f[inner] = 1.0 / (scale[k] + dx)
     return f, val
 
 

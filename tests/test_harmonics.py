@@ -182,7 +182,8 @@ def test_phase_keeps_its_digits_at_giant_times():
 
 
 def test_selection_subset_only_at_large_n_with_an_overwhelming_peak():
-    from sigfit.harmonics import SUBSET_MIN_N, SUBSET_N, _selection_subset
+    from sigfit._numerics import SUBSET_MIN_N, SUBSET_N
+    from sigfit.harmonics import _selection_subset
 
     assert _selection_subset(SUBSET_MIN_N - 1, 0.99) is None  # small N: all samples
     assert _selection_subset(100_000, 1e-4) is None  # weak peak: all samples

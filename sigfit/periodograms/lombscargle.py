@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._numerics import nufft_threads
 from ..grid import FrequencyGrid
 
 # finufft's requested accuracy. nifty-ls defaults to eps=1e-9 at upsampling 1.25, which leaves
@@ -25,31 +26,6 @@ NUFFT_OPTIONS = {"eps": 1e-11, "upsampfac": 2.0, "showwarn": 0}
 # find the exact top) on one thread (a transform of ~1e4 points gains nothing from more, and on a
 # loaded machine OpenMP threads spin against each other: measured 10x slower).
 SEARCH_OPTIONS: dict = {"eps": 1e-6, "showwarn": 0}
-
-
-_OPENMP: list = []  # the OpenMP runtimes nifty-ls and finufft run on, found once
-
-
-def nufft_threads() -> int | None:
-    """Threads to ask nifty-ls for: None (its own choice) unless the OpenMP runtimes it uses
-    are limited differently, e.g. inside :func:`sigfit.harmonics.single_threaded`. nifty-ls
-    sizes its thread count from finufft's runtime but runs its helpers on another one, and
-    prints ``Warning: nthreads (2) > omp_get_max_threads() (1)`` on every call when they
-    disagree; asking for the smallest limit keeps both within it and the output quiet."""
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:
-        return None
-    if not _OPENMP:
-        import finufft  # noqa: F401  (their runtimes must be loaded before the scan)
-        import nifty_ls  # noqa: F401
-
-        _OPENMP.append([c for c in ThreadpoolController().lib_controllers
-                        if c.user_api == "openmp"])
-    counts = [c.num_threads for c in _OPENMP[0]]
-    if not counts or min(counts) == max(counts):
-        return None
-    return max(1, min(counts))
 
 
 def power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: FrequencyGrid, *,
