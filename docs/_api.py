@@ -78,10 +78,12 @@ def _page(name: str, module, reason: str, exclude: set[str]) -> str | None:
     if name != "sigfit":
         # a name defined elsewhere and re-exported here is documented where it is defined,
         # or on the sigfit page
+        # (a package's private submodules, sigfit.harmonics._design, count as the package)
         names = [
             n
             for n in names
             if getattr(getattr(module, n), "__module__", name) in (name, None)
+            or str(getattr(getattr(module, n), "__module__", "")).startswith(name + "._")
             or not str(getattr(getattr(module, n), "__module__", "")).startswith("sigfit")
         ]
         names = [n for n in names if f"sigfit.{n}" not in exclude]

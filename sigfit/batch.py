@@ -347,7 +347,7 @@ def _search_inputs(s: Series, options: dict[str, Any]):
     from ._validate import validate_options, validate_series
     from .estimate import _selection_grid, auto_degrees, plan_search, selection_values
     from .grid import MAX_GRID_SIZE
-    from .refine import fit_trend, n_params
+    from .harmonics import fit_trend, n_params
 
     n_components, oversampling, fmin, fmax, degree = validate_options(
         n_components=options["n_components"], oversampling=options["oversampling"],

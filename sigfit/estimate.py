@@ -42,9 +42,19 @@ from .grid import (
     truncate_band,
     window_power,
 )
-from .harmonics import MAX_HARMONICS, find_components, fit_periodic, to_components
+from .harmonics import (
+    MAX_HARMONICS,
+    Fit,
+    amplitude_phase,
+    find_components,
+    fit_periodic,
+    fit_trend,
+    n_params,
+    refine,
+    to_components,
+    tone_powers,
+)
 from .periodograms.fft import fft_grid
-from .refine import Fit, amplitude_phase, fit_trend, n_params, refine, tone_powers
 from .results import Component, EstimateResult, Periodogram, TrendChoice
 from .search import audit_frequency_precision, audit_time_lattice, time_resolution
 from .significance import effective_baseline, false_alarm_probability

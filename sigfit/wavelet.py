@@ -1008,7 +1008,7 @@ def stationarity(series, sc: Scalogram, frequency: float, *, degree: int = 0, le
     """
     from scipy.stats import chi2
 
-    from .refine import amplitude_phase, refine
+    from .harmonics import amplitude_phase, refine
     from .results import Stationarity
 
     test = STATIONARITY_TEST.format(cycles=SEGMENT_CYCLES, level=level)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._numerics import TWO_PI
+from .._numerics import TWO_PI
 
 
 @dataclass
