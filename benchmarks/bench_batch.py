@@ -162,7 +162,7 @@ def _noop(x):
 def chunk_bytes(series, chunk_size):
     from sigfit import batch
 
-    items = (batch.Series(*s) for s in series[: chunk_size * 4])
+    items = (batch.SeriesItem(*s) for s in series[: chunk_size * 4])
     chunk, _ = next(batch._chunks(items, chunk_size, window=chunk_size * 4))
     return len(pickle.dumps(chunk, protocol=5))
 

@@ -12,7 +12,7 @@ import numpy as np
 from . import periodograms as _pg
 from ._numerics import SUBSET_MIN_N, centred_cycles, overwhelming, parabolic_vertex, subset_step
 from ._validate import (
-    Series,
+    Samples,
     audit_time_precision,
     audit_value_precision,
     scale_series,
@@ -92,7 +92,7 @@ class SearchPlan:
 AUTO_ZOOM_BINS = 1 << 24
 
 
-def _affordable(series: Series, lo: float, hi: float, oversampling: float, max_grid_size: int,
+def _affordable(series: Samples, lo: float, hi: float, oversampling: float, max_grid_size: int,
                 res) -> tuple[bool, int]:
     """Whether the automatic band ``[lo, hi]`` fits a full grid or a bounded coarse-to-fine
     search, and how many frequencies it would cost."""
@@ -110,7 +110,7 @@ def _affordable(series: Series, lo: float, hi: float, oversampling: float, max_g
 
 
 def plan_search(
-    series: Series,
+    series: Samples,
     method: str,
     *,
     fmin: float | None,
@@ -332,7 +332,7 @@ def auto_degrees(n: int, n_components: int = 1) -> int:
     return int(max(0, min(AUTO_MAX_DEGREE, n - 8, n - n_params(n_components, 0) - 2)))
 
 
-def _selection_grid(series: Series, plan: SearchPlan) -> tuple[FrequencyGrid, slice]:
+def _selection_grid(series: Samples, plan: SearchPlan) -> tuple[FrequencyGrid, slice]:
     """The grid and samples :func:`choose_degree` uses: the plan's own grid (then its periodogram
     is the first search's), or for a coarse-to-fine plan its band's first
     :data:`SELECTION_MAX_BINS` frequencies; every m-th sample when there are many."""
@@ -347,7 +347,7 @@ def _selection_grid(series: Series, plan: SearchPlan) -> tuple[FrequencyGrid, sl
     return grid, sub
 
 
-def selection_values(series: Series, max_degree: int) -> np.ndarray:
+def selection_values(series: Samples, max_degree: int) -> np.ndarray:
     """The values with each candidate trend (degrees 0..max_degree) removed: what the
     periodogram sees for each degree, one row each."""
     t_scale = float(np.max(np.abs(series.tau)))
@@ -358,7 +358,7 @@ def selection_values(series: Series, max_degree: int) -> np.ndarray:
     return np.stack(rows)
 
 
-def choose_degree(series: Series, plan: SearchPlan, *, max_degree: int | None = None,
+def choose_degree(series: Samples, plan: SearchPlan, *, max_degree: int | None = None,
                   first_power: np.ndarray | None = None) -> tuple[int, str, np.ndarray | None]:
     """The trend degree for ``detrend="auto"``, chosen jointly with the periodic model.
 
@@ -449,7 +449,7 @@ def choose_degree(series: Series, plan: SearchPlan, *, max_degree: int | None = 
     return best, rule, (powers[best] if reuse else None)
 
 
-def at_nyquist(components, series: Series, plan: SearchPlan, degree: int, t_scale: float):
+def at_nyquist(components, series: Samples, plan: SearchPlan, degree: int, t_scale: float):
     """Components at the Nyquist frequency of evenly spaced samples, refitted there.
 
     At ``f = 1/(2 dt)`` the sampled sine vanishes: ``A sin(pi n + phi) = A sin(phi) (-1)^n``, so only
@@ -530,7 +530,7 @@ def at_nyquist(components, series: Series, plan: SearchPlan, degree: int, t_scal
 EXACT_TREND_ULPS = 1024
 
 
-def refuse_exact_trend(series: Series, degree: int) -> None:
+def refuse_exact_trend(series: Samples, degree: int) -> None:
     """InputError when ``y`` is a polynomial of ``degree`` to round-off (an exact ramp with
     ``detrend='linear'``): its periodogram is that of rounding errors, whose peaks mean nothing
     (issue 13; :func:`sigfit.wavelet.scalogram` refuses the same way)."""
@@ -554,7 +554,7 @@ def pick_peak(frequency: np.ndarray, power: np.ndarray) -> float:
     return float(frequency[i])
 
 
-def background_of(series: Series, plan: SearchPlan, values, degree: int, lines=(), pgram=None):
+def background_of(series: Samples, plan: SearchPlan, values, degree: int, lines=(), pgram=None):
     """The noise background of ``values`` over the plan's band (:func:`sigfit.background.fit_noise`):
     on evenly spaced stamps or a lattice of step ``q`` (gaps allowed) the AR(1) spectrum of step
     ``q`` with its aliases, else the Lorentzian."""
@@ -571,7 +571,7 @@ def background_of(series: Series, plan: SearchPlan, values, degree: int, lines=(
                      data_variance=float(np.var(series.y)))
 
 
-def periodic_background(series: Series, plan: SearchPlan, fit, infos, degree: int, t_scale: float):
+def periodic_background(series: Samples, plan: SearchPlan, fit, infos, degree: int, t_scale: float):
     """The background periodic components are judged against. White when the residual of the
     whole model is white (a clean sine, a sawtooth, the clock keep Baluev's statistics). Else
     it is fitted to the residual of the detected lines alone (one sinusoid per component, those
@@ -632,7 +632,7 @@ def subset_peak_is_decisive(frequency: np.ndarray, power: np.ndarray, n: int, sp
     return q1 - q2 > SEARCH_SUBSET_MARGIN_SIGMA * sd
 
 
-def find_peak(series: Series, values: np.ndarray, dy: np.ndarray | None, plan: SearchPlan,
+def find_peak(series: Samples, values: np.ndarray, dy: np.ndarray | None, plan: SearchPlan,
               max_grid_size: int = MAX_GRID_SIZE):
     """Periodogram of ``values`` on the plan's grid and its highest peak: (frequency, Periodogram).
     A coarse plan returns the coherent pieces the search evaluated (not uniform). With at least
@@ -1147,7 +1147,7 @@ def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree,
 
 
 def _estimate_periodic(
-    series: Series,
+    series: Samples,
     plan: SearchPlan,
     *,
     n_components: int,

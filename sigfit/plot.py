@@ -115,7 +115,7 @@ def _time_scale(span_seconds: float, is_datetime: bool):
     """(divide t by, axis unit) so date-time axes read in h or d instead of 1e6 s."""
     if not is_datetime:
         return 1.0, None
-    from .io import duration_unit
+    from .render import duration_unit
 
     return duration_unit(span_seconds)
 
@@ -256,13 +256,13 @@ def estimate_figure(panels, *, time_unit: str | None = None, epoch: str | None =
 
 
 def _format_period(period: float, is_datetime: bool) -> str:
-    from .io import format_duration
+    from .render import format_duration
 
     return format_duration(period, digits=4) if is_datetime else f"{period:.8g}"
 
 
 def _fap(p) -> str:
-    from .io import fap_text
+    from .render import fap_text
 
     return fap_text(p)
 

@@ -990,7 +990,7 @@ def stationarity(series, sc: Scalogram, frequency: float, *, degree: int = 0, le
 
     Parameters
     ----------
-    series : sigfit._validate.Series
+    series : sigfit._validate.Samples
         Validated samples (centred times ``tau``, ``y``, ``dy``, ``t_ref``).
     sc : Scalogram
         Its scalogram, on ``series.tau``: seeds each segment.

@@ -12,9 +12,8 @@ MAX_LINES = 750
 # Modules still over the limit, each capped at its present size so that it can only shrink
 # (issue 11's remaining splits). Remove an entry once its module is split.
 OVER_LIMIT = {
-    "sigfit/batch.py": 1403,
+    "sigfit/batch.py": 926,
     "sigfit/estimate.py": 1290,
-    "sigfit/io.py": 1193,
     "sigfit/wavelet.py": 1190,
 }
 
@@ -29,12 +28,24 @@ def _modules() -> dict[str, Path]:
     return out
 
 
+def _import_nodes(node):
+    """Every import statement under ``node``, except those under ``if TYPE_CHECKING:`` (never run:
+    annotations only)."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.If) and isinstance(child.test, ast.Name) \
+                and child.test.id == "TYPE_CHECKING":
+            continue
+        if isinstance(child, (ast.Import, ast.ImportFrom)):
+            yield child
+        yield from _import_nodes(child)
+
+
 def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     """The sigfit modules ``name`` imports anywhere in its file (function-level imports too: a
     cycle through a lazy import is still a cycle in the design)."""
     is_package = path.name == "__init__.py"
     found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in _import_nodes(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             targets = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
