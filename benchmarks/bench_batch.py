@@ -63,7 +63,7 @@ def make_series(n_series: int, n_samples: int, shared: bool, seed: int = 0):
 def sigfit_grid(t, y):
     """The grid sigfit.estimate searches for this series (fmax = FMAX)."""
     from sigfit._validate import validate_series
-    from sigfit.estimate import plan_search
+    from sigfit.plan import plan_search
 
     plan = plan_search(validate_series(t, y), "lombscargle", fmin=None, fmax=FMAX,
                        oversampling=OVERSAMPLING)

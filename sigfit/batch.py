@@ -262,9 +262,10 @@ def _search_inputs(s: SeriesItem, options: dict[str, Any]):
     ``detrend="auto"`` the values are less their mean only: degree 0's periodogram, which
     :func:`sigfit.estimate.choose_degree` takes as ``first_power``."""
     from ._validate import validate_options, validate_series
-    from .estimate import _selection_grid, auto_degrees, plan_search, selection_values
+    from .estimate import _selection_grid, auto_degrees, selection_values
     from .grid import MAX_GRID_SIZE
     from .harmonics import fit_trend, n_params
+    from .plan import plan_search
 
     n_components, oversampling, fmin, fmax, degree = validate_options(
         n_components=options["n_components"], oversampling=options["oversampling"],

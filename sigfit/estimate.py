@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -32,14 +32,8 @@ from .errors import InputError
 from .grid import (
     MAX_GRID_SIZE,
     MIN_CYCLES,
-    NEST_FACTOR,
-    Band,
     FrequencyGrid,
-    default_band,
-    lattice_quantum,
-    make_grid,
     outlying_stamps,
-    truncate_band,
     window_power,
 )
 from .harmonics import (
@@ -54,143 +48,13 @@ from .harmonics import (
     to_components,
     tone_powers,
 )
-from .periodograms.fft import fft_grid
+from .plan import AUTO_ZOOM_BINS, SearchPlan, plan_search  # noqa: F401  (AUTO_ZOOM_BINS: documented here)
 from .results import Component, EstimateResult, Periodogram, TrendChoice
-from .search import audit_frequency_precision, audit_time_lattice, time_resolution
+from .sampling import describe
+from .search import audit_frequency_precision, audit_time_lattice
 from .significance import effective_baseline, false_alarm_probability
 from .statistics import ESTIMATE_METHODS as ESTIMATE_FAP_METHODS
 from .statistics import peak_false_alarm_probability as peak_fap
-
-
-@dataclass(frozen=True)
-class SearchPlan:
-    """Where and how to look: a resolved backend name, its frequency grid and the band's rule."""
-
-    method: str
-    grid: FrequencyGrid
-    nyquist: float | None  # for evenly spaced samples, else None
-    # the grid is too large to evaluate: search it coarse-to-fine (sigfit.search), same band
-    coarse: bool = False
-    exact_quantum: float | None = None  # the stamps are integer multiples of this (sigfit.search)
-    # the stamps' own Nyquist frequency 1/(2q) (uniform, lattice or exact grid of stamps):
-    # harmonics stay below it because above it they alias
-    harmonic_nyquist: float | None = None
-    band: Band | None = None  # what was searched and why (nested levels: sigfit.grid.default_band)
-    trend_below: bool = False  # automatic fmin: a peak whose maximum lies below it is trend
-
-    @property
-    def levels(self) -> tuple[float, ...]:
-        """Tops of the nested bands ``[grid.start, level]`` (one: the whole grid)."""
-        if self.band is None or len(self.band.levels) < 2:
-            return (self.grid.stop,)
-        return tuple(min(x, self.grid.stop) for x in self.band.levels)
-
-
-# Automatic bands stop where the search would cost more than this many coherent frequencies
-# (coarse-to-fine zoom windows; ~16 bytes each while held): the nested bands below still run, and
-# the rule says where the band was cut. A band the caller gives is searched up to MAX_ZOOM_BINS.
-AUTO_ZOOM_BINS = 1 << 24
-
-
-def _affordable(series: Samples, lo: float, hi: float, oversampling: float, max_grid_size: int,
-                res) -> tuple[bool, int]:
-    """Whether the automatic band ``[lo, hi]`` fits a full grid or a bounded coarse-to-fine
-    search, and how many frequencies it would cost."""
-    from .search import plan_search as coarse_plan
-
-    size = int(math.ceil(oversampling * (hi - lo) * series.span)) + 1
-    if size <= max_grid_size:
-        return True, size
-    try:
-        cp = coarse_plan(series.t, lo, hi, oversampling=oversampling, max_bins=max_grid_size,
-                         resolution=res)
-    except InputError:
-        return False, size
-    return cp.coherent_bins_bound <= AUTO_ZOOM_BINS, cp.coherent_bins_bound
-
-
-def plan_search(
-    series: Samples,
-    method: str,
-    *,
-    fmin: float | None,
-    fmax: float | None,
-    oversampling: float,
-    max_grid_size: int = MAX_GRID_SIZE,
-) -> SearchPlan:
-    """Resolve ``method`` from the sampling and build the grid of the band
-    :func:`sigfit.grid.default_band` chooses (the caller's ``fmin``/``fmax`` where given). An
-    automatic band whose search would pass the budget (:data:`AUTO_ZOOM_BINS`) is cut there
-    before anything runs, and its rule says so."""
-    rounding = 0.0 if series.time_is_integer else series.time_resolution  # integers are exact
-    dt = _pg.uniform_step(series.tau, rounding)
-    nyquist = None if dt is None else 0.5 / dt
-    weighted = series.dy is not None and np.ptp(series.dy) > 0
-    name = _pg.resolve_method(method, uniform=dt is not None, weighted=weighted, fmax=fmax, nyquist=nyquist)
-    res = time_resolution(series.t)  # exact grid of the stamps (integer seconds: q = 1)
-    quantum = lattice_quantum(series.tau) if res is None else res.quantum
-    harmonic_nyquist = nyquist if nyquist is not None else (None if quantum is None else 0.5 / quantum)
-    coarse = False
-    if name == "wavelet":
-        from .wavelet import band as wavelet_band  # its own default band (cone of influence)
-
-        lo, hi = wavelet_band(series.tau, fmin, fmax, dt)
-        band = Band(lo, hi, "the wavelet's band (cone of influence; nyquist of the mean step)")
-        grid = make_grid(series.span, fmin=lo, fmax=hi, oversampling=oversampling, max_size=max_grid_size)
-    else:
-        band = default_band(series.tau, uniform_step=dt, quantum=quantum, fmin=fmin, fmax=fmax)
-        if name == "fft":
-            # fmax=None: fft_grid's own top is the same Nyquist frequency, and its errors then
-            # say that end was automatic (issue 14)
-            grid = fft_grid(series.n, dt, fmin=band.fmin, fmax=fmax, oversampling=oversampling,
-                            max_size=max_grid_size)
-        else:
-            _check_band(series.span, fmin, fmax, band.fmax, oversampling)
-            if fmax is None:
-                hi = band.fmax
-                ok, cost = _affordable(series, band.fmin, hi, oversampling, max_grid_size, res)
-                while not ok and hi > band.levels[0] * (1 + 1e-9):
-                    below = [x for x in band.levels if x < hi * (1 - 1e-9)]
-                    hi = below[-1] if below else band.levels[0]
-                    ok, _ = _affordable(series, band.fmin, hi, oversampling, max_grid_size, res)
-                while not ok and hi > band.fmin * NEST_FACTOR:
-                    hi /= NEST_FACTOR
-                    ok, _ = _affordable(series, band.fmin, hi, oversampling, max_grid_size, res)
-                if hi < band.fmax:
-                    band = truncate_band(band, hi, f"cut at {hi:.4g} by the search budget (up to "
-                                         f"{band.fmax:.4g} needs {cost:,} frequencies): pass fmax "
-                                         "to search higher")
-            try:
-                grid = make_grid(series.span, fmin=band.fmin, fmax=band.fmax, oversampling=oversampling,
-                                 max_size=max_grid_size)
-            except InputError:
-                # too many bins for one grid: the coarse-to-fine search covers the same band at the
-                # same resolution with memory bounded by max_grid_size (sigfit.search)
-                grid = make_grid(series.span, fmin=band.fmin, fmax=band.fmax, oversampling=oversampling,
-                                 max_size=math.inf)
-                coarse = True
-    return SearchPlan(method=name, grid=grid, nyquist=nyquist, coarse=coarse,
-                      harmonic_nyquist=harmonic_nyquist,
-                      exact_quantum=None if res is None else res.quantum, band=band,
-                      trend_below=fmin is None and name != "wavelet")
-
-
-def _check_band(span: float, fmin, fmax, top: float, oversampling: float) -> None:
-    """An empty band where one end is automatic: say which end the user gave and which one
-    sigfit chose (issue 14: errors never quote an automatic fmin/fmax as if it were given)."""
-    step = 1.0 / (oversampling * span)
-    if fmin is not None and fmax is None and fmin >= top:
-        raise InputError(
-            f"fmin = {fmin:g} is not below the highest frequency searched by default "
-            f"({top:.6g}, half the sampling rate of these time stamps): pass a lower fmin, or an "
-            "fmax above it"
-        )
-    if fmax is not None and (fmin is None or fmin <= 0) and fmax <= step:
-        raise InputError(
-            f"fmax = {fmax:g} is not above the lowest frequency searched by default "
-            f"({step:.6g}, one grid step: 1/(oversampling x span)): pass a higher fmax, or a "
-            "higher oversampling"
-        )
 
 
 def too_few_cycles(components, span: float, degree: int) -> list[str]:
@@ -827,7 +691,7 @@ def periodogram(
     if normalization in SCIPY_SCALINGS:
         rate = fs
         if rate is None:
-            step = _pg.uniform_step(series.tau, 0.0 if series.time_is_integer else series.time_resolution)
+            step = describe(series).uniform_step
             if step is None:
                 raise InputError(
                     f"normalization {normalization!r} is scipy's scaling of evenly spaced samples: these are "

@@ -45,6 +45,7 @@ import numpy as np
 
 from ._numerics import TWO_PI, parabolic_vertex
 from .errors import InputError
+from .sampling import mean_spacing
 
 Method = Literal["auto", "cwt", "wwz"]
 Background = Literal["red", "white"]
@@ -388,7 +389,7 @@ def scalogram(
         raise InputError(f"significance_level must lie in (0, 1), got {significance_level}")
     if int(voices_per_octave) < 1:
         raise InputError(f"voices_per_octave must be a positive integer, got {voices_per_octave}")
-    uniform, dt = _spacing(t)
+    uniform, dt = mean_spacing(t)
     if method == "auto":
         method = "cwt" if uniform else "wwz"
     if family != "morlet" and method != "cwt":
@@ -1130,15 +1131,6 @@ def _check_magnitudes(t: np.ndarray, y: np.ndarray) -> None:
             f"t spans {span:.3g}: frequencies squared leave float64's range beyond "
             f"{MAGNITUDE_LIMIT:.0e} (or below {1 / MAGNITUDE_LIMIT:.0e}); change the unit of t"
         )
-
-
-def _spacing(t) -> tuple[bool, float]:
-    """(uniform?, spacing). Uniform: every step equals the mean step to 1e-6 of it (plus the
-    rounding of the times themselves)."""
-    steps = np.diff(t)
-    mean = (t[-1] - t[0]) / (t.size - 1)
-    tol = 1e-6 * mean + 8 * np.finfo(float).eps * float(np.max(np.abs(t)))
-    return bool(np.all(np.abs(steps - mean) <= tol)), float(mean)
 
 
 def _check_wavelet(bandwidth, center_frequency):

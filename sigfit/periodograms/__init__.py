@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..grid import FrequencyGrid
+from ..sampling import UNIFORM_RTOL, uniform_step  # noqa: F401  (public here: sigfit.periodograms.uniform_step)
 from . import fft, lombscargle
 
 MethodName = Literal["fft", "lombscargle"]
@@ -28,29 +29,6 @@ METHODS: dict[str, Callable[..., np.ndarray]] = {
 }
 assert set(METHODS) == set(get_args(MethodName))
 METHOD_CHOICES: tuple[str, ...] = get_args(MethodChoice)
-
-# Relative tolerance on the spacing for samples to count as uniform: a timing jitter of 1e-6 of a
-# step moves the phase at Nyquist by 3e-6 rad, far below any noise floor worth an FFT.
-UNIFORM_RTOL = 1e-6
-
-
-def uniform_step(tau: np.ndarray, time_resolution: float = 0.0) -> float | None:
-    """The common spacing of sorted ``tau`` if the samples are evenly spaced, else None.
-
-    Evenly spaced means every gap is within ``UNIFORM_RTOL`` of the mean gap, or within a few
-    quanta of the stamps' own resolution (rounding of ``t0 + k*dt``). Duplicates and gaps are not
-    uniform.
-    """
-    n = tau.size
-    if n < 3:
-        return None
-    dt = (tau[-1] - tau[0]) / (n - 1)
-    if not dt > 0:
-        return None
-    tol = max(UNIFORM_RTOL * dt, 4.0 * time_resolution)
-    if np.max(np.abs(np.diff(tau) - dt)) <= tol:
-        return float(dt)
-    return None
 
 
 def resolve_method(
