@@ -214,7 +214,7 @@ def _looks_like_paths(src: Any) -> bool:
 
 def _estimate_series(s: SeriesItem, options: dict[str, Any],
                      first_power: np.ndarray | None = None) -> list[dict[str, Any]]:
-    from .estimate import estimate
+    from .estimate import _estimate_with_first_power, estimate
 
     try:
         t = _as_array(s.t, "t", s.id)
@@ -225,7 +225,8 @@ def _estimate_series(s: SeriesItem, options: dict[str, Any],
             # worker it would land in the middle of the progress bar
             warnings.simplefilter("ignore", SigfitWarning)
             try:
-                res = estimate(t, y, dy=dy, first_power=first_power, **options)
+                res = (estimate(t, y, dy=dy, **options) if first_power is None
+                       else _estimate_with_first_power(t, y, first_power, dy=dy, **options))
             except Exception:
                 if first_power is None:
                     raise

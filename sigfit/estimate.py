@@ -715,7 +715,6 @@ def estimate(
     dy=None,
     fap_threshold: float = 0.01,
     max_grid_size: int = MAX_GRID_SIZE,
-    first_power: np.ndarray | None = None,
     harmonics: int | str = "auto",
     max_harmonics: int = MAX_HARMONICS,
     fap_method: str = "baluev",
@@ -766,11 +765,6 @@ def estimate(
         amplitude exceeds its standard error.
     max_grid_size : int
         Largest automatic grid allowed (memory bound).
-    first_power : ndarray, optional
-        The first search's periodogram, computed elsewhere on this call's own grid from the
-        detrended values (:func:`sigfit.estimate_many` computes it for many series sharing their
-        time stamps in one batched NUFFT call). Skips that one periodogram; everything else runs.
-        With ``detrend='auto'``: one row per candidate degree (:func:`selection_values`).
     harmonics : "auto" or int
         Harmonics per periodic component (:mod:`sigfit.harmonics`). ``"auto"``: the fundamental
         behind each peak is identified (a subharmonic wins only when the data show it: by BIC,
@@ -819,6 +813,36 @@ def estimate(
     >>> round(r.components[0].angular_frequency, 9), r.components[0].significant
     (31.0, True)
     """
+    return _estimate_checked(t, y, method=method, n_components=n_components, fmin=fmin, fmax=fmax,
+                             oversampling=oversampling, detrend=detrend, dy=dy,
+                             fap_threshold=fap_threshold, max_grid_size=max_grid_size,
+                             harmonics=harmonics, max_harmonics=max_harmonics,
+                             fap_method=fap_method, first_power=None)
+
+
+def _estimate_with_first_power(t, y, first_power: np.ndarray, **options) -> EstimateResult:
+    """:func:`estimate` with the first search's periodogram given (internal: not public API).
+
+    ``first_power`` is that periodogram, computed elsewhere on this call's own grid from the
+    detrended values (:func:`sigfit.estimate_many` computes it for many series sharing their
+    time stamps in one batched NUFFT call). It skips that one periodogram; everything else runs.
+    With ``detrend='auto'``: one row per candidate degree (:func:`selection_values`). ``options``
+    are :func:`estimate`'s, with its defaults."""
+    import inspect
+
+    kw = {name: p.default for name, p in inspect.signature(estimate).parameters.items()
+          if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    unknown = set(options) - set(kw)
+    if unknown:
+        raise TypeError(f"estimate() got unexpected keyword arguments {sorted(unknown)}")
+    kw.update(options)
+    return _estimate_checked(t, y, first_power=first_power, **kw)
+
+
+def _estimate_checked(t, y, *, method, n_components, fmin, fmax, oversampling, detrend, dy,
+                      fap_threshold, max_grid_size, harmonics, max_harmonics, fap_method,
+                      first_power) -> EstimateResult:
+    """:func:`estimate`: options checked, samples validated and scaled, then :func:`_estimate`."""
     n_components, oversampling, fmin, fmax, degree = validate_options(
         n_components=n_components,
         oversampling=oversampling,
