@@ -144,6 +144,7 @@ def nested_fap(power: float, n: int, bandwidth: float, baseline: float, n_null: 
     """The false-alarm probability of a peak judged in a band of width ``bandwidth``; with
     nested bands it is multiplied by their number (Bonferroni: the most significant of ``L``
     bands was taken, so noise gets ``L`` tries; conservative, as nested bands overlap)."""
+    _pg.check_fap_applies(plan.method)  # the formulas below are the standard power's
     if method == "baluev" or span is None:
         p = false_alarm_probability(power, n, bandwidth, baseline, n_null=n_null)
     else:  # sigfit.statistics: the other methods of estimate's table

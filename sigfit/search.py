@@ -342,8 +342,7 @@ def _distinct_top(freq: np.ndarray, power: np.ndarray, k: int, exclusion: float)
 def _coherent(tc, y, dy, f_lo: float, f_hi: float, df: float) -> tuple[np.ndarray, np.ndarray]:
     """Floating-mean Lomb-Scargle (standard normalisation) on [f_lo, f_hi] at spacing df, in
     chunks of BIN_CHUNK bins so memory stays bounded."""
-    import nifty_ls
-
+    from .periodograms.lombscargle import nifty_power
 
     n = int(math.floor((f_hi - f_lo) / df)) + 1
     freqs, powers = [], []
@@ -352,15 +351,13 @@ def _coherent(tc, y, dy, f_lo: float, f_hi: float, df: float) -> tuple[np.ndarra
         f0 = f_lo + start * df
         if m == 1:
             # nifty-ls needs two bins to define a grid
-            res = nifty_ls.lombscargle(tc, y, dy=dy, fmin=f0, fmax=f0 + df, Nf=2,
-                                       nthreads=nufft_threads())
+            power = nifty_power(tc, y, dy, fmin=f0, fmax=f0 + df, size=2, nthreads=nufft_threads())
             freqs.append(np.array([f0]))
-            powers.append(np.asarray(res.power[:1], dtype=np.float64))
+            powers.append(power[:1])
             continue
-        res = nifty_ls.lombscargle(tc, y, dy=dy, fmin=f0, fmax=f0 + (m - 1) * df, Nf=m,
-                                   nthreads=nufft_threads())
         freqs.append(f0 + df * np.arange(m))
-        powers.append(np.asarray(res.power, dtype=np.float64))
+        powers.append(nifty_power(tc, y, dy, fmin=f0, fmax=f0 + (m - 1) * df, size=m,
+                                  nthreads=nufft_threads()))
     return np.concatenate(freqs), np.concatenate(powers)
 
 

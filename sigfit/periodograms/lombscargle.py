@@ -32,21 +32,32 @@ def power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: Frequency
           search: bool = False) -> np.ndarray:
     """Standard-normalised floating-mean Lomb-Scargle power of ``(tau, y, dy)`` on ``grid``;
     ``search=True`` trades the last digits for speed (:data:`SEARCH_OPTIONS`)."""
-    import nifty_ls
-
-    result = nifty_ls.lombscargle(
+    return nifty_power(
         np.ascontiguousarray(tau, dtype=np.float64),
         np.ascontiguousarray(y, dtype=np.float64),
-        dy=None if dy is None else np.ascontiguousarray(dy, dtype=np.float64),
+        None if dy is None else np.ascontiguousarray(dy, dtype=np.float64),
         fmin=grid.start,
         fmax=grid.stop,
-        Nf=grid.size,
+        size=grid.size,
+        nthreads=1 if search else nufft_threads(),
         center_data=True,
         fit_mean=True,
         normalization="standard",
         assume_sorted_t=True,
         backend="finufft",
         finufft_kwargs=dict(SEARCH_OPTIONS if search else NUFFT_OPTIONS),
-        nthreads=1 if search else nufft_threads(),
     )
+
+
+def nifty_power(tau, y, dy, *, fmin: float, fmax: float, size: int, nthreads: int | None,
+                **options) -> np.ndarray:
+    """The one call into nifty-ls: the power of its ``lombscargle`` on ``size`` frequencies
+    from ``fmin`` to ``fmax``, as float64. ``options`` go to nifty-ls unchanged: :func:`power`
+    pins the finufft backend and :data:`NUFFT_OPTIONS`; the zoom windows of the coarse-to-fine
+    search (:mod:`sigfit.search`) keep nifty-ls's own defaults (its answer is then refined by
+    least squares, and its cost and accuracy are the ones measured in benchmarks/bench_clock.py)."""
+    import nifty_ls
+
+    result = nifty_ls.lombscargle(tau, y, dy=dy, fmin=fmin, fmax=fmax, Nf=size, nthreads=nthreads,
+                                  **options)
     return np.asarray(result.power, dtype=np.float64)
