@@ -10,7 +10,25 @@ from dataclasses import replace
 import numpy as np
 
 from . import periodograms as _pg
-from ._numerics import SUBSET_MIN_N, centred_cycles, overwhelming, parabolic_vertex, subset_step
+from ._numerics import centred_cycles
+from ._peaks import (  # noqa: F401
+    SELECTION_MAX_BINS,
+    _finite_power,
+    find_peak,
+    nested_peak,
+    pick_peak,
+    subset_peak_is_decisive,  # noqa: F401  (documented here)
+)
+from ._periodogram import periodogram  # noqa: F401  (sigfit.periodogram)
+from ._trend import (  # noqa: F401  # noqa: F401  (sigfit.batch)
+    ALIAS_MARGIN_SIGMA,
+    ALIAS_WINDOW,
+    _selection_grid,
+    auto_degrees,
+    choose_degree,
+    refuse_exact_trend,
+    selection_values,
+)
 from ._validate import (
     Samples,
     audit_time_precision,
@@ -32,7 +50,6 @@ from .errors import InputError
 from .grid import (
     MAX_GRID_SIZE,
     MIN_CYCLES,
-    FrequencyGrid,
     outlying_stamps,
     window_power,
 )
@@ -50,7 +67,6 @@ from .harmonics import (
 )
 from .plan import AUTO_ZOOM_BINS, SearchPlan, plan_search  # noqa: F401  (AUTO_ZOOM_BINS: documented here)
 from .results import Component, EstimateResult, Periodogram, TrendChoice
-from .sampling import describe
 from .search import audit_frequency_precision, audit_time_lattice
 from .significance import effective_baseline, false_alarm_probability
 from .statistics import ESTIMATE_METHODS as ESTIMATE_FAP_METHODS
@@ -71,72 +87,6 @@ def too_few_cycles(components, span: float, degree: int) -> list[str]:
                 f"trend (trend degree here: {degree})"
             )
     return notes
-
-
-def _log_fap(power: float, n: int, bandwidth: float, baseline: float, n_null: int) -> float:
-    """log of Baluev's false-alarm probability (:func:`sigfit.significance.false_alarm_probability`),
-    kept finite far into the tail so that nested bands can be ranked when both are ~0."""
-    from scipy.special import gammaln
-
-    z = min(max(float(power), 0.0), 1.0)
-    n_h = n - n_null
-    n_k = n_h - 2
-    if n_k <= 1 or z <= 0.0 or bandwidth <= 0.0:
-        return 0.0
-    if z >= 1.0:
-        return -math.inf
-    log1mz = math.log1p(-z)
-    gamma = math.sqrt(2.0 / n_h) * math.exp(gammaln(n_h / 2.0) - gammaln((n_h - 1.0) / 2.0))
-    log_tau = math.log(gamma * bandwidth * baseline * math.sqrt(0.5 * n_h * z)) + 0.5 * (n_k - 1) * log1mz
-    log_single = 0.5 * n_k * log1mz
-    tau = math.exp(min(log_tau, 700.0))
-    fap = -math.expm1(-tau) + math.exp(log_single - tau)
-    if fap > 1e-300:
-        return math.log(min(fap, 1.0))
-    return float(np.logaddexp(log_tau, log_single))
-
-
-def below_band(power: np.ndarray) -> int:
-    """How many frequencies at the bottom of a periodogram only fall away from its lower edge:
-    a peak there has its maximum below the band (the automatic ``fmin``: slower variation is
-    trend, :data:`sigfit.grid.MIN_CYCLES`), so it is no period in the band."""
-    p = np.asarray(power)
-    if p.size < 2 or not p[1] <= p[0]:
-        return 0
-    rising = np.flatnonzero(p[1:] > p[:-1])
-    return int(rising[0]) + 1 if rising.size else p.size
-
-
-def nested_peak(frequency: np.ndarray, power: np.ndarray, levels, start: float, n: int,
-                baseline: float, n_null: int, *, interpolate: bool = True,
-                trend_below: bool = False) -> tuple[float, float, float]:
-    """The most significant peak over nested bands ``[start, level]``: each band's highest
-    power is judged by the false-alarm probability of its own width (its own look-elsewhere
-    cost), never by raw power, and the lowest false-alarm probability wins
-    (:func:`sigfit.grid.default_band`). With ``trend_below``, the tail of a peak whose maximum
-    lies below the band (:func:`below_band`) is no candidate. Returns
-    ``(frequency, power, bandwidth)``."""
-    if trend_below:
-        k = below_band(power)
-        if 0 < k < np.size(power):
-            power = np.asarray(power, dtype=np.float64).copy()
-            power[:k] = 0.0
-    best = None
-    for top in levels:
-        m = frequency <= top * (1 + 1e-12)
-        if not np.any(m):
-            continue
-        z = float(np.max(power[m]))
-        score = _log_fap(z, n, top - start, baseline, n_null)
-        if best is None or score < best[0]:
-            best = (score, top, m, z)
-    if best is None:
-        i = int(np.argmax(power))
-        return float(frequency[i]), float(power[i]), float(levels[-1] - start)
-    _, top, m, z = best
-    f, p = frequency[m], power[m]
-    f0 = pick_peak(f, p) if interpolate else float(f[int(np.argmax(p))])
-    return f0, z, float(top - start)
 
 
 def nested_fap(power: float, n: int, bandwidth: float, baseline: float, n_null: int,
@@ -180,138 +130,6 @@ def alias_warning(pgram: Periodogram, f0: float, z0: float, tau: np.ndarray, n: 
         f"either may be the period; more samples, other sampling or fmin/fmax around the expected "
         "period decide"
     ]
-
-
-# detrend="auto": degrees 0..AUTO_MAX_DEGREE are compared (a cubic spans the slow variation that
-# the default fmin, MIN_CYCLES cycles in the record, leaves out of the periodic model)
-AUTO_MAX_DEGREE = 3
-SELECTION_MAX_BINS = 1 << 20  # the degree is chosen on at most this many frequencies
-LOW_CYCLES = 32.0  # removing a trend changes the periodogram below this many cycles per span
-ALIAS_WINDOW = 0.25  # spectral-window power at which a rival peak counts as an alias
-ALIAS_MARGIN_SIGMA = 2.0  # near-equal: chi-square reductions within this many sd
-
-
-def auto_degrees(n: int, n_components: int = 1) -> int:
-    """The highest trend degree ``detrend="auto"`` compares for ``n`` samples (room for the
-    polynomial, the components and a few degrees of freedom), at most :data:`AUTO_MAX_DEGREE`."""
-    return int(max(0, min(AUTO_MAX_DEGREE, n - 8, n - n_params(n_components, 0) - 2)))
-
-
-def _selection_grid(series: Samples, plan: SearchPlan) -> tuple[FrequencyGrid, slice]:
-    """The grid and samples :func:`choose_degree` uses: the plan's own grid (then its periodogram
-    is the first search's), or for a coarse-to-fine plan its band's first
-    :data:`SELECTION_MAX_BINS` frequencies; every m-th sample when there are many."""
-    sub = slice(None)
-    if series.n >= SUBSET_MIN_N:
-        sub = slice(0, series.n, subset_step(series.n))
-    grid = plan.grid
-    if plan.coarse:
-        top = min(grid.stop, grid.start + SELECTION_MAX_BINS * grid.step)
-        grid = FrequencyGrid(start=grid.start, step=(top - grid.start) / (SELECTION_MAX_BINS - 1),
-                             size=SELECTION_MAX_BINS)
-    return grid, sub
-
-
-def selection_values(series: Samples, max_degree: int) -> np.ndarray:
-    """The values with each candidate trend (degrees 0..max_degree) removed: what the
-    periodogram sees for each degree, one row each."""
-    t_scale = float(np.max(np.abs(series.tau)))
-    rows = []
-    for d in range(max_degree + 1):
-        coef = fit_trend(series.tau, series.y, series.dy, d, t_scale)
-        rows.append(series.y - np.polynomial.polynomial.polyval(series.tau / t_scale, coef))
-    return np.stack(rows)
-
-
-def choose_degree(series: Samples, plan: SearchPlan, *, max_degree: int | None = None,
-                  first_power: np.ndarray | None = None) -> tuple[int, str, np.ndarray | None]:
-    """The trend degree for ``detrend="auto"``, chosen jointly with the periodic model.
-
-    For each degree ``d = 0..D`` the values with a degree-``d`` polynomial removed get the
-    plan's periodogram; its most significant peak (nested bands: :func:`nested_peak`) and the
-    polynomial are then fitted together by linear least squares, and the Bayesian information
-    criterion ``n ln(RSS/n) + k ln n`` (``chi2 + k ln n`` with ``dy``; Schwarz 1978, Ann. Stat. 6,
-    461) with ``k = d + 4`` parameters picks ``d``. A trend is thus kept only when it explains
-    more than it costs, and a period is not traded for a polynomial unless the polynomial does
-    better.
-
-    Cost: one periodogram (degree 0, the first search's own when that degree wins) plus, for the
-    higher degrees, periodograms below :data:`LOW_CYCLES` cycles per span only: removing a
-    polynomial changes the periodogram there, and above it only rescales it by the ratio of the
-    residual sums of squares (a slow polynomial is orthogonal to fast sinusoids).
-
-    Returns ``(degree, rule, power)``: ``power`` is the chosen degree's periodogram on the plan's
-    grid when it was computed there (the first search then reuses it), else None.
-    ``first_power`` is degree 0's periodogram on the plan's grid, computed elsewhere
-    (:func:`sigfit.estimate_many` batches it over series sharing their stamps).
-    """
-    d_max = auto_degrees(series.n) if max_degree is None else int(max_degree)
-    if d_max == 0:
-        return 0, f"{series.n} samples: too few to compare trend degrees", None
-    grid, sub = _selection_grid(series, plan)
-    own = grid is plan.grid and sub == slice(None)
-    dy = series.dy
-    works = selection_values(series, d_max)
-    fft = plan.method == "fft" and own
-
-    def pgram(rows, g):
-        if fft:
-            return np.stack([_pg.compute("fft", series.tau, w, None, g) for w in rows])
-        dsub = None if dy is None else np.broadcast_to(dy[sub], rows[:, sub].shape)
-        out = _pg.lombscargle.power(series.tau[sub], rows[:, sub], dsub, g)
-        return _finite_power(np.asarray(out, dtype=np.float64).reshape(len(rows), g.size))
-
-    if first_power is not None:
-        if not own or np.shape(first_power) != (grid.size,):
-            raise InputError(
-                f"first_power has shape {np.shape(first_power)}, the grid has {plan.grid.size} "
-                "frequencies: compute it on this call's grid (with detrend='auto', from the values "
-                "less their mean)"
-            )
-        power0 = np.asarray(first_power, dtype=np.float64)
-    else:
-        power0 = pgram(works[:1], grid)[0]
-    freq = grid.frequency()
-    w = np.ones(series.n) if dy is None else 1.0 / dy**2
-    ref = [float(np.sum(w * (r - np.average(r, weights=w)) ** 2)) for r in works]
-    if fft:
-        powers = np.concatenate([power0[None], pgram(works[1:], grid)])
-    else:
-        n_low = min(grid.size, int(math.ceil(LOW_CYCLES / series.span / grid.step)) + 1)
-        low = pgram(works[1:], FrequencyGrid(grid.start, grid.step, n_low)) if n_low >= 3 else None
-        powers = np.empty((d_max + 1, grid.size))
-        powers[0] = power0
-        for d in range(1, d_max + 1):
-            powers[d] = np.minimum(power0 * (ref[0] / max(ref[d], 1e-300)), 1.0)
-            if low is not None:
-                powers[d, :n_low] = low[d - 1]
-    tau = series.tau
-    t_scale = float(np.max(np.abs(tau)))
-    u = tau / t_scale
-    sw = None if dy is None else 1.0 / dy
-    baseline = effective_baseline(tau, series.weights)
-    levels = tuple(min(x, grid.stop) for x in plan.levels)
-    n = series.n
-    bics = []
-    for d in range(d_max + 1):
-        f0, _, _ = nested_peak(freq, powers[d], levels, grid.start, n, baseline, d + 1,
-                               trend_below=plan.trend_below)
-        ph = 2.0 * math.pi * centred_cycles(f0, tau)
-        x = np.stack([u**j for j in range(d + 1)] + [np.sin(ph), np.cos(ph)], axis=1)
-        yy = series.y
-        if sw is not None:
-            x, yy = x * sw[:, None], yy * sw
-        coef, *_ = np.linalg.lstsq(x, yy, rcond=None)
-        rss = max(float(np.sum((yy - x @ coef) ** 2)), 1e-300)
-        k = d + 4
-        bics.append((rss if sw is not None else n * math.log(rss / n)) + k * math.log(n))
-    order = np.argsort(bics)
-    best = int(order[0])
-    margin = float(bics[int(order[1])] - bics[best])
-    rule = (f"BIC over trend degrees 0..{d_max} fitted with the strongest sinusoid: degree {best} "
-            f"(next best, degree {int(order[1])}, by {margin:.1f})")
-    reuse = own and (best == 0 or fft)
-    return best, rule, (powers[best] if reuse else None)
 
 
 def at_nyquist(components, series: Samples, plan: SearchPlan, degree: int, t_scale: float):
@@ -391,34 +209,6 @@ def at_nyquist(components, series: Samples, plan: SearchPlan, degree: int, t_sca
     return out, float(poly[0]), float(math.sqrt(max(cov[0, 0], 0.0))), poly, notes
 
 
-# A residual after the trend within this many ulps of the values' magnitude is round-off
-EXACT_TREND_ULPS = 1024
-
-
-def refuse_exact_trend(series: Samples, degree: int) -> None:
-    """InputError when ``y`` is a polynomial of ``degree`` to round-off (an exact ramp with
-    ``detrend='linear'``): its periodogram is that of rounding errors, whose peaks mean nothing
-    (issue 13; :func:`sigfit.wavelet.scalogram` refuses the same way)."""
-    t_scale = float(np.max(np.abs(series.tau)))
-    coef = fit_trend(series.tau, series.y, series.dy, degree, t_scale)
-    resid = series.y - np.polynomial.polynomial.polyval(series.tau / t_scale, coef)
-    scale = float(np.max(np.abs(series.y)))
-    if float(np.max(np.abs(resid))) <= EXACT_TREND_ULPS * np.finfo(np.float64).eps * scale:
-        raise InputError(
-            f"y is a polynomial of degree {degree} to round-off (nothing is left after the trend): "
-            "there is no period to find; lower the detrend degree if the trend itself is the question"
-        )
-
-
-def pick_peak(frequency: np.ndarray, power: np.ndarray) -> float:
-    """The frequency of the highest peak, refined by a parabola through its three grid points."""
-    i = int(np.argmax(power))
-    if 0 < i < power.size - 1:
-        dx, _ = parabolic_vertex(*frequency[i - 1:i + 2], *power[i - 1:i + 2])
-        return float(frequency[i] + dx)
-    return float(frequency[i])
-
-
 def background_of(series: Samples, plan: SearchPlan, values, degree: int, lines=(), pgram=None):
     """The noise background of ``values`` over the plan's band (:func:`sigfit.background.fit_noise`):
     on evenly spaced stamps or a lattice of step ``q`` (gaps allowed) the AR(1) spectrum of step
@@ -464,243 +254,6 @@ def against_background(pgram: Periodogram, f0: float, noise, significant) -> tup
         return f0, float(np.max(power))
     f1 = pick_peak(freq, whitened_power(freq, power, noise))
     return f1, float(power[int(np.argmin(np.abs(freq - f1)))])
-
-
-# Plenty of samples (sigfit._numerics.SUBSET_MIN_N): the peak search first runs on an even subset
-# (sigfit._numerics' subset rule). Its answer stands when the highest peak is overwhelming there
-# and no other peak could overtake it with all samples; otherwise the full periodogram decides.
-# The least squares always use every sample.
-# The runner-up (outside the peak's main lobe) must trail by this many standard deviations of the
-# two peaks' chi-square reductions, so that all samples could not reverse their order
-SEARCH_SUBSET_MARGIN_SIGMA = 6.0
-
-
-def subset_peak_is_decisive(frequency: np.ndarray, power: np.ndarray, n: int, span: float) -> bool:
-    """Whether the highest peak of a periodogram from ``n`` samples is overwhelming and unambiguous.
-
-    The chi-square reduction of a peak of standard power ``z`` is ``q = (n - 3) z / (1 - z)``; for a
-    tone it is non-central chi-square with 2 degrees of freedom, standard deviation about
-    ``2 sqrt(q + 1)``. The peak must be overwhelming (:func:`sigfit._numerics.overwhelming`) and beat the highest
-    power farther than ``1.5/span`` from it (its main lobe) by :data:`SEARCH_SUBSET_MARGIN_SIGMA`
-    standard deviations of the difference.
-    """
-    i = int(np.argmax(power))
-    z1 = min(max(float(power[i]), 0.0), 1.0 - 1e-16)
-    if not overwhelming(z1, n):
-        return False
-    away = np.abs(frequency - frequency[i]) > 1.5 / span
-    if not np.any(away):
-        return True
-    z2 = min(max(float(np.max(power[away])), 0.0), 1.0 - 1e-16)
-    q1, q2 = (n - 3) * z1 / (1 - z1), (n - 3) * z2 / (1 - z2)
-    sd = 2.0 * (math.sqrt(q1 + 1.0) + math.sqrt(q2 + 1.0))
-    return q1 - q2 > SEARCH_SUBSET_MARGIN_SIGMA * sd
-
-
-def find_peak(series: Samples, values: np.ndarray, dy: np.ndarray | None, plan: SearchPlan,
-              max_grid_size: int = MAX_GRID_SIZE):
-    """Periodogram of ``values`` on the plan's grid and its highest peak: (frequency, Periodogram).
-    A coarse plan returns the coherent pieces the search evaluated (not uniform). With at least
-    :data:`sigfit._numerics.SUBSET_MIN_N` irregular samples the periodogram of an even subset answers when
-    its peak is decisive (:func:`subset_peak_is_decisive`); ``Periodogram.method`` then says so."""
-    if plan.coarse:
-        from .search import search
-
-        # the stamps themselves (not tau): an exact grid of stamps makes the lags exact integers
-        r = search(series.t, values, dy, fmin=plan.grid.start, fmax=plan.grid.stop,
-                   oversampling=1.0 / (plan.grid.step * series.span), max_bins=max_grid_size)
-        freq, power = r.frequency, _finite_power(r.power)
-        # nested bands low enough for a small full grid are evaluated whole: the coarse stage's
-        # candidates are the band's strongest peaks, not necessarily each nested band's
-        exact = [x for x in plan.levels[:-1]
-                 if (x - plan.grid.start) / plan.grid.step + 1 <= SELECTION_MAX_BINS]
-        if exact:
-            size = int(math.floor((exact[-1] - plan.grid.start) / plan.grid.step)) + 1
-            if size >= 3:
-                low = FrequencyGrid(plan.grid.start, plan.grid.step, size)
-                low_power = _finite_power(_pg.lombscargle.power(series.tau, values, dy, low))
-                keep = freq > low.stop
-                freq = np.concatenate([low.frequency(), freq[keep]])
-                power = np.concatenate([low_power, power[keep]])
-        return float(freq[int(np.argmax(power))]), Periodogram(
-            freq, power, normalization="standard", method=plan.method + " (coarse-to-fine)")
-    freq = plan.grid.frequency()
-    if plan.method == "lombscargle" and series.n >= SUBSET_MIN_N:
-        step = subset_step(series.n)
-        sub = slice(0, series.n, step)  # tau is sorted: an even cover of the span
-        power = _pg.lombscargle.power(series.tau[sub], values[sub], None if dy is None else dy[sub],
-                                      plan.grid, search=True)
-        n_sub = -(-series.n // step)
-        if subset_peak_is_decisive(freq, power, n_sub, series.span):
-            return pick_peak(freq, power), Periodogram(
-                freq, power, normalization="standard",
-                method=f"{plan.method} (one sample in {step}: {n_sub} of {series.n})")
-    power = _finite_power(_pg.compute(plan.method, series.tau, values, dy, plan.grid))
-    return pick_peak(freq, power), Periodogram(freq, power, normalization="standard", method=plan.method)
-
-
-def _finite_power(power: np.ndarray) -> np.ndarray:
-    """Standard power in [0, 1]: a frequency where the floating-mean fit is singular (a few
-    samples over a huge span make its normal equations degenerate) gives inf or NaN, which is
-    no evidence of a tone; it counts as 0."""
-    power = np.asarray(power, dtype=np.float64)
-    if np.all(np.isfinite(power)):
-        return power
-    return np.where(np.isfinite(power), np.clip(power, 0.0, 1.0), 0.0)
-
-
-# scipy.signal.periodogram's scalings, from the "psd" power: one-sided density (units of y^2 per
-# unit of frequency) and spectrum (units of y^2); both need the sampling rate
-SCIPY_SCALINGS = ("density", "spectrum")
-
-
-def periodogram(
-    t,
-    y=None,
-    *,
-    method: str = "auto",
-    fmin: float | None = None,
-    fmax: float | None = None,
-    oversampling: float = 5,
-    dy=None,
-    max_grid_size: int = MAX_GRID_SIZE,
-    frequency=None,
-    fs: float | None = None,
-    normalization: str = "standard",
-    fit_mean: bool = True,
-    center_data: bool = True,
-    nterms: int = 1,
-) -> Periodogram:
-    """The periodogram of ``y(t)``: on :func:`estimate`'s automatic grid, at the ``frequency`` the
-    caller gives, or (scipy style) of evenly spaced values at sampling rate ``fs``.
-
-    The whole grid on every sample, as astropy's ``LombScargle(t, y, dy).power(frequency)``
-    (floating mean, ``standard`` normalisation by default) or, on evenly spaced samples, by FFT; the
-    same method choice and band rules as :func:`estimate` (see :mod:`sigfit.grid`). Use it for the
-    full picture where :func:`estimate` reported the periodogram of the subset it searched
-    (``Periodogram.method`` says so) or a coarse-to-fine search. Windowed or averaged spectra
-    (Welch, Bartlett, tapers) are ``scipy.signal``'s job: ``scipy.signal.welch``.
-
-    Parameters
-    ----------
-    t : array_like
-        Sample times; with ``fs`` (and no ``y``), the values themselves, sampled at ``fs``.
-    y : array_like, optional
-        Sample values.
-    dy, method, fmin, fmax, oversampling
-        As for :func:`estimate` (``method`` ``'wavelet'`` is not a periodogram: see
-        :func:`sigfit.wavelet.scalogram`).
-    max_grid_size : int
-        Largest grid allowed (memory bound); a larger one raises InputError asking for a
-        narrower band.
-    frequency : array_like, optional
-        Frequencies (cycles per unit of t; 1-D, any values, 0 included) at which to evaluate the
-        power instead of the automatic grid, by NUFFT (:class:`sigfit.LombScargle`).
-    fs : float, optional
-        Sampling rate of evenly spaced values ``t`` (scipy's ``periodogram(x, fs)``): times
-        ``arange(N)/fs`` and, without ``frequency``, scipy's grid ``rfftfreq(N, 1/fs)`` from 0 to
-        Nyquist.
-    normalization : {'standard', 'model', 'log', 'psd', 'density', 'spectrum'}
-        astropy's normalizations, or scipy's one-sided scalings of evenly spaced samples
-        (``density``: ``2 psd / fs``, units of y^2 per unit of frequency; ``spectrum``:
-        ``2 psd / N``, units of y^2), equal to ``scipy.signal.periodogram`` with its default
-        boxcar window and constant detrend at the Fourier frequencies.
-    fit_mean, center_data, nterms
-        As :class:`sigfit.LombScargle` (the floating mean, centring, harmonics in the model).
-
-    Returns
-    -------
-    Periodogram
-        ``frequency`` (cycles per unit of t) and ``power`` in ``normalization``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> t = np.random.default_rng(1).uniform(0, 100, 300)
-    >>> p = periodogram(t, np.sin(2 * np.pi * 0.25 * t), fmax=1.0)
-    >>> round(float(p.frequency[np.argmax(p.power)]), 2), p.method
-    (0.25, 'lombscargle')
-    >>> x = np.zeros(16); x[0] = 1
-    >>> periodogram(x, fs=1.0, normalization="density").power[-3:]  # scipy.signal.periodogram(x)
-    array([0.125 , 0.125 , 0.0625])
-    """
-    from .periodograms import generalized
-
-    if method == "wavelet":
-        raise InputError("method 'wavelet' has no periodogram: use sigfit.wavelet.scalogram")
-    if normalization not in (*generalized.NORMALIZATIONS, *SCIPY_SCALINGS):
-        raise InputError(
-            f"normalization {normalization!r} is not recognized: choose one of "
-            f"{', '.join((*generalized.NORMALIZATIONS, *SCIPY_SCALINGS))}"
-        )
-    if fs is not None:
-        if y is not None:
-            raise InputError("pass either times t with values y, or values with a sampling rate fs, not both")
-        if isinstance(fs, bool) or not (isinstance(fs, (int, float, np.number)) and math.isfinite(fs) and fs > 0):
-            raise InputError(f"fs must be a positive sampling rate (samples per unit of time), got {fs!r}")
-        y = t
-        t = np.arange(np.size(y)) / float(fs)
-    elif y is None:
-        raise InputError("y is missing: pass periodogram(t, y), or periodogram(x, fs=rate) for evenly spaced values")
-    _, oversampling, fmin, fmax, _ = validate_options(
-        n_components=1, oversampling=oversampling, fmin=fmin, fmax=fmax, detrend=None, fap_threshold=0.01,
-    )
-    series = validate_series(t, y, dy, n_params=1)
-    series, scale = scale_series(series)
-    fmin, fmax = scale.frequency(fmin), scale.frequency(fmax)
-    explicit = frequency is not None or fs is not None
-    model_default = fit_mean is True and center_data is True and nterms == 1
-    if explicit or not model_default:
-        if method not in ("auto", "lombscargle"):
-            raise InputError(
-                f"method {method!r} computes the automatic grid's floating-mean sinusoid only: "
-                "use method='auto' (NUFFT) with frequency=, fs=, nterms, fit_mean or center_data"
-            )
-        if frequency is None and fs is not None:
-            freq = np.fft.rfftfreq(series.n, 1.0 / float(fs))
-        elif frequency is None:
-            plan = plan_search(series, "lombscargle", fmin=fmin, fmax=fmax, oversampling=oversampling,
-                               max_grid_size=max_grid_size)
-            freq = plan.grid.frequency()
-        else:
-            freq = np.asarray(frequency, dtype=np.float64)
-            if freq.ndim != 1 or freq.size == 0:
-                raise InputError(f"frequency must be a non-empty 1-D array, got shape {freq.shape}")
-        base = "psd" if normalization in SCIPY_SCALINGS else normalization
-        power = generalized.lombscargle(series.tau, series.y, series.dy, freq, fit_mean=fit_mean,
-                                        center_data=center_data, nterms=nterms, normalization=base)
-        label = "lombscargle (nufft)"
-    else:
-        plan = plan_search(series, method, fmin=fmin, fmax=fmax, oversampling=oversampling,
-                           max_grid_size=max_grid_size)
-        if plan.coarse:
-            lo = f"{plan.grid.start:.6g}" + ("" if fmin is not None else " (automatic fmin)")
-            hi = f"{plan.grid.stop:.6g}" + ("" if fmax is not None else " (automatic fmax)")
-            raise InputError(
-                f"the grid from {lo} to {hi} has {plan.grid.size:,} frequencies, over "
-                f"max_grid_size={max_grid_size:,}: pass a narrower fmin/fmax or a lower "
-                "oversampling (sigfit.estimate searches such bands coarse-to-fine)"
-            )
-        dy_search = series.dy if plan.method == "lombscargle" else None
-        freq = plan.grid.frequency()
-        power = _pg.compute(plan.method, series.tau, series.y, dy_search, plan.grid)
-        base = "psd" if normalization in SCIPY_SCALINGS else normalization
-        if base != "standard":
-            _, _, chi2_ref = generalized.prepare(series.y, dy_search, fit_mean=True, center_data=True)
-            power = generalized.convert_normalization(power, series.n, "standard", base, chi2_ref=chi2_ref)
-        label = plan.method
-    if normalization in SCIPY_SCALINGS:
-        rate = fs
-        if rate is None:
-            step = describe(series).uniform_step
-            if step is None:
-                raise InputError(
-                    f"normalization {normalization!r} is scipy's scaling of evenly spaced samples: these are "
-                    "not evenly spaced; use 'psd' (or scipy.signal.lombscargle)"
-                )
-            rate = 1.0 / step
-        power = 2.0 * power / (float(rate) if normalization == "density" else series.n)
-    return scale.restore(Periodogram(freq, power, normalization=normalization, method=label))
 
 
 def estimate(
