@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import warnings
 from dataclasses import replace
 
 import numpy as np
 
-from . import periodograms as _pg
-from ._numerics import centred_cycles
-from ._peaks import (  # noqa: F401
+from ._judge import (  # noqa: F401  (documented here before)
+    against_background,
+    alias_warning,
+    at_nyquist,
+    background_of,
+    nested_fap,
+    periodic_background,
+    too_few_cycles,
+)
+from ._peaks import (  # noqa: F401  (tests read subset_peak_is_decisive here)
     SELECTION_MAX_BINS,
     _finite_power,
     find_peak,
@@ -20,7 +26,7 @@ from ._peaks import (  # noqa: F401
     subset_peak_is_decisive,  # noqa: F401  (documented here)
 )
 from ._periodogram import periodogram  # noqa: F401  (sigfit.periodogram)
-from ._trend import (  # noqa: F401  # noqa: F401  (sigfit.batch)
+from ._trend import (  # noqa: F401  (sigfit.batch and the docs read them here)
     ALIAS_MARGIN_SIGMA,
     ALIAS_WINDOW,
     _selection_grid,
@@ -39,19 +45,15 @@ from ._validate import (
     warn,
 )
 from .background import (
-    fit_noise,
     fitted_lines,
     harmonics_against_background,
     judge,
     noise_warning,
-    whitened_power,
 )
 from .errors import InputError
 from .grid import (
     MAX_GRID_SIZE,
-    MIN_CYCLES,
     outlying_stamps,
-    window_power,
 )
 from .harmonics import (
     MAX_HARMONICS,
@@ -68,192 +70,8 @@ from .harmonics import (
 from .plan import AUTO_ZOOM_BINS, SearchPlan, plan_search  # noqa: F401  (AUTO_ZOOM_BINS: documented here)
 from .results import Component, EstimateResult, Periodogram, TrendChoice
 from .search import audit_frequency_precision, audit_time_lattice
-from .significance import effective_baseline, false_alarm_probability
+from .significance import effective_baseline
 from .statistics import ESTIMATE_METHODS as ESTIMATE_FAP_METHODS
-from .statistics import peak_false_alarm_probability as peak_fap
-
-
-def too_few_cycles(components, span: float, degree: int) -> list[str]:
-    """Notes for significant components that complete fewer than :data:`MIN_CYCLES` cycles in
-    the record (only a band the caller widened below the default reaches them): so few cycles
-    cannot tell a period from a trend or a slower cycle than the data cover."""
-    notes = []
-    for c in components:
-        if c.significant and c.frequency * span < MIN_CYCLES:
-            notes.append(
-                f"period {1 / c.frequency:.6g} completes only {c.frequency * span:.2g} cycles in the "
-                f"record ({span:.6g}): that few cycles cannot tell a period from a trend or a slower "
-                f"cycle; by default (fmin unset, detrend='auto') such variation is fitted as a "
-                f"trend (trend degree here: {degree})"
-            )
-    return notes
-
-
-def nested_fap(power: float, n: int, bandwidth: float, baseline: float, n_null: int,
-               plan: SearchPlan, *, span: float | None = None, method: str = "baluev") -> float:
-    """The false-alarm probability of a peak judged in a band of width ``bandwidth``; with
-    nested bands it is multiplied by their number (Bonferroni: the most significant of ``L``
-    bands was taken, so noise gets ``L`` tries; conservative, as nested bands overlap)."""
-    _pg.check_fap_applies(plan.method)  # the formulas below are the standard power's
-    if method == "baluev" or span is None:
-        p = false_alarm_probability(power, n, bandwidth, baseline, n_null=n_null)
-    else:  # sigfit.statistics: the other methods of estimate's table
-        p = peak_fap(power, n, bandwidth, baseline, span, n_null=n_null, method=method)
-    return float(min(1.0, len(plan.levels) * p))
-
-
-def alias_warning(pgram: Periodogram, f0: float, z0: float, tau: np.ndarray, n: int) -> list[str]:
-    """A note when the detected peak has a rival of near-equal power at an alias of it: the
-    rival sits at ``|f0 +- f_w|`` for a frequency ``f_w`` where the sampling's spectral window
-    is strong (:func:`sigfit.grid.window_power` at least :data:`ALIAS_WINDOW`), and the two
-    peaks' chi-square reductions differ by less than :data:`ALIAS_MARGIN_SIGMA` standard
-    deviations of their difference (so another noise draw could swap them)."""
-    span = float(tau[-1] - tau[0])
-    freq, power = np.asarray(pgram.frequency), np.asarray(pgram.power)
-    away = np.abs(freq - f0) > 1.5 / span
-    if not np.any(away) or n <= 3:
-        return []
-    i = int(np.argmax(np.where(away, power, -np.inf)))
-    f2, z2 = float(freq[i]), float(power[i])
-    z1 = min(max(z0, float(np.max(power))), 1.0 - 1e-16)
-    z2 = min(max(z2, 0.0), 1.0 - 1e-16)
-    q1, q2 = (n - 3) * z1 / (1 - z1), (n - 3) * z2 / (1 - z2)
-    sd = 2.0 * (math.sqrt(q1 + 1.0) + math.sqrt(q2 + 1.0))
-    if q1 - q2 > ALIAS_MARGIN_SIGMA * sd:
-        return []
-    w = max(window_power(tau, abs(f0 - f2)), window_power(tau, f0 + f2))
-    if w < ALIAS_WINDOW:
-        return []
-    return [
-        f"the peak at period {1 / f0:.6g} has a near-equal alias at period {1 / f2:.6g} (power "
-        f"{z1:.3g} vs {z2:.3g}; the sampling's spectral window is {w:.2f} at their separation): "
-        f"either may be the period; more samples, other sampling or fmin/fmax around the expected "
-        "period decide"
-    ]
-
-
-def at_nyquist(components, series: Samples, plan: SearchPlan, degree: int, t_scale: float):
-    """Components at the Nyquist frequency of evenly spaced samples, refitted there.
-
-    At ``f = 1/(2 dt)`` the sampled sine vanishes: ``A sin(pi n + phi) = A sin(phi) (-1)^n``, so only
-    the projection ``c = A sin(phi)`` on the alternating pattern is measurable, and a free fit near
-    there trades an unbounded sine amplitude against the cosine (issue 13: amplitude 1e13). A
-    component within its own standard error (or one part in 1e9) of Nyquist is refitted with the
-    frequency fixed there and the cosine alone, jointly with the trend and the other components
-    (held at their frequencies): amplitude ``|c|`` (a lower bound of ``A``), phase ``+-pi/2`` of the
-    cosine, phase error infinite. Returns ``(components, offset, offset_err, trend_poly, notes)``
-    or None when no component is at Nyquist."""
-    if plan.nyquist is None:
-        return None
-    fn = plan.nyquist
-    hit = [i for i, c in enumerate(components)
-           if abs(c.frequency - fn) <= max(c.frequency_err, 1e-9 * fn)]
-    if not hit:
-        return None
-
-    tau = series.tau
-    u = tau / t_scale
-    cols = [u**d for d in range(degree + 1)]
-    spans = []
-    for i, c in enumerate(components):
-        start = len(cols)
-        if i in hit:
-            # on the sampling lattice (from the first sample): (-1)^n exactly
-            cols.append(np.cos(2 * np.pi * centred_cycles(fn, tau - tau[0])))
-        else:
-            for h in range(1, c.n_harmonics + 1):
-                ph = 2 * np.pi * centred_cycles(h * c.frequency, tau)
-                cols += [np.sin(ph), np.cos(ph)]
-        spans.append((start, len(cols)))
-    x = np.stack(cols, axis=1)
-    sw = np.ones(series.n) if series.dy is None else 1.0 / series.dy
-    xw = x * sw[:, None]
-    coef, *_ = np.linalg.lstsq(xw, series.y * sw, rcond=None)
-    resid = (series.y - x @ coef) * sw
-    dof = max(series.n - x.shape[1], 1)
-    scale2 = 1.0 if series.dy is not None else float(resid @ resid) / dof
-    cov = np.linalg.pinv(xw.T @ xw) * scale2
-    out, notes = list(components), []
-    for i in hit:
-        j = spans[i][0]
-        cval, err = float(coef[j]), float(math.sqrt(max(cov[j, j], 0.0)))
-        # c cos(2 pi fn (t - t0)) = |c| sin(2 pi fn t - 2 pi fn t0 + sign(c) pi/2), t0 the first sample
-        t0 = series.t_ref + float(tau[0])
-        phase = math.copysign(math.pi / 2, cval) - 2 * math.pi * math.fmod(fn * t0, 1.0)
-        phase = (phase + math.pi) % (2 * math.pi) - math.pi
-        old = components[i]
-        out[i] = Component(
-            frequency=fn, frequency_err=old.frequency_err, phase=phase, phase_err=math.inf,
-            amplitude=abs(cval), amplitude_err=err, power=old.power,
-            false_alarm_probability=old.false_alarm_probability, significant=old.significant,
-        )
-        notes.append(
-            f"a tone at the Nyquist frequency {fn:.6g}: evenly spaced samples see only its projection "
-            f"on the alternating pattern, amplitude {abs(cval):.6g} (a lower bound), no phase"
-        )
-    for i, (a, _b) in enumerate(spans):  # the other components' linear parameters at the refit
-        if i in hit:
-            continue
-        c = out[i]
-        amps, phases = [], []
-        for h in range(1, c.n_harmonics + 1):
-            sa, ca = float(coef[a + 2 * h - 2]), float(coef[a + 2 * h - 1])
-            amps.append(math.hypot(sa, ca))
-            ph = math.atan2(ca, sa) - 2 * math.pi * math.fmod(h * c.frequency * series.t_ref, 1.0)
-            phases.append((ph + math.pi) % (2 * math.pi) - math.pi)
-        out[i] = dataclasses.replace(
-            c, amplitude=amps[0], phase=phases[0],
-            harmonic_amplitudes=tuple(amps) if c.harmonic_amplitudes else (),
-            harmonic_phases=tuple(phases) if c.harmonic_phases else ())
-    poly = coef[: degree + 1]
-    return out, float(poly[0]), float(math.sqrt(max(cov[0, 0], 0.0))), poly, notes
-
-
-def background_of(series: Samples, plan: SearchPlan, values, degree: int, lines=(), pgram=None):
-    """The noise background of ``values`` over the plan's band (:func:`sigfit.background.fit_noise`):
-    on evenly spaced stamps or a lattice of step ``q`` (gaps allowed) the AR(1) spectrum of step
-    ``q`` with its aliases, else the Lorentzian."""
-    dt = None if plan.harmonic_nyquist is None else 0.5 / plan.harmonic_nyquist
-    if pgram is None and plan.method == "fft":
-        # evenly spaced: the FFT periodogram costs far less than a NUFFT on fewer frequencies
-        pgram = Periodogram(plan.grid.frequency(), _pg.compute("fft", series.tau, values, None, plan.grid),
-                            method=plan.method)
-    # only the plan's own periodogram of every sample (not a subset's, not coarse pieces)
-    own = pgram is not None and not plan.coarse and pgram.method == plan.method
-    spectrum = (pgram.frequency, pgram.power) if own else None
-    return fit_noise(series.tau, values, series.dy, fmin=plan.grid.start, fmax=plan.grid.stop,
-                     uniform_step=dt, lines=lines, degree=degree, spectrum=spectrum,
-                     data_variance=float(np.var(series.y)))
-
-
-def periodic_background(series: Samples, plan: SearchPlan, fit, infos, degree: int, t_scale: float):
-    """The background periodic components are judged against. White when the residual of the
-    whole model is white (a clean sine, a sawtooth, the clock keep Baluev's statistics). Else
-    it is fitted to the residual of the detected lines alone (one sinusoid per component, those
-    lines left out): the model's harmonics have fitted away the red ordinates around them, and
-    what is left between them would underrate the red level there; lines that are real and
-    strong stand far above the background and are clipped (:func:`sigfit.background.fit_noise`)."""
-    lines = fitted_lines(fit.frequency, fit.n_harmonics)
-    noise = background_of(series, plan, fit.residual, degree, lines)
-    if noise.model == "white" or all(h == 1 for h in fit.n_harmonics):
-        return noise
-    detected = [info.detection_frequency for info in infos]
-    minimal = fit_periodic(series.tau, series.y, series.dy, detected, [1] * len(detected), degree=degree,
-                           t_scale=t_scale, max_shift=1.0 / series.span)
-    return background_of(series, plan, minimal.residual, degree, detected)
-
-
-def against_background(pgram: Periodogram, f0: float, noise, significant) -> tuple[float, float]:
-    """The peak to fit, and its standard power: the highest one ``f0`` unless the background is
-    red and ``f0`` is not ``significant`` against it (a red wander); then the highest peak
-    judged against the background. A significant highest peak stays (a strong tone's harmonics
-    or leakage must not outrank it)."""
-    freq, power = np.asarray(pgram.frequency), np.asarray(pgram.power)
-    i = int(np.argmin(np.abs(freq - f0)))
-    if noise.model == "white" or significant(noise.whiten(float(power[i]), f0)):
-        return f0, float(np.max(power))
-    f1 = pick_peak(freq, whitened_power(freq, power, noise))
-    return f1, float(power[int(np.argmin(np.abs(freq - f1)))])
 
 
 def estimate(
@@ -420,10 +238,12 @@ def _estimate_checked(t, y, *, method, n_components, fmin, fmax, oversampling, d
             max_harmonics=max_harmonics, fap_method=fap_method))
 
 
-def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree, fap_threshold,
-              max_grid_size, first_power, harmonics, max_harmonics,
-              fap_method="baluev") -> EstimateResult:
-    """:func:`estimate` on validated (and scaled) samples."""
+def _prepare(series, *, method, n_components, fmin, fmax, oversampling, degree, max_grid_size,
+             first_power, harmonics, max_harmonics, fap_method):
+    """The first stage: options checked, the plan made (:func:`sigfit.plan.plan_search`), the
+    stamps audited, the trend degree chosen. Returns ``(plan, degree, trend_choice,
+    first_power)``; ``first_power`` becomes the chosen degree's periodogram when the degree was
+    chosen here."""
     auto_degree = degree is None
     if degree is not None and degree > 0:
         refuse_exact_trend(series, degree)
@@ -452,6 +272,21 @@ def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree,
     else:
         trend_rule = "given (detrend)" if degree else "none (detrend='none')"
     trend_choice = TrendChoice(degree=degree, rule=trend_rule)
+    return plan, degree, trend_choice, first_power
+
+
+def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree, fap_threshold,
+              max_grid_size, first_power, harmonics, max_harmonics,
+              fap_method="baluev") -> EstimateResult:
+    """:func:`estimate` on validated (and scaled) samples: prepare (:func:`_prepare`), then
+    the harmonic components' path (:func:`_estimate_periodic`) or the tones' path (sinusoids,
+    the wavelet): find and fit them one at a time (:func:`_find_tones`), then test them all
+    against the final residual's background and build the result (:func:`_tones_result`)."""
+    plan, degree, trend_choice, first_power = _prepare(
+        series, method=method, n_components=n_components, fmin=fmin, fmax=fmax,
+        oversampling=oversampling, degree=degree, max_grid_size=max_grid_size,
+        first_power=first_power, harmonics=harmonics, max_harmonics=max_harmonics,
+        fap_method=fap_method)
 
     tau, yv = series.tau, series.y
     t_scale = float(np.max(np.abs(tau)))
@@ -473,6 +308,23 @@ def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree,
     # the periodogram sees the data with the trend (and offset) removed first
     trend = fit_trend(tau, yv, series.dy, degree, t_scale)
     work = yv - np.polynomial.polynomial.polyval(tau / t_scale, trend)
+    fit, widths, first_periodogram, alias_notes, search = _find_tones(
+        series, plan, work, n_components=n_components, degree=degree, first_power=first_power,
+        dy_search=dy_search, fap_threshold=fap_threshold, fap_method=fap_method, t_scale=t_scale,
+        max_shift=max_shift, bandwidth=bandwidth, baseline=baseline)
+    return _tones_result(series, plan, fit, widths, first_periodogram, alias_notes, search,
+                         degree=degree, bandwidth=bandwidth, baseline=baseline,
+                         fap_method=fap_method, fap_threshold=fap_threshold, t_scale=t_scale,
+                         trend_choice=trend_choice)
+
+
+def _find_tones(series, plan, work, *, n_components, degree, first_power, dy_search, fap_threshold,
+                fap_method, t_scale, max_shift, bandwidth, baseline):
+    """Tones one at a time (prewhitening): the peak of the residual's periodogram (or the
+    wavelet's), judged against the background, refined jointly with the tones before it by
+    least squares; stops at the first tone that is not significant. Returns ``(fit, widths,
+    first_periodogram, alias_notes, search)``: ``widths`` the band each peak was judged in."""
+    tau, yv = series.tau, series.y
     first_periodogram = None
     alias_notes: list[str] = []
     widths: list[float] = []  # the band each tone's peak was judged in (nested bands)
@@ -526,6 +378,14 @@ def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree,
             break  # reported, flagged not significant; weaker tones are noise too
         work = fit.residual
 
+    return fit, widths, first_periodogram, alias_notes, search
+
+
+def _tones_result(series, plan, fit, widths, first_periodogram, alias_notes, search, *, degree,
+                  bandwidth, baseline, fap_method, fap_threshold, t_scale, trend_choice):
+    """The last stages of the tones' path: every tone judged against the background of the final
+    residual (its lines left out), the warnings, and the :class:`EstimateResult`."""
+    tau, yv = series.tau, series.y
     assert fit is not None
     n_tones = fit.nu.size
     powers = tone_powers(tau, yv, series.dy, fit)
@@ -555,37 +415,9 @@ def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree,
     for note in alias_notes + too_few_cycles(components, series.span, degree):
         warn(series.warnings, note)
 
-    dof = series.n - fit.n_params
-    residual_std = math.sqrt(float(fit.residual @ fit.residual) / max(dof, 1))
-    audit_value_precision(series, residual_std)
-    poly, offset_err = fit.poly, float(math.sqrt(max(fit.covariance[0, 0], 0.0)))
-    nyq = at_nyquist(components, series, plan, degree, t_scale)
-    if nyq is not None:
-        components, _, offset_err, poly, notes = nyq
-        for note in notes:
-            warn(series.warnings, note)
-    trend_coef = tuple(float(c) for c in poly[:0:-1]) + (0.0,) if degree > 0 else ()
-    extras = {} if search is None else search.finish(series, components, degree)
-    return EstimateResult(
-        components=components,
-        offset=float(poly[0]),
-        offset_err=offset_err,
-        residual_std=residual_std,
-        n_samples=series.n,
-        method=plan.method,
-        periodogram=first_periodogram,
-        t_ref=series.t_ref,
-        t_scale=t_scale,
-        trend=trend_coef,
-        detrend="none" if degree == 0 else ("linear" if degree == 1 else str(degree)),
-        warnings=list(series.warnings),
-        band=plan.band,
-        detrend_choice=trend_choice,
-        time_unit=series.time_unit,
-        value_unit=series.value_unit,
-        noise=noise,
-        **extras,
-    )
+    return _result(series, plan, fit, components, degree=degree, t_scale=t_scale,
+                   first_periodogram=first_periodogram, trend_choice=trend_choice, noise=noise,
+                   search=search)
 
 
 def _estimate_periodic(
@@ -699,16 +531,27 @@ def _estimate_periodic(
     for note in notes:
         warn(series.warnings, note)
     components.sort(key=lambda c: -c.amplitude)
+    return _result(series, plan, fit, components, degree=degree, t_scale=t_scale,
+                   first_periodogram=pgrams[0] if pgrams else None, trend_choice=trend_choice,
+                   noise=noise)
+
+
+def _result(series, plan, fit, components, *, degree, t_scale, first_periodogram, trend_choice,
+            noise, search=None) -> EstimateResult:
+    """The one result builder of both paths: residual scatter (and its precision audit), the
+    offset and trend, components at the stamps' Nyquist frequency folded into the offset
+    (:func:`sigfit._judge.at_nyquist`), the wavelet's track and stationarity (``search``)."""
     dof = series.n - fit.n_params
     residual_std = math.sqrt(float(fit.residual @ fit.residual) / max(dof, 1))
     audit_value_precision(series, residual_std)
     poly, offset_err = fit.poly, float(math.sqrt(max(fit.covariance[0, 0], 0.0)))
     nyq = at_nyquist(components, series, plan, degree, t_scale)
     if nyq is not None:
-        components, _, offset_err, poly, more = nyq
-        for note in more:
+        components, _, offset_err, poly, notes = nyq
+        for note in notes:
             warn(series.warnings, note)
     trend_coef = tuple(float(c) for c in poly[:0:-1]) + (0.0,) if degree > 0 else ()
+    extras = {} if search is None else search.finish(series, components, degree)
     return EstimateResult(
         components=components,
         offset=float(poly[0]),
@@ -716,7 +559,7 @@ def _estimate_periodic(
         residual_std=residual_std,
         n_samples=series.n,
         method=plan.method,
-        periodogram=pgrams[0] if pgrams else None,
+        periodogram=first_periodogram,
         t_ref=series.t_ref,
         t_scale=t_scale,
         trend=trend_coef,
@@ -727,4 +570,5 @@ def _estimate_periodic(
         time_unit=series.time_unit,
         value_unit=series.value_unit,
         noise=noise,
+        **extras,
     )
