@@ -45,10 +45,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from sigfit._numerics import TWO_PI
 from sigfit.errors import InputError
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
-TWO_PI = 2.0 * math.pi
 
 
 def resolve_dtype(dtype: str | torch.dtype) -> torch.dtype:

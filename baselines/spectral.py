@@ -41,6 +41,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from sigfit._numerics import TWO_PI
 from sigfit.errors import InputError
 from sigfit.estimate import estimate
 from sigfit.features import cycles
@@ -50,7 +51,6 @@ from sigfit.results import EstimateResult
 
 from .models import MODELS, ModelConfig, head_targets
 
-TWO_PI = 2.0 * math.pi
 DEFAULT_ESTIMATE_SAMPLES = {"sine": 1024, "clock": 4096}
 INITS = ("random", "spectral")  # the spectral variants of each family: baselines.models
 STAIRCASE_SAMPLES = 65536  # training instants for the clock decoder's staircase fit

@@ -63,7 +63,7 @@ def make_series(n_series: int, n_samples: int, shared: bool, seed: int = 0):
 def sigfit_grid(t, y):
     """The grid sigfit.estimate searches for this series (fmax = FMAX)."""
     from sigfit._validate import validate_series
-    from sigfit.estimate import plan_search
+    from sigfit.plan import plan_search
 
     plan = plan_search(validate_series(t, y), "lombscargle", fmin=None, fmax=FMAX,
                        oversampling=OVERSAMPLING)
@@ -162,7 +162,7 @@ def _noop(x):
 def chunk_bytes(series, chunk_size):
     from sigfit import batch
 
-    items = (batch.Series(*s) for s in series[: chunk_size * 4])
+    items = (batch.SeriesItem(*s) for s in series[: chunk_size * 4])
     chunk, _ = next(batch._chunks(items, chunk_size, window=chunk_size * 4))
     return len(pickle.dumps(chunk, protocol=5))
 

@@ -66,7 +66,7 @@ def acceptance(bases_list):
         for bases in bases_list:
             spec = ",".join(map(str, bases))
             subprocess.run([sys.executable, "-m", "sigfit", "sample", "clock", "--n", "100000",
-                            "--years", "120", "--bases", spec, "-o", "clock.csv"],
+                            "--years", "120", "--bases", spec, "-o", "clock.csv", "--force"],
                            cwd=d, env=ENV, check=True, capture_output=True)
             stats, out = timed_cli(["estimate", "clock.csv", "--json"], d)
             doc = json.loads(out)

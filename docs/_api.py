@@ -42,6 +42,8 @@ def public_names(module) -> list[str]:
             continue
         if not (callable(obj) or inspect.isclass(obj)):
             continue  # constants are described in their module's docstring
+        if inspect.isclass(obj) and obj.__name__ != n:
+            continue  # an old name kept as an alias (sigfit.io.Series): documented under its own
         out.append(n)
     return sorted(out, key=lambda n: (not inspect.isclass(getattr(module, n)), n.lower()))
 
@@ -67,6 +69,10 @@ def _modules(package: str):
             yield name, None, f"not importable here ({e}); install the extra it needs"
 
 
+def _private(module_name: str) -> bool:
+    return any(part.startswith("_") for part in module_name.split("."))
+
+
 def _title(text: str, char: str = "=") -> str:
     return f"{text}\n{char * len(text)}\n"
 
@@ -78,10 +84,13 @@ def _page(name: str, module, reason: str, exclude: set[str]) -> str | None:
     if name != "sigfit":
         # a name defined elsewhere and re-exported here is documented where it is defined,
         # or on the sigfit page
+        # (a name defined in a private module, sigfit._columns or sigfit.harmonics._design, is
+        # documented where a public module re-exports it)
         names = [
             n
             for n in names
             if getattr(getattr(module, n), "__module__", name) in (name, None)
+            or _private(str(getattr(getattr(module, n), "__module__", "")))
             or not str(getattr(getattr(module, n), "__module__", "")).startswith("sigfit")
         ]
         names = [n for n in names if f"sigfit.{n}" not in exclude]
@@ -135,6 +144,10 @@ def write_reference(folder: str) -> list[str]:
         if stale.endswith(".rst") and stale[:-4] not in documented \
                 and stale not in ("index.rst", "cli.rst"):
             os.unlink(os.path.join(folder, stale))
+    generated = os.path.join(folder, "generated")  # autosummary's stubs of names since moved
+    for stale in os.listdir(generated) if os.path.isdir(generated) else ():
+        if stale.endswith(".rst") and stale[:-4] not in exclude:
+            os.unlink(os.path.join(generated, stale))
     return documented
 
 

@@ -25,7 +25,7 @@ MAX_TREND_DEGREE = 10
 
 
 @dataclass
-class Series:
+class Samples:
     """Validated, sorted, finite samples.
 
     ``tau = t - t_ref`` is the centred time in float64, computed exactly from integer stamps;
@@ -136,7 +136,7 @@ def _resolution(a: np.ndarray) -> float:
         return float(np.spacing(a.dtype.type(big)))
 
 
-def validate_series(t, y, dy=None, *, n_params: int = 1) -> Series:
+def validate_series(t, y, dy=None, *, n_params: int = 1) -> Samples:
     """Check and tidy ``(t, y, dy)``.
 
     Parameters
@@ -153,7 +153,7 @@ def validate_series(t, y, dy=None, *, n_params: int = 1) -> Series:
 
     Returns
     -------
-    Series
+    Samples
 
     Raises
     ------
@@ -282,7 +282,7 @@ def validate_series(t, y, dy=None, *, n_params: int = 1) -> Series:
             f"every time stamp is the same ({t64[0]!r}): a period needs samples spread in time"
         )
 
-    return Series(
+    return Samples(
         t=t64,
         tau=tau,
         y=y64,
@@ -298,7 +298,7 @@ def validate_series(t, y, dy=None, *, n_params: int = 1) -> Series:
     )
 
 
-def audit_time_precision(series: Series, fmax: float) -> None:
+def audit_time_precision(series: Samples, fmax: float) -> None:
     """Warn when the time stamps' own resolution cannot support frequencies up to ``fmax``.
 
     Rounding each float stamp to its quantum ``q`` (one ulp of its dtype at its magnitude)
@@ -326,7 +326,7 @@ def audit_time_precision(series: Series, fmax: float) -> None:
         )
 
 
-def audit_value_precision(series: Series, residual_std: float) -> None:
+def audit_value_precision(series: Samples, residual_std: float) -> None:
     """Warn when the fit reached the resolution of low-precision (e.g. float32) values."""
     if series.value_dtype.kind != "f" or np.finfo(series.value_dtype).bits >= 64:
         return
@@ -493,7 +493,7 @@ def _exponent_to_one(x: float) -> int:
     return -math.frexp(x)[1]
 
 
-def scale_series(series: Series) -> tuple[Series, Scale]:
+def scale_series(series: Samples) -> tuple[Samples, Scale]:
     """``series`` with t and y (and dy) scaled into float64's comfortable range, and the
     :class:`Scale` that undoes it. Raises InputError for what no scale can help: dy so large or
     so small beside y that the weights leave float64's range."""

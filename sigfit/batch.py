@@ -13,112 +13,34 @@ functions that need them: ``import sigfit`` never imports them.
 from __future__ import annotations
 
 import contextlib
-import csv
-import glob
-import hashlib
-import io
-import json
 import math
 import os
 import sys
 import time
-import uuid
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .errors import InputError, SigfitError, SigfitWarning
-from .results import Component, EstimateResult
-
-# ---------------------------------------------------------------------------------------------
-# Row schema: one row per (series, component); a series with no component or an error gets one row.
-# Component columns come from Component.to_dict() so that a field added there reaches the files.
-
-_PROBE = Component(1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, n_harmonics=2,
-                   harmonic_amplitudes=(1.0, 0.5), harmonic_phases=(0.0, 0.0))
-COMPONENT_COLUMNS: tuple[str, ...] = tuple(_PROBE.to_dict())
-SERIES_COLUMNS: tuple[str, ...] = (
-    "offset", "offset_err", "residual_std", "n_samples", "method", "n_components", "warnings",
-    "error",
-    # the automatic choices (issue #12): the band searched and the trend degree, and why
-    "band_fmin", "band_fmax", "band_rule", "detrend_degree", "detrend_rule",
-    # where t = 0 is and what unit t is in (date-time files: "s" since the earliest stamp), so
-    # that phases of series in absolute time can be compared; None for plain numbers
-    "time_unit", "epoch",
-    # the options the row was estimated with (canonical JSON): --resume refuses other options
-    "options",
-    # the background significance was judged against (sigfit.background)
-    "noise", "noise_coefficient",
+# the output files live in sigfit._batch_files and the row schema in sigfit.render; the names
+# that were public here stay importable
+from ._batch_files import OutputLock, is_transient, open_writer, options_text, read_rows
+from ._batch_inputs import (  # noqa: F401  (public here)
+    FileRef,
+    Series,
+    SeriesItem,
+    _as_array,
+    _Group,
+    _group_series,
+    _items,
+    _unique_ids,
+    expand_paths,
+    read_long_table,
 )
-COLUMNS: tuple[str, ...] = ("series", "component", *COMPONENT_COLUMNS, *SERIES_COLUMNS)
-
-_INT_COLUMNS = {"component", "n_harmonics", "n_samples", "n_components", "detrend_degree"}
-_BOOL_COLUMNS = {"significant"}
-_STR_COLUMNS = {"series", "method", "warnings", "error", "band_rule", "detrend_rule", "time_unit",
-                "epoch", "options", "fundamental",
-                "noise"}
-_LIST_COLUMNS = {"harmonic_amplitudes", "harmonic_phases"}  # JSON text in files: one schema
-
-
-def _column_kind(name: str) -> str:
-    if name in _INT_COLUMNS:
-        return "int"
-    if name in _BOOL_COLUMNS:
-        return "bool"
-    if name in _STR_COLUMNS or name in _LIST_COLUMNS:
-        return "str"
-    return "float"
-
-
-
-
-def result_rows(series_id: Any, result: EstimateResult) -> list[dict[str, Any]]:
-    """The rows :func:`estimate_many` writes for one estimate: one per component, strongest first.
-
-    Every row carries the series fields (offset, n_samples, method, ...); a result without any
-    component still gives one row (with empty component fields) so that the series counts as done.
-    """
-    d = result.to_dict()
-    series = {
-        "series": series_id,
-        "offset": d["offset"],
-        "offset_err": d["offset_err"],
-        "residual_std": d["residual_std"],
-        "n_samples": d["n_samples"],
-        "method": d["method"],
-        "n_components": len(d["components"]),
-        # the background significance was judged against (sigfit.background)
-        "noise": (d.get("noise") or {}).get("model"),
-        "noise_coefficient": (d.get("noise") or {}).get("coefficient"),
-        "warnings": "; ".join(d.get("warnings") or []) or None,
-        "error": None,
-        "band_fmin": (d.get("band") or {}).get("fmin"),
-        "band_fmax": (d.get("band") or {}).get("fmax"),
-        "band_rule": (d.get("band") or {}).get("rule"),
-        "detrend_degree": (d.get("detrend_choice") or {}).get("degree"),
-        "detrend_rule": (d.get("detrend_choice") or {}).get("rule"),
-    }
-    comps = d["components"] or [None]
-    rows = []
-    for k, c in enumerate(comps):
-        row = dict.fromkeys(COLUMNS)
-        row.update(series)
-        if c is not None:
-            row["component"] = k
-            row.update({key: c.get(key) for key in COMPONENT_COLUMNS})
-        rows.append(row)
-    return rows
-
-
-def error_row(series_id: Any, reason: str, n_samples: int | None = None) -> dict[str, Any]:
-    """The one row written for a series that failed: ``error`` holds the reason."""
-    row = dict.fromkeys(COLUMNS)
-    row.update(series=series_id, n_components=0, n_samples=n_samples, error=reason)
-    return row
+from .errors import InputError, SigfitError, SigfitWarning
+from .render import COLUMNS, COMPONENT_COLUMNS, SERIES_COLUMNS, error_row, result_rows  # noqa: F401
 
 
 def _reason(exc: BaseException) -> str:
@@ -130,173 +52,16 @@ def _reason(exc: BaseException) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Work items. A Series travels with its arrays; a FileRef travels as a path and is read on the
-# worker (the cluster must see the same filesystem), so the client ships bytes only for in-memory
-# sources.
-
-
-@dataclass
-class Series:
-    id: Any
-    t: np.ndarray
-    y: np.ndarray
-    dy: np.ndarray | None = None
-    notes: tuple[str, ...] = ()  # warnings from reading (dropped rows), carried to the row
-    time_unit: str | None = None  # "s" for date-times read from files, else None
-    epoch: str | None = None  # the date-time of t = 0, for date-times read from files
-
-
-@dataclass
-class FileRef:
-    path: str
-    read_options: dict[str, Any] = field(default_factory=dict)
-    skip: frozenset[str] = frozenset()  # ids already in the output (--resume)
-
-
-@dataclass
-class _Group:
-    """Series of one chunk that share their time stamps. Every member holds the same ``t`` object,
-    and pickle memoises objects, so ``t`` is shipped to the worker once per chunk."""
-
-    t: np.ndarray
-    members: list[Series]
-
-
-def _time_key(t: np.ndarray) -> bytes:
-    # Identical time stamps <=> identical bytes (same dtype, same order). blake2b runs at ~1 GB/s,
-    # so keying 10,000 x 1,000 float64 stamps costs ~0.1 s on the client.
-    return hashlib.blake2b(np.ascontiguousarray(t).view(np.uint8), digest_size=16).digest() + \
-        str(t.dtype).encode()
-
-
-# ---------------------------------------------------------------------------------------------
-# Sources -> stream of work items
-
-
-def _as_array(x: Any, what: str, series_id: Any) -> np.ndarray:
-    a = np.asarray(x)
-    if a.ndim != 1:
-        raise InputError(f"series {series_id!r}: {what} must be 1-D, got shape {a.shape}")
-    return a
-
-
-def _series_from_tuple(item: Any) -> Series:
-    if isinstance(item, Series):
-        return item
-    if not isinstance(item, (tuple, list)) or len(item) not in (3, 4):
-        raise InputError(
-            "each series must be a tuple (id, t, y) or (id, t, y, dy); "
-            f"got {type(item).__name__}{'' if not isinstance(item, (tuple, list)) else f' of length {len(item)}'}"
-        )
-    sid, t, y, *rest = item
-    dy = rest[0] if rest else None
-    return Series(sid, t, y, dy)
-
-
-def _iter_mapping(src: Mapping) -> Iterator[Series]:
-    for sid, val in src.items():
-        if isinstance(val, (tuple, list)) and len(val) in (2, 3):
-            yield Series(sid, *val)
-        else:
-            raise InputError(
-                f"series {sid!r}: a dict source maps each id to (t, y) or (t, y, dy); "
-                f"got {type(val).__name__}"
-            )
-
-
-def _is_dataframe(obj: Any) -> bool:
-    mod = type(obj).__module__
-    return mod.startswith("pandas") and type(obj).__name__ == "DataFrame"
-
-
-def _iter_long_table(df: Any, series: str | None, time: str | None, value: str | None,
-                     dy: str | None) -> Iterator[Series]:
-    """Checks the columns now, then yields the series lazily."""
-    time, value = _long_table_columns(df, series, time, value, dy)
-    return _split_long_table(df, series, time, value, dy)
-
-
-def _long_table_columns(df: Any, series: str | None, time: str | None, value: str | None,
-                        dy: str | None) -> tuple[str, str]:
-    if series is None:
-        raise InputError("a table source needs series=COLUMN: the column that names each series")
-    cols = list(df.columns)
-    for role, name in (("series", series), ("time", time), ("value", value), ("dy", dy)):
-        if name is not None and name not in cols:
-            raise InputError(f"{role} column {name!r} not in the table; columns are {cols}")
-    others = [c for c in cols if c not in (series, dy)]
-    if time is None:
-        if not others:
-            raise InputError("the table has no time column besides the series column")
-        time = others[0]
-    if value is None:
-        rest = [c for c in others if c != time]
-        if len(rest) != 1:
-            raise InputError(
-                f"say which column holds the values (value=COLUMN); candidates are {rest}"
-            )
-        value = rest[0]
-    return time, value
-
-
-def _split_long_table(df: Any, series: str, time: str, value: str,
-                      dy: str | None) -> Iterator[Series]:
-    # sort=False keeps the order of first appearance: rows come out in the user's order
-    for sid, g in df.groupby(series, sort=False):
-        yield Series(
-            sid,
-            g[time].to_numpy(),
-            g[value].to_numpy(),
-            None if dy is None else g[dy].to_numpy(),
-        )
-
-
-def expand_paths(paths: Iterable[str | os.PathLike]) -> list[str]:
-    """Files named by ``paths``: files as given, folders by their files (sorted, hidden ones
-    skipped), glob patterns by their matches. Raises InputError when a name matches nothing."""
-    out: list[str] = []
-    for p in paths:
-        p = os.fspath(p)
-        if p == "-":
-            out.append(p)  # stdin: one table, read on the client
-        elif os.path.isdir(p):
-            found = sorted(
-                os.path.join(p, f) for f in os.listdir(p)
-                if not f.startswith(".") and os.path.isfile(os.path.join(p, f))
-            )
-            if not found:
-                raise InputError(
-                    f"{p} is a directory with no files in it: give data files (CSV/TSV, .npy, "
-                    ".npz) or a folder that holds them"
-                )
-            out.extend(found)
-        elif os.path.exists(p):
-            out.append(p)
-        elif glob.has_magic(p):
-            found = sorted(f for f in glob.glob(p, recursive=True) if os.path.isfile(f))
-            if not found:
-                raise InputError(f"no file matches {p!r}")
-            out.extend(found)
-        else:
-            raise InputError(f"no such file or folder: {p!r}")
-    return out
-
-
-def _looks_like_paths(src: Any) -> bool:
-    if isinstance(src, (str, os.PathLike)):
-        return True
-    if isinstance(src, (list, tuple)) and src and all(isinstance(s, (str, os.PathLike)) for s in src):
-        return True
-    return False
+# Sources -> stream of work items: sigfit._batch_inputs
 
 
 # ---------------------------------------------------------------------------------------------
 # The work done inside one Dask task
 
 
-def _estimate_series(s: Series, options: dict[str, Any],
+def _estimate_series(s: SeriesItem, options: dict[str, Any],
                      first_power: np.ndarray | None = None) -> list[dict[str, Any]]:
-    from .estimate import estimate
+    from .estimate import _estimate_with_first_power, estimate
 
     try:
         t = _as_array(s.t, "t", s.id)
@@ -307,7 +72,8 @@ def _estimate_series(s: Series, options: dict[str, Any],
             # worker it would land in the middle of the progress bar
             warnings.simplefilter("ignore", SigfitWarning)
             try:
-                res = estimate(t, y, dy=dy, first_power=first_power, **options)
+                res = (estimate(t, y, dy=dy, **options) if first_power is None
+                       else _estimate_with_first_power(t, y, first_power, dy=dy, **options))
             except Exception:
                 if first_power is None:
                     raise
@@ -338,15 +104,16 @@ def _batched_periodogram(tau: np.ndarray, values: np.ndarray, dy: np.ndarray | N
     return np.asarray(power, dtype=np.float64).reshape(values.shape[0], grid.size)
 
 
-def _search_inputs(s: Series, options: dict[str, Any]):
+def _search_inputs(s: SeriesItem, options: dict[str, Any]):
     """(plan, tau, detrended values, dy) of the first periodogram :func:`sigfit.estimate` computes
     for ``s``, or None when ``s`` does not take the Lomb-Scargle path with all its rows. With
     ``detrend="auto"`` the values are less their mean only: degree 0's periodogram, which
     :func:`sigfit.estimate.choose_degree` takes as ``first_power``."""
     from ._validate import validate_options, validate_series
-    from .estimate import _selection_grid, auto_degrees, plan_search, selection_values
+    from .estimate import _selection_grid, auto_degrees, selection_values
     from .grid import MAX_GRID_SIZE
-    from .refine import fit_trend, n_params
+    from .harmonics import fit_trend, n_params
+    from .plan import plan_search
 
     n_components, oversampling, fmin, fmax, degree = validate_options(
         n_components=options["n_components"], oversampling=options["oversampling"],
@@ -420,8 +187,8 @@ def _estimate_group(group: _Group, options: dict[str, Any]) -> list[dict[str, An
     return rows
 
 
-def _read_file_series(ref: FileRef) -> Iterator[Series | tuple[str, str]]:
-    """Each value column of a file as a Series (id ``path``, or ``path:column`` when the file has
+def _read_file_series(ref: FileRef) -> Iterator[SeriesItem | tuple[str, str]]:
+    """Each value column of a file as a SeriesItem (id ``path``, or ``path:column`` when the file has
     several); a column that cannot be used comes out as ``(id, reason)``."""
     from . import io as sio
     from .errors import SigfitWarning
@@ -439,7 +206,7 @@ def _read_file_series(ref: FileRef) -> Iterator[Series | tuple[str, str]]:
             except SigfitError as exc:
                 yield sid, _reason(exc)
                 continue
-            yield Series(sid, s.t, s.y, None, tuple(s.warnings), data.time.unit, data.time.epoch)
+            yield SeriesItem(sid, s.t, s.y, None, tuple(s.warnings), data.time.unit, data.time.epoch)
 
 
 def run_chunk(chunk: list[_Group | FileRef], options: dict[str, Any]) -> list[dict[str, Any]]:
@@ -474,31 +241,7 @@ def run_chunk(chunk: list[_Group | FileRef], options: dict[str, Any]) -> list[di
 # Client side: chunking
 
 
-def _group_series(series: list[Series]) -> list[_Group]:
-    """Series with identical time stamps (and no per-series problem with them) in one group."""
-    groups: dict[bytes, _Group] = {}
-    order: list[_Group] = []
-    for s in series:
-        try:
-            t = _as_array(s.t, "t", s.id)
-        except InputError:
-            g = _Group(np.asarray(s.t), [s])  # estimate() will say what is wrong
-            order.append(g)
-            continue
-        try:
-            key = _time_key(t)
-        except (TypeError, ValueError):  # e.g. an object array: estimate() will judge it alone
-            order.append(_Group(t, [s]))
-            continue
-        g = groups.get(key)
-        if g is None:
-            g = groups[key] = _Group(t, [])
-            order.append(g)
-        g.members.append(Series(s.id, g.t, s.y, s.dy, s.notes, s.time_unit, s.epoch))
-    return order
-
-
-def _chunks(items: Iterator[Series | FileRef], chunk_size: int,
+def _chunks(items: Iterator[SeriesItem | FileRef], chunk_size: int,
             window: int) -> Iterator[tuple[list[_Group | FileRef], list[Any]]]:
     """Cut the stream into chunks of about ``chunk_size`` series.
 
@@ -506,7 +249,7 @@ def _chunks(items: Iterator[Series | FileRef], chunk_size: int,
     time stamps land in the same chunk (one batched periodogram) even when the source interleaves
     them. Yields ``(chunk, ids)``; a file counts as one series (its id is its path).
     """
-    buf: list[Series] = []
+    buf: list[SeriesItem] = []
 
     def flush() -> Iterator[tuple[list[_Group | FileRef], list[Any]]]:
         chunk: list[_Group | FileRef] = []
@@ -542,454 +285,7 @@ def _chunks(items: Iterator[Series | FileRef], chunk_size: int,
 
 
 # ---------------------------------------------------------------------------------------------
-# Output files: whole rows only, appended as chunks complete
-
-
-def _format_csv_value(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, (list, tuple)):
-        return json.dumps(list(v))
-    if isinstance(v, float):
-        return repr(v) if math.isfinite(v) else ""
-    return str(v)
-
-
-# Failures that say nothing about the series: the worker died, the network or the machine
-# failed. --resume always runs such series again; the others (the series itself cannot be
-# estimated) only with retry_errors=True (--retry-failed).
-_TRANSIENT_TYPES = ("MemoryError", "OSError", "TimeoutError", "KilledWorker", "CommClosedError",
-                    "CancelledError", "ConnectionError", "BrokenProcessPool", "FutureCancelledError")
-
-
-def is_transient(error: str | None) -> bool:
-    """True for the ``error`` text of a row whose failure came from the run, not the series."""
-    if not error:
-        return False
-    text = error[len("task failed: "):] if error.startswith("task failed: ") else error
-    return error.startswith("task failed: ") or text.split(":", 1)[0].strip() in _TRANSIENT_TYPES
-
-
-def options_text(options: Mapping[str, Any]) -> str:
-    """The canonical JSON of a run's options (sorted keys, plain types): equal options, equal
-    text, so a resume can compare them."""
-    def plain(v):
-        if isinstance(v, np.generic):
-            return v.item()
-        if isinstance(v, (list, tuple)):
-            return [plain(x) for x in v]
-        if isinstance(v, Mapping):
-            return {str(k): plain(x) for k, x in v.items()}
-        return v
-
-    return json.dumps({k: plain(v) for k, v in options.items()}, sort_keys=True,
-                      separators=(",", ":"), default=str)
-
-
-def _options_differ(path: str, found: set[str], wanted: str) -> InputError:
-    try:
-        theirs = json.loads(sorted(found)[0])
-        ours = json.loads(wanted)
-        keys = sorted(k for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k))
-        diff = ", ".join(f"{k}: {theirs.get(k)!r} there, {ours.get(k)!r} now" for k in keys)
-    except (ValueError, AttributeError):
-        diff = "its options column is not sigfit's"
-    more = " (and it already mixes several option sets)" if len(found) > 1 else ""
-    return InputError(
-        f"cannot resume {path!r}: it was written with other options{more} ({diff}); resume with "
-        "the same options, or write to a new output"
-    )
-
-
-class OutputLock:
-    """An exclusive lock on an output (``.NAME.lock`` beside it, flock'ed): a second run on the
-    same output, resume or not, is refused instead of duplicating rows. The OS drops the lock if
-    the process dies; the file is removed on release."""
-
-    def __init__(self, path: str):
-        d, base = os.path.split(os.path.abspath(path))
-        self.path = os.path.join(d, f".{base}.lock")
-        self.fd: int | None = None
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - no flock (Windows): no locking
-            return
-        for _ in range(10):
-            try:
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-            except OSError as e:
-                raise InputError(f"cannot lock {path!r}: {e.strerror or e}") from None
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                pid = os.pread(fd, 32, 0).decode(errors="replace").strip()
-                os.close(fd)
-                raise InputError(
-                    f"output {path!r} is being written by another sigfit run"
-                    f"{f' (pid {pid})' if pid else ''}: wait for it to finish, or choose another "
-                    "output"
-                ) from None
-            try:  # the file may have been removed by its previous holder meanwhile: lock anew
-                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
-            except FileNotFoundError:
-                same = False
-            if same:
-                os.ftruncate(fd, 0)
-                os.pwrite(fd, str(os.getpid()).encode(), 0)
-                self.fd = fd
-                return
-            os.close(fd)
-        raise InputError(f"cannot lock {path!r}: its lock file keeps changing")  # pragma: no cover
-
-    def release(self) -> None:
-        if self.fd is not None:
-            try:
-                os.unlink(self.path)
-            except FileNotFoundError:
-                pass
-            os.close(self.fd)
-            self.fd = None
-
-
-class _CsvWriter:
-    """Appends whole chunks of rows with one write + flush + fsync each.
-
-    Nothing is created before the first row: a run that fails to start leaves no file. A crash
-    can only cut the last write; on ``resume`` the cut tail, any series whose rows are not all
-    there and the series to retry are dropped (the file is rewritten atomically), and those
-    series run again.
-    """
-
-    def __init__(self, path: str, resume: bool, delimiter: str = ",", options: str = "{}",
-                 retry_errors: bool = False):
-        self.path = path
-        self.delimiter = delimiter
-        self.options = options
-        self.retry_errors = retry_errors
-        self.done: set[str] = set()
-        self.created = False
-        self.f = None
-        if os.path.exists(path) and resume:
-            self.done = self._repair()
-        elif os.path.exists(path):
-            raise InputError(
-                f"output {path!r} exists: pass --resume (resume=True) to continue it, or remove it"
-            )
-
-    def _line(self, values: Iterable[Any]) -> str:
-        buf = io.StringIO()
-        csv.writer(buf, delimiter=self.delimiter, lineterminator="\n").writerow(
-            [_format_csv_value(v) for v in values]
-        )
-        return buf.getvalue()
-
-    def _repair(self) -> set[str]:
-        with open(self.path, encoding="utf-8", newline="") as f:
-            text = f.read()
-        if not text:
-            os.unlink(self.path)  # an empty file (an older version's failed start): start anew
-            return set()
-        whole = text if text.endswith("\n") else text[: text.rfind("\n") + 1]
-        records = list(csv.reader(io.StringIO(whole), delimiter=self.delimiter))
-        if not records or tuple(records[0]) != COLUMNS:
-            raise InputError(
-                f"cannot resume {self.path!r}: its header is not the one estimate_many writes "
-                "(another program or version wrote it); choose another output file"
-            )
-        i_series, i_n = COLUMNS.index("series"), COLUMNS.index("n_components")
-        i_err, i_opt = COLUMNS.index("error"), COLUMNS.index("options")
-        body = [r for r in records[1:] if len(r) == len(COLUMNS)]
-        found = {r[i_opt] for r in body}
-        if found and found != {self.options}:
-            raise _options_differ(self.path, found, self.options)
-        counts: dict[str, int] = {}
-        expected: dict[str, int] = {}
-        retry: set[str] = set()
-        for r in body:
-            counts[r[i_series]] = counts.get(r[i_series], 0) + 1
-            try:
-                expected[r[i_series]] = max(1, int(r[i_n] or 0))
-            except ValueError:
-                expected[r[i_series]] = -1
-            if r[i_err] and (self.retry_errors or is_transient(r[i_err])):
-                retry.add(r[i_series])
-        done = {s for s, n in counts.items() if n == expected[s]} - retry
-        keep = [r for r in body if r[i_series] in done]
-        if not keep:
-            os.unlink(self.path)  # nothing worth keeping: created again with the first row
-            return set()
-        if whole != text or len(keep) != len(records) - 1:
-            # rewrite without the cut tail, the incomplete series and the ones to retry
-            _atomic_write_text(self.path, "".join(self._line(r) for r in [COLUMNS, *keep]))
-        return done
-
-    def _open(self) -> None:
-        if self.f is None:
-            if not os.path.exists(self.path):
-                _atomic_write_text(self.path, self._line(COLUMNS))
-                self.created = True
-            self.f = open(self.path, "a", newline="", encoding="utf-8")
-
-    def write(self, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        self._open()
-        self.f.write("".join(self._line(r[c] for c in COLUMNS) for r in rows))
-        self.f.flush()
-        os.fsync(self.f.fileno())
-
-    def close(self) -> None:
-        if self.f is not None:
-            self.f.close()
-
-    def discard(self) -> None:
-        """Remove what this run created (every row failed: nothing worth keeping)."""
-        if self.created and os.path.exists(self.path):
-            os.unlink(self.path)
-
-
-def _arrow_schema():
-    import pyarrow as pa
-
-    types = {"int": pa.int64(), "bool": pa.bool_(), "str": pa.string(), "float": pa.float64()}
-    return pa.schema([(c, types[_column_kind(c)]) for c in COLUMNS])
-
-
-class _ParquetWriter:
-    """A Parquet *dataset*: a folder of part files, each written whole (temp file, fsync,
-    os.replace, fsync of the folder).
-
-    ``pandas.read_parquet(folder)`` reads them as one table. Rows are buffered and a part is written
-    every ``flush_rows`` rows or ``flush_seconds``, whichever comes first, and at the end; a crash
-    loses at most the unwritten buffer, never a part of a row. The folder is created with the
-    first part. On resume, a part that cannot be read (cut by a crash before it reached the disk)
-    is set aside as ``.corrupt-NAME`` and its series run again.
-    """
-
-    def __init__(self, path: str, resume: bool, flush_rows: int = 20_000,
-                 flush_seconds: float = 30.0, options: str = "{}", retry_errors: bool = False):
-        self.path = path
-        self.flush_rows = flush_rows
-        self.flush_seconds = flush_seconds
-        self.options = options
-        self.retry_errors = retry_errors
-        self.done: set[str] = set()
-        self.created = False
-        self.notes: list[str] = []
-        if os.path.exists(path) and not os.path.isdir(path):
-            raise InputError(
-                f"output {path!r} is a file: Parquet output is a folder of part files; "
-                "choose a new name"
-            )
-        if os.path.isdir(path):
-            parts = self._parts()
-            if parts and not resume:
-                raise InputError(
-                    f"output {path!r} exists: pass --resume (resume=True) to continue it, "
-                    "or remove it"
-                )
-            for f in os.listdir(path):  # temp files of a run that crashed while writing a part
-                if f.startswith(".part-"):
-                    os.remove(os.path.join(path, f))
-            self.done = self._repair(parts)
-        # unique per run: two runs in one second (or one process) must never reuse a part name
-        self.token = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}"
-        self.seq = 0
-        self.buf: list[dict[str, Any]] = []
-        self.last = time.monotonic()
-        self.written: list[str] = []
-
-    def _parts(self) -> list[str]:
-        return sorted(
-            os.path.join(self.path, f) for f in os.listdir(self.path)
-            if f.endswith(".parquet") and not f.startswith((".", "_"))
-        )
-
-    def _repair(self, parts: list[str]) -> set[str]:
-        import pyarrow.parquet as pq
-
-        tables = {}
-        for p in parts:
-            try:
-                tables[p] = pq.read_table(p)
-            except Exception as exc:  # pyarrow.ArrowInvalid and friends: a cut or damaged part
-                aside = os.path.join(self.path, ".corrupt-" + os.path.basename(p))
-                os.replace(p, aside)
-                self.notes.append(
-                    f"{p} could not be read ({type(exc).__name__}); set aside as {aside}, its "
-                    "series run again"
-                )
-                warnings.warn(self.notes[-1], SigfitWarning, stacklevel=4)
-        found: set[str] = set()
-        for tbl in tables.values():
-            if "options" not in tbl.column_names or "error" not in tbl.column_names:
-                raise InputError(
-                    f"cannot resume {self.path!r}: its parts lack the columns estimate_many "
-                    "writes (another program or version wrote them); choose another output"
-                )
-            found.update(v for v in tbl.column("options").to_pylist() if v is not None)
-        if found and found != {self.options}:
-            raise _options_differ(self.path, found, self.options)
-        done: set[str] = set()
-        retry: set[str] = set()
-        for tbl in tables.values():
-            for sid, err in zip(tbl.column("series").to_pylist(), tbl.column("error").to_pylist(),
-                                strict=True):
-                done.add(sid)
-                if err and (self.retry_errors or is_transient(err)):
-                    retry.add(sid)
-        if retry:
-            import pyarrow.compute as pc
-
-            for p, tbl in tables.items():
-                drop = pc.is_in(tbl.column("series"), value_set=_pa_strings(retry))
-                if not pc.any(drop).as_py():
-                    continue
-                kept = tbl.filter(pc.invert(drop))
-                if kept.num_rows:
-                    self._write_part(kept, os.path.basename(p))
-                else:
-                    os.remove(p)
-            _fsync_dir(self.path)
-        return done - retry
-
-    def write(self, rows: list[dict[str, Any]]) -> None:
-        self.buf.extend(rows)
-        if len(self.buf) >= self.flush_rows or time.monotonic() - self.last >= self.flush_seconds:
-            self.flush()
-
-    def _write_part(self, table, name: str) -> None:
-        import pyarrow.parquet as pq
-
-        tmp = os.path.join(self.path, "." + name + ".tmp")
-        pq.write_table(table, tmp)
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)  # the part's bytes reach the disk before its name appears
-        finally:
-            os.close(fd)
-        os.replace(tmp, os.path.join(self.path, name))
-
-    def flush(self) -> None:
-        import pyarrow as pa
-
-        if not self.buf:
-            return
-        schema = _arrow_schema()
-        cols = {}
-        for c in COLUMNS:
-            vals = [r[c] for r in self.buf]
-            kind = _column_kind(c)
-            if c in _LIST_COLUMNS:
-                vals = [None if v is None else json.dumps(list(v)) for v in vals]
-            elif c == "series":
-                vals = [str(v) for v in vals]
-            elif kind == "float":
-                vals = [None if v is None else float(v) for v in vals]
-            cols[c] = pa.array(vals, type=schema.field(c).type)
-        table = pa.table(cols, schema=schema)
-        if not os.path.isdir(self.path):
-            os.makedirs(self.path)
-            self.created = True
-        name = f"part-{self.token}-{self.seq:05d}.parquet"
-        self._write_part(table, name)
-        _fsync_dir(self.path)
-        self.written.append(os.path.join(self.path, name))
-        self.seq += 1
-        self.buf.clear()
-        self.last = time.monotonic()
-
-    def close(self) -> None:
-        self.flush()
-
-    def discard(self) -> None:
-        """Remove what this run created (every row failed: nothing worth keeping)."""
-        import shutil
-
-        if self.created and os.path.isdir(self.path):
-            shutil.rmtree(self.path)
-        else:
-            for p in self.written:
-                if os.path.exists(p):
-                    os.remove(p)
-
-
-def _pa_strings(values: Iterable[str]):
-    import pyarrow as pa
-
-    return pa.array(sorted(values), type=pa.string())
-
-
-def _fsync_dir(path: str) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - no directory descriptors on this platform
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
-
-
-def _atomic_write_text(path: str, text: str) -> None:
-    d = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(d, f".{os.path.basename(path)}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(d)
-
-
-def open_writer(path: str | os.PathLike, resume: bool = False, *, options: str = "{}",
-                retry_errors: bool = False):
-    """The writer for ``path``: ``.csv``/``.tsv`` (one file, appended) or ``.parquet``/``.pq``
-    (a folder of part files). ``options`` (see :func:`options_text`) is what the rows were
-    estimated with: a resume with other options is refused. With ``resume``, rows of series that
-    failed for a transient reason (a worker died) are dropped so the series run again; with
-    ``retry_errors`` every failed series runs again."""
-    path = os.fspath(path)
-    suffix = Path(path).suffix.lower()
-    kw = dict(options=options, retry_errors=retry_errors)
-    if suffix in (".csv", ".tsv", ".txt"):
-        return _CsvWriter(path, resume, delimiter="\t" if suffix == ".tsv" else ",", **kw)
-    if suffix in (".parquet", ".pq"):
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError as exc:
-            raise InputError("Parquet output needs pyarrow: pip install 'sigfit[dask]'") from exc
-        return _ParquetWriter(path, resume, **kw)
-    raise InputError(
-        f"cannot tell the output format of {path!r}: name it *.csv, *.tsv or *.parquet"
-    )
-
-
-def read_rows(path: str | os.PathLike):
-    """Read what :func:`estimate_many` wrote to ``path`` (CSV/TSV or Parquet) as a pandas DataFrame,
-    with the column types restored (``series`` is text in files)."""
-    import pandas as pd
-
-    path = os.fspath(path)
-    suffix = Path(path).suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        return pd.read_parquet(path)
-    sep = "\t" if suffix == ".tsv" else ","
-    dtypes = {c: ("Int64" if _column_kind(c) == "int" else "boolean" if _column_kind(c) == "bool"
-                  else "string" if _column_kind(c) == "str" else "float64") for c in COLUMNS}
-    return pd.read_csv(path, sep=sep, dtype=dtypes, keep_default_na=False,
-                       na_values={c: [""] for c in COLUMNS})
-
-
-# ---------------------------------------------------------------------------------------------
-# Dask
+# Dask (the output files: sigfit._batch_files)
 
 
 @dataclass
@@ -1089,113 +385,6 @@ def _workers_ignore_sigint():
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-def _items(source: Any, *, series: str | None, time: str | None, value: str | None,
-           dy: str | None, read_options: dict[str, Any] | None,
-           done: set[str]) -> tuple[Iterator[Series | FileRef], int | None]:
-    """(stream of work items without the ``done`` ones, number of items or None)."""
-    done_counted = False
-    if _is_dataframe(source):
-        it: Iterator[Series | FileRef] = _iter_long_table(source, series, time, value, dy)
-        ids = source[series].unique()  # _iter_long_table has checked the column
-        n = sum(str(i) not in done for i in ids) if done else len(ids)
-        done_counted = True
-    elif isinstance(source, Mapping):
-        n = sum(str(i) not in done for i in source) if done else len(source)
-        done_counted = True
-        it = _iter_mapping(source)
-    elif _looks_like_paths(source):
-        paths = expand_paths([source] if isinstance(source, (str, os.PathLike)) else source)
-        ropts = dict(read_options or {})
-        if series is not None:
-            # one long table per file: read on the client, then spread its series like a DataFrame
-            return _items_from_long_files(paths, series, time, value, dy, ropts, done)
-        n = len(paths)
-        done_counted = True  # files are counted whole; their done columns are skipped on workers
-        it = (FileRef(p, ropts, frozenset(d for d in done if d == p or d.startswith(p + ":")))
-              for p in paths)
-    elif isinstance(source, Iterable):
-        n = len(source) if hasattr(source, "__len__") else None
-        it = (_series_from_tuple(x) for x in source)
-    else:
-        raise InputError(
-            "source must be an iterable of (id, t, y[, dy]), a dict {id: (t, y[, dy])}, a pandas "
-            f"DataFrame with series=COLUMN, or file names; got {type(source).__name__}"
-        )
-    if done:
-        it = (s for s in it if isinstance(s, FileRef) or str(s.id) not in done)
-        if not done_counted:
-            n = None  # unknown until the source is read
-    return it, n
-
-
-def _items_from_long_files(paths, series, time, value, dy, ropts, done):
-    def gen():
-        for p in paths:
-            for s in read_long_table(p, series=series, time=time, value=value, dy=dy):
-                if str(s.id) not in done:
-                    yield s
-
-    return gen(), None
-
-
-def read_long_table(path: str, *, series: str, time: str | None = None,
-                    value: str | None = None, dy: str | None = None) -> Iterator[Series]:
-    """The series of a long table file (one row per sample, column ``series`` names the series),
-    read with :mod:`sigfit.io` (CSV/TSV/npy/npz; ISO-8601 times become seconds since the earliest
-    one in the file). Rows with a missing time or value are dropped; ids are text."""
-    from . import io as sio
-
-    table = sio.read_table(path)
-    s_col = sio._resolve(table, series, "series")
-    rest = [c for c in table.names if c != s_col and c != dy]
-    t_col = sio._resolve(table, time, "time") if time is not None else rest[0] if rest else None
-    if t_col is None:
-        raise InputError(f"{path}: no time column besides the series column {s_col!r}")
-    if value is None:
-        cands = [c for c in rest if c != t_col]
-        if len(cands) != 1:
-            raise InputError(
-                f"{path}: say which column holds the values (-y COLUMN); candidates: "
-                f"{', '.join(cands) or 'none'}"
-            )
-        v_col = cands[0]
-    else:
-        v_col = sio._resolve(table, value, "value")
-    axis = sio._time_axis(table, t_col)
-    y = sio._numeric(table, v_col, role="value ")
-    if y is None:
-        raise InputError(f"{path}: value column {v_col!r} holds no numbers")
-    e = None
-    if dy is not None:
-        e = sio._numeric(table, sio._resolve(table, dy, "dy"), role="dy ")
-        if e is None:
-            raise InputError(f"{path}: dy column {dy!r} holds no numbers")
-    # ids as written: " 007" and "007" are two series, never merged by trimming
-    ids = np.asarray(table.columns[s_col]).astype(str)
-    keep = axis.valid & np.isfinite(y)
-    if e is not None:
-        keep &= np.isfinite(e)
-    bad_ids, bad_counts = np.unique(ids[~keep], return_counts=True)
-    dropped = dict(zip(bad_ids.tolist(), bad_counts.tolist(), strict=True))
-    ids, t, y = ids[keep], axis.values[keep], y[keep]
-    e = None if e is None else e[keep]
-    order = np.argsort(ids, kind="stable")  # stable: each series keeps its rows' file order
-    names, starts, counts = np.unique(ids[order], return_index=True, return_counts=True)
-    _, first_row = np.unique(ids, return_index=True)  # same sorted names as above
-    # series come out in the order they first appear in the file
-    for j in np.argsort(first_row, kind="stable"):
-        rows = order[starts[j]:starts[j] + counts[j]]
-        name = str(names[j])
-        notes = (f"dropped {dropped[name]} rows with a missing, NaN or inf time or value",) \
-            if name in dropped else ()
-        yield Series(name, t[rows], y[rows], None if e is None else e[rows], notes, axis.unit,
-                     axis.epoch)
-    for name in sorted(set(dropped) - set(names.tolist())):
-        # every row dropped: an empty series, so that it gets an error row instead of vanishing
-        yield Series(name, t[:0], y[:0], None if e is None else e[:0],
-                     time_unit=axis.unit, epoch=axis.epoch, notes=                     (f"dropped all {dropped[name]} rows (missing, NaN or inf time or value)",))
 
 
 def _default_chunk_size(n_items: int | None, n_threads: int) -> int:
@@ -1424,12 +613,21 @@ def _generate(*, items, n_items, options, client, scheduler, workers, processes,
         close()
 
 
-def _unique_ids(items: Iterator[Series | FileRef]) -> Iterator[Series | FileRef]:
-    # ids key the output and --resume: a repeated id would be skipped or merged silently
-    seen: set[str] = set()
-    for s in items:
-        key = s.path if isinstance(s, FileRef) else str(s.id)
-        if key in seen:
-            raise InputError(f"series id {key!r} appears twice: ids must be unique")
-        seen.add(key)
-        yield s
+__all__ = [
+    "COLUMNS",
+    "BatchSummary",
+    "FileRef",
+    "OutputLock",
+    "SeriesItem",
+    "error_row",
+    "estimate_many",
+    "expand_paths",
+    "is_transient",
+    "local_cluster",
+    "open_writer",
+    "options_text",
+    "read_long_table",
+    "read_rows",
+    "result_rows",
+    "run_chunk",
+]

@@ -2,16 +2,41 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
-from . import periodograms as _pg
+from ._judge import (  # noqa: F401  (documented here before)
+    against_background,
+    alias_warning,
+    at_nyquist,
+    background_of,
+    nested_fap,
+    periodic_background,
+    too_few_cycles,
+)
+from ._peaks import (  # noqa: F401  (tests read subset_peak_is_decisive here)
+    SELECTION_MAX_BINS,
+    _finite_power,
+    find_peak,
+    nested_peak,
+    pick_peak,
+    subset_peak_is_decisive,  # noqa: F401  (documented here)
+)
+from ._periodogram import periodogram  # noqa: F401  (sigfit.periodogram)
+from ._trend import (  # noqa: F401  (sigfit.batch and the docs read them here)
+    ALIAS_MARGIN_SIGMA,
+    ALIAS_WINDOW,
+    _selection_grid,
+    auto_degrees,
+    choose_degree,
+    refuse_exact_trend,
+    selection_values,
+)
 from ._validate import (
-    Series,
+    Samples,
     audit_time_precision,
     audit_value_precision,
     scale_series,
@@ -20,861 +45,33 @@ from ._validate import (
     warn,
 )
 from .background import (
-    fit_noise,
     fitted_lines,
     harmonics_against_background,
     judge,
     noise_warning,
-    whitened_power,
 )
 from .errors import InputError
 from .grid import (
     MAX_GRID_SIZE,
-    MIN_CYCLES,
-    NEST_FACTOR,
-    Band,
-    FrequencyGrid,
-    default_band,
-    lattice_quantum,
-    make_grid,
     outlying_stamps,
-    truncate_band,
-    window_power,
 )
-from .harmonics import MAX_HARMONICS, find_components, fit_periodic, to_components
-from .periodograms.fft import fft_grid
-from .refine import Fit, amplitude_phase, fit_trend, n_params, refine, tone_powers
+from .harmonics import (
+    MAX_HARMONICS,
+    Fit,
+    amplitude_phase,
+    find_components,
+    fit_periodic,
+    fit_trend,
+    n_params,
+    refine,
+    to_components,
+    tone_powers,
+)
+from .plan import AUTO_ZOOM_BINS, SearchPlan, plan_search  # noqa: F401  (AUTO_ZOOM_BINS: documented here)
 from .results import Component, EstimateResult, Periodogram, TrendChoice
-from .search import audit_frequency_precision, audit_time_lattice, centred_cycles, time_resolution
-from .significance import effective_baseline, false_alarm_probability
+from .search import audit_frequency_precision, audit_time_lattice
+from .significance import effective_baseline
 from .statistics import ESTIMATE_METHODS as ESTIMATE_FAP_METHODS
-from .statistics import peak_false_alarm_probability as peak_fap
-
-
-@dataclass(frozen=True)
-class SearchPlan:
-    """Where and how to look: a resolved backend name, its frequency grid and the band's rule."""
-
-    method: str
-    grid: FrequencyGrid
-    nyquist: float | None  # for evenly spaced samples, else None
-    # the grid is too large to evaluate: search it coarse-to-fine (sigfit.search), same band
-    coarse: bool = False
-    exact_quantum: float | None = None  # the stamps are integer multiples of this (sigfit.search)
-    # the stamps' own Nyquist frequency 1/(2q) (uniform, lattice or exact grid of stamps):
-    # harmonics stay below it because above it they alias
-    harmonic_nyquist: float | None = None
-    band: Band | None = None  # what was searched and why (nested levels: sigfit.grid.default_band)
-    trend_below: bool = False  # automatic fmin: a peak whose maximum lies below it is trend
-
-    @property
-    def levels(self) -> tuple[float, ...]:
-        """Tops of the nested bands ``[grid.start, level]`` (one: the whole grid)."""
-        if self.band is None or len(self.band.levels) < 2:
-            return (self.grid.stop,)
-        return tuple(min(x, self.grid.stop) for x in self.band.levels)
-
-
-# Automatic bands stop where the search would cost more than this many coherent frequencies
-# (coarse-to-fine zoom windows; ~16 bytes each while held): the nested bands below still run, and
-# the rule says where the band was cut. A band the caller gives is searched up to MAX_ZOOM_BINS.
-AUTO_ZOOM_BINS = 1 << 24
-
-
-def _affordable(series: Series, lo: float, hi: float, oversampling: float, max_grid_size: int,
-                res) -> tuple[bool, int]:
-    """Whether the automatic band ``[lo, hi]`` fits a full grid or a bounded coarse-to-fine
-    search, and how many frequencies it would cost."""
-    from .search import plan_search as coarse_plan
-
-    size = int(math.ceil(oversampling * (hi - lo) * series.span)) + 1
-    if size <= max_grid_size:
-        return True, size
-    try:
-        cp = coarse_plan(series.t, lo, hi, oversampling=oversampling, max_bins=max_grid_size,
-                         resolution=res)
-    except InputError:
-        return False, size
-    return cp.coherent_bins_bound <= AUTO_ZOOM_BINS, cp.coherent_bins_bound
-
-
-def plan_search(
-    series: Series,
-    method: str,
-    *,
-    fmin: float | None,
-    fmax: float | None,
-    oversampling: float,
-    max_grid_size: int = MAX_GRID_SIZE,
-) -> SearchPlan:
-    """Resolve ``method`` from the sampling and build the grid of the band
-    :func:`sigfit.grid.default_band` chooses (the caller's ``fmin``/``fmax`` where given). An
-    automatic band whose search would pass the budget (:data:`AUTO_ZOOM_BINS`) is cut there
-    before anything runs, and its rule says so."""
-    rounding = 0.0 if series.time_is_integer else series.time_resolution  # integers are exact
-    dt = _pg.uniform_step(series.tau, rounding)
-    nyquist = None if dt is None else 0.5 / dt
-    weighted = series.dy is not None and np.ptp(series.dy) > 0
-    name = _pg.resolve_method(method, uniform=dt is not None, weighted=weighted, fmax=fmax, nyquist=nyquist)
-    res = time_resolution(series.t)  # exact grid of the stamps (integer seconds: q = 1)
-    quantum = lattice_quantum(series.tau) if res is None else res.quantum
-    harmonic_nyquist = nyquist if nyquist is not None else (None if quantum is None else 0.5 / quantum)
-    coarse = False
-    if name == "wavelet":
-        from .wavelet import band as wavelet_band  # its own default band (cone of influence)
-
-        lo, hi = wavelet_band(series.tau, fmin, fmax, dt)
-        band = Band(lo, hi, "the wavelet's band (cone of influence; nyquist of the mean step)")
-        grid = make_grid(series.span, fmin=lo, fmax=hi, oversampling=oversampling, max_size=max_grid_size)
-    else:
-        band = default_band(series.tau, uniform_step=dt, quantum=quantum, fmin=fmin, fmax=fmax)
-        if band.harmonic_limit is not None:
-            # nearly uniform stamps (calendar months, quarters): a harmonic past the typical
-            # step's Nyquist frequency is an alias of one below it, so the model's columns would
-            # be nearly collinear and its amplitudes and errors meaningless
-            harmonic_nyquist = min(band.harmonic_limit, harmonic_nyquist or math.inf)
-        if name == "fft":
-            # fmax=None: fft_grid's own top is the same Nyquist frequency, and its errors then
-            # say that end was automatic (issue 14)
-            grid = fft_grid(series.n, dt, fmin=band.fmin, fmax=fmax, oversampling=oversampling,
-                            max_size=max_grid_size)
-        else:
-            _check_band(series.span, fmin, fmax, band.fmax, oversampling)
-            if fmax is None:
-                hi = band.fmax
-                ok, cost = _affordable(series, band.fmin, hi, oversampling, max_grid_size, res)
-                while not ok and hi > band.levels[0] * (1 + 1e-9):
-                    below = [x for x in band.levels if x < hi * (1 - 1e-9)]
-                    hi = below[-1] if below else band.levels[0]
-                    ok, _ = _affordable(series, band.fmin, hi, oversampling, max_grid_size, res)
-                while not ok and hi > band.fmin * NEST_FACTOR:
-                    hi /= NEST_FACTOR
-                    ok, _ = _affordable(series, band.fmin, hi, oversampling, max_grid_size, res)
-                if hi < band.fmax:
-                    band = truncate_band(band, hi, f"cut at {hi:.4g} by the search budget (up to "
-                                         f"{band.fmax:.4g} needs {cost:,} frequencies): pass fmax "
-                                         "to search higher")
-            try:
-                grid = make_grid(series.span, fmin=band.fmin, fmax=band.fmax, oversampling=oversampling,
-                                 max_size=max_grid_size)
-            except InputError:
-                # too many bins for one grid: the coarse-to-fine search covers the same band at the
-                # same resolution with memory bounded by max_grid_size (sigfit.search)
-                grid = make_grid(series.span, fmin=band.fmin, fmax=band.fmax, oversampling=oversampling,
-                                 max_size=math.inf)
-                coarse = True
-    return SearchPlan(method=name, grid=grid, nyquist=nyquist, coarse=coarse,
-                      harmonic_nyquist=harmonic_nyquist,
-                      exact_quantum=None if res is None else res.quantum, band=band,
-                      trend_below=fmin is None and name != "wavelet")
-
-
-def _check_band(span: float, fmin, fmax, top: float, oversampling: float) -> None:
-    """An empty band where one end is automatic: say which end the user gave and which one
-    sigfit chose (issue 14: errors never quote an automatic fmin/fmax as if it were given)."""
-    step = 1.0 / (oversampling * span)
-    if fmin is not None and fmax is None and fmin >= top:
-        raise InputError(
-            f"fmin = {fmin:g} is not below the highest frequency searched by default "
-            f"({top:.6g}, half the sampling rate of these time stamps): pass a lower fmin, or an "
-            "fmax above it"
-        )
-    if fmax is not None and (fmin is None or fmin <= 0) and fmax <= step:
-        raise InputError(
-            f"fmax = {fmax:g} is not above the lowest frequency searched by default "
-            f"({step:.6g}, one grid step: 1/(oversampling x span)): pass a higher fmax, or a "
-            "higher oversampling"
-        )
-
-
-def too_few_cycles(components, span: float, degree: int) -> list[str]:
-    """Notes for significant components that complete fewer than :data:`MIN_CYCLES` cycles in
-    the record (only a band the caller widened below the default reaches them): so few cycles
-    cannot tell a period from a trend or a slower cycle than the data cover."""
-    notes = []
-    for c in components:
-        if c.significant and c.frequency * span < MIN_CYCLES:
-            notes.append(
-                f"period {1 / c.frequency:.6g} completes only {c.frequency * span:.2g} cycles in the "
-                f"record ({span:.6g}): that few cycles cannot tell a period from a trend or a slower "
-                f"cycle; by default (fmin unset, detrend='auto') such variation is fitted as a "
-                f"trend (trend degree here: {degree})"
-            )
-    return notes
-
-
-def _log_fap(power: float, n: int, bandwidth: float, baseline: float, n_null: int) -> float:
-    """log of Baluev's false-alarm probability (:func:`sigfit.significance.false_alarm_probability`),
-    kept finite far into the tail so that nested bands can be ranked when both are ~0."""
-    from scipy.special import gammaln
-
-    z = min(max(float(power), 0.0), 1.0)
-    n_h = n - n_null
-    n_k = n_h - 2
-    if n_k <= 1 or z <= 0.0 or bandwidth <= 0.0:
-        return 0.0
-    if z >= 1.0:
-        return -math.inf
-    log1mz = math.log1p(-z)
-    gamma = math.sqrt(2.0 / n_h) * math.exp(gammaln(n_h / 2.0) - gammaln((n_h - 1.0) / 2.0))
-    log_tau = math.log(gamma * bandwidth * baseline * math.sqrt(0.5 * n_h * z)) + 0.5 * (n_k - 1) * log1mz
-    log_single = 0.5 * n_k * log1mz
-    tau = math.exp(min(log_tau, 700.0))
-    fap = -math.expm1(-tau) + math.exp(log_single - tau)
-    if fap > 1e-300:
-        return math.log(min(fap, 1.0))
-    return float(np.logaddexp(log_tau, log_single))
-
-
-def below_band(power: np.ndarray) -> int:
-    """How many frequencies at the bottom of a periodogram only fall away from its lower edge:
-    a peak there has its maximum below the band (the automatic ``fmin``: slower variation is
-    trend, :data:`sigfit.grid.MIN_CYCLES`), so it is no period in the band."""
-    p = np.asarray(power)
-    if p.size < 2 or not p[1] <= p[0]:
-        return 0
-    rising = np.flatnonzero(p[1:] > p[:-1])
-    return int(rising[0]) + 1 if rising.size else p.size
-
-
-def nested_peak(frequency: np.ndarray, power: np.ndarray, levels, start: float, n: int,
-                baseline: float, n_null: int, *, interpolate: bool = True,
-                trend_below: bool = False) -> tuple[float, float, float]:
-    """The most significant peak over nested bands ``[start, level]``: each band's highest
-    power is judged by the false-alarm probability of its own width (its own look-elsewhere
-    cost), never by raw power, and the lowest false-alarm probability wins
-    (:func:`sigfit.grid.default_band`). With ``trend_below``, the tail of a peak whose maximum
-    lies below the band (:func:`below_band`) is no candidate. Returns
-    ``(frequency, power, bandwidth)``."""
-    if trend_below:
-        k = below_band(power)
-        if 0 < k < np.size(power):
-            power = np.asarray(power, dtype=np.float64).copy()
-            power[:k] = 0.0
-    best = None
-    for top in levels:
-        m = frequency <= top * (1 + 1e-12)
-        if not np.any(m):
-            continue
-        z = float(np.max(power[m]))
-        score = _log_fap(z, n, top - start, baseline, n_null)
-        if best is None or score < best[0]:
-            best = (score, top, m, z)
-    if best is None:
-        i = int(np.argmax(power))
-        return float(frequency[i]), float(power[i]), float(levels[-1] - start)
-    _, top, m, z = best
-    f, p = frequency[m], power[m]
-    f0 = pick_peak(f, p) if interpolate else float(f[int(np.argmax(p))])
-    return f0, z, float(top - start)
-
-
-def nested_fap(power: float, n: int, bandwidth: float, baseline: float, n_null: int,
-               plan: SearchPlan, *, span: float | None = None, method: str = "baluev") -> float:
-    """The false-alarm probability of a peak judged in a band of width ``bandwidth``; with
-    nested bands it is multiplied by their number (Bonferroni: the most significant of ``L``
-    bands was taken, so noise gets ``L`` tries; conservative, as nested bands overlap)."""
-    if method == "baluev" or span is None:
-        p = false_alarm_probability(power, n, bandwidth, baseline, n_null=n_null)
-    else:  # sigfit.statistics: the other methods of estimate's table
-        p = peak_fap(power, n, bandwidth, baseline, span, n_null=n_null, method=method)
-    return float(min(1.0, len(plan.levels) * p))
-
-
-def alias_warning(pgram: Periodogram, f0: float, z0: float, tau: np.ndarray, n: int) -> list[str]:
-    """A note when the detected peak has a rival of near-equal power at an alias of it: the
-    rival sits at ``|f0 +- f_w|`` for a frequency ``f_w`` where the sampling's spectral window
-    is strong (:func:`sigfit.grid.window_power` at least :data:`ALIAS_WINDOW`), and the two
-    peaks' chi-square reductions differ by less than :data:`ALIAS_MARGIN_SIGMA` standard
-    deviations of their difference (so another noise draw could swap them)."""
-    span = float(tau[-1] - tau[0])
-    freq, power = np.asarray(pgram.frequency), np.asarray(pgram.power)
-    away = np.abs(freq - f0) > 1.5 / span
-    if not np.any(away) or n <= 3:
-        return []
-    i = int(np.argmax(np.where(away, power, -np.inf)))
-    f2, z2 = float(freq[i]), float(power[i])
-    z1 = min(max(z0, float(np.max(power))), 1.0 - 1e-16)
-    z2 = min(max(z2, 0.0), 1.0 - 1e-16)
-    q1, q2 = (n - 3) * z1 / (1 - z1), (n - 3) * z2 / (1 - z2)
-    sd = 2.0 * (math.sqrt(q1 + 1.0) + math.sqrt(q2 + 1.0))
-    if q1 - q2 > ALIAS_MARGIN_SIGMA * sd:
-        return []
-    w = max(window_power(tau, abs(f0 - f2)), window_power(tau, f0 + f2))
-    if w < ALIAS_WINDOW:
-        return []
-    return [
-        f"the peak at period {1 / f0:.6g} has a near-equal alias at period {1 / f2:.6g} (power "
-        f"{z1:.3g} vs {z2:.3g}; the sampling's spectral window is {w:.2f} at their separation): "
-        f"either may be the period; more samples, other sampling or fmin/fmax around the expected "
-        "period decide"
-    ]
-
-
-# detrend="auto": degrees 0..AUTO_MAX_DEGREE are compared (a cubic spans the slow variation that
-# the default fmin, MIN_CYCLES cycles in the record, leaves out of the periodic model)
-AUTO_MAX_DEGREE = 3
-SELECTION_MAX_BINS = 1 << 20  # the degree is chosen on at most this many frequencies
-LOW_CYCLES = 32.0  # removing a trend changes the periodogram below this many cycles per span
-ALIAS_WINDOW = 0.25  # spectral-window power at which a rival peak counts as an alias
-ALIAS_MARGIN_SIGMA = 2.0  # near-equal: chi-square reductions within this many sd
-
-
-def auto_degrees(n: int, n_components: int = 1) -> int:
-    """The highest trend degree ``detrend="auto"`` compares for ``n`` samples (room for the
-    polynomial, the components and a few degrees of freedom), at most :data:`AUTO_MAX_DEGREE`."""
-    return int(max(0, min(AUTO_MAX_DEGREE, n - 8, n - n_params(n_components, 0) - 2)))
-
-
-def _selection_grid(series: Series, plan: SearchPlan) -> tuple[FrequencyGrid, slice]:
-    """The grid and samples :func:`choose_degree` uses: the plan's own grid (then its periodogram
-    is the first search's), or for a coarse-to-fine plan its band's first
-    :data:`SELECTION_MAX_BINS` frequencies; every m-th sample when there are many."""
-    sub = slice(None)
-    if series.n >= SEARCH_SUBSET_MIN_N:
-        sub = slice(0, series.n, -(-series.n // SEARCH_SUBSET_N))
-    grid = plan.grid
-    if plan.coarse:
-        top = min(grid.stop, grid.start + SELECTION_MAX_BINS * grid.step)
-        grid = FrequencyGrid(start=grid.start, step=(top - grid.start) / (SELECTION_MAX_BINS - 1),
-                             size=SELECTION_MAX_BINS)
-    return grid, sub
-
-
-def selection_values(series: Series, max_degree: int) -> np.ndarray:
-    """The values with each candidate trend (degrees 0..max_degree) removed: what the
-    periodogram sees for each degree, one row each."""
-    t_scale = float(np.max(np.abs(series.tau)))
-    rows = []
-    for d in range(max_degree + 1):
-        coef = fit_trend(series.tau, series.y, series.dy, d, t_scale)
-        rows.append(series.y - np.polynomial.polynomial.polyval(series.tau / t_scale, coef))
-    return np.stack(rows)
-
-
-TREND_TONES = 3  # the trend degree is chosen beside up to this many of the strongest tones
-SAMPLES_PER_PARAMETER = 10  # ... one for every 3 * this many samples
-
-
-def _rival_tones(freq: np.ndarray, power: np.ndarray, f0: float, k: int, width: float) -> list[float]:
-    """The frequencies of the ``k`` highest local maxima of ``power`` farther than ``width`` from
-    ``f0`` and from each other: the next strongest tones, which a polynomial must not be allowed
-    to absorb when the trend degree is chosen (a weekly cycle beside the daily one was read as a
-    cubic trend)."""
-    if k <= 0 or power.size < 3:
-        return []
-    inner = np.flatnonzero((power[1:-1] >= power[:-2]) & (power[1:-1] > power[2:])) + 1
-    if inner.size == 0:
-        return []
-    m = min(inner.size, 64 * (k + 1))
-    top = inner[np.argpartition(power[inner], -m)[-m:]]
-    top = top[np.argsort(power[top])[::-1]]
-    chosen = [f0]
-    for i in top:
-        f = float(freq[i])
-        if all(abs(f - c) > width for c in chosen):
-            chosen.append(f)
-            if len(chosen) > k:
-                break
-    return chosen[1:]
-
-
-def choose_degree(series: Series, plan: SearchPlan, *, max_degree: int | None = None,
-                  first_power: np.ndarray | None = None) -> tuple[int, str, np.ndarray | None]:
-    """The trend degree for ``detrend="auto"``, chosen jointly with the periodic model.
-
-    For each degree ``d = 0..D`` the values with a degree-``d`` polynomial removed get the
-    plan's periodogram; its most significant peak (nested bands: :func:`nested_peak`), the next
-    strongest distinct peaks (up to :data:`TREND_TONES` tones, one per 30 samples: a second cycle left out of the
-    model would be absorbed by the polynomial, as a weekly cycle beside the daily one was read as
-    a cubic trend) and the polynomial are then fitted together by linear least squares, and the
-    Bayesian information criterion ``n ln(RSS/n) + k ln n`` (``chi2 + k ln n`` with ``dy``;
-    Schwarz 1978, Ann. Stat. 6, 461) with ``k = d + 1 + 3 * tones`` parameters picks ``d``. A trend is thus kept only when it explains
-    more than it costs, and a period is not traded for a polynomial unless the polynomial does
-    better.
-
-    Cost: one periodogram (degree 0, the first search's own when that degree wins) plus, for the
-    higher degrees, periodograms below :data:`LOW_CYCLES` cycles per span only: removing a
-    polynomial changes the periodogram there, and above it only rescales it by the ratio of the
-    residual sums of squares (a slow polynomial is orthogonal to fast sinusoids).
-
-    Returns ``(degree, rule, power)``: ``power`` is the chosen degree's periodogram on the plan's
-    grid when it was computed there (the first search then reuses it), else None.
-    ``first_power`` is degree 0's periodogram on the plan's grid, computed elsewhere
-    (:func:`sigfit.estimate_many` batches it over series sharing their stamps).
-    """
-    d_max = auto_degrees(series.n) if max_degree is None else int(max_degree)
-    if d_max == 0:
-        return 0, f"{series.n} samples: too few to compare trend degrees", None
-    grid, sub = _selection_grid(series, plan)
-    own = grid is plan.grid and sub == slice(None)
-    dy = series.dy
-    works = selection_values(series, d_max)
-    fft = plan.method == "fft" and own
-
-    def pgram(rows, g):
-        if fft:
-            return np.stack([_pg.compute("fft", series.tau, w, None, g) for w in rows])
-        dsub = None if dy is None else np.broadcast_to(dy[sub], rows[:, sub].shape)
-        out = _pg.lombscargle.power(series.tau[sub], rows[:, sub], dsub, g)
-        return _finite_power(np.asarray(out, dtype=np.float64).reshape(len(rows), g.size))
-
-    if first_power is not None:
-        if not own or np.shape(first_power) != (grid.size,):
-            raise InputError(
-                f"first_power has shape {np.shape(first_power)}, the grid has {plan.grid.size} "
-                "frequencies: compute it on this call's grid (with detrend='auto', from the values "
-                "less their mean)"
-            )
-        power0 = np.asarray(first_power, dtype=np.float64)
-    else:
-        power0 = pgram(works[:1], grid)[0]
-    freq = grid.frequency()
-    w = np.ones(series.n) if dy is None else 1.0 / dy**2
-    ref = [float(np.sum(w * (r - np.average(r, weights=w)) ** 2)) for r in works]
-    if fft:
-        powers = np.concatenate([power0[None], pgram(works[1:], grid)])
-    else:
-        n_low = min(grid.size, int(math.ceil(LOW_CYCLES / series.span / grid.step)) + 1)
-        low = pgram(works[1:], FrequencyGrid(grid.start, grid.step, n_low)) if n_low >= 3 else None
-        powers = np.empty((d_max + 1, grid.size))
-        powers[0] = power0
-        for d in range(1, d_max + 1):
-            powers[d] = np.minimum(power0 * (ref[0] / max(ref[d], 1e-300)), 1.0)
-            if low is not None:
-                powers[d, :n_low] = low[d - 1]
-    tau = series.tau
-    t_scale = float(np.max(np.abs(tau)))
-    u = tau / t_scale
-    sw = None if dy is None else 1.0 / dy
-    baseline = effective_baseline(tau, series.weights)
-    levels = tuple(min(x, grid.stop) for x in plan.levels)
-    n = series.n
-    # a tone costs three parameters: with few samples the extra tones would fit the noise (and
-    # BIC, an asymptotic criterion, would not see it), so they come in one per 30 samples
-    n_tones = max(1, min(TREND_TONES, n // (3 * SAMPLES_PER_PARAMETER)))
-    bics = []
-    for d in range(d_max + 1):
-        f0, _, _ = nested_peak(freq, powers[d], levels, grid.start, n, baseline, d + 1,
-                               trend_below=plan.trend_below)
-        tones = []
-        for f in (f0, *_rival_tones(freq, powers[d], f0, n_tones - 1, 1.0 / baseline)):
-            ph = 2.0 * math.pi * centred_cycles(f, tau)
-            tones += [np.sin(ph), np.cos(ph)]
-        x = np.stack([u**j for j in range(d + 1)] + tones, axis=1)
-        yy = series.y
-        if sw is not None:
-            x, yy = x * sw[:, None], yy * sw
-        coef, *_ = np.linalg.lstsq(x, yy, rcond=None)
-        rss = max(float(np.sum((yy - x @ coef) ** 2)), 1e-300)
-        k = d + 1 + 3 * (len(tones) // 2)
-        bics.append((rss if sw is not None else n * math.log(rss / n)) + k * math.log(n))
-    order = np.argsort(bics)
-    best = int(order[0])
-    margin = float(bics[int(order[1])] - bics[best])
-    rule = (f"BIC over trend degrees 0..{d_max} fitted with the {n_tones} strongest sinusoid{'s' if n_tones > 1 else ''}: degree {best} "
-            f"(next best, degree {int(order[1])}, by {margin:.1f})")
-    reuse = own and (best == 0 or fft)
-    return best, rule, (powers[best] if reuse else None)
-
-
-def at_nyquist(components, series: Series, plan: SearchPlan, degree: int, t_scale: float):
-    """Components at the Nyquist frequency of evenly spaced samples, refitted there.
-
-    At ``f = 1/(2 dt)`` the sampled sine vanishes: ``A sin(pi n + phi) = A sin(phi) (-1)^n``, so only
-    the projection ``c = A sin(phi)`` on the alternating pattern is measurable, and a free fit near
-    there trades an unbounded sine amplitude against the cosine (issue 13: amplitude 1e13). A
-    component within its own standard error (or one part in 1e9) of Nyquist is refitted with the
-    frequency fixed there and the cosine alone, jointly with the trend and the other components
-    (held at their frequencies): amplitude ``|c|`` (a lower bound of ``A``), phase ``+-pi/2`` of the
-    cosine, phase error infinite. Returns ``(components, offset, offset_err, trend_poly, notes)``
-    or None when no component is at Nyquist."""
-    if plan.nyquist is None:
-        return None
-    fn = plan.nyquist
-    hit = [i for i, c in enumerate(components)
-           if abs(c.frequency - fn) <= max(c.frequency_err, 1e-9 * fn)]
-    if not hit:
-        return None
-    from .search import centred_cycles
-
-    tau = series.tau
-    u = tau / t_scale
-    cols = [u**d for d in range(degree + 1)]
-    spans = []
-    for i, c in enumerate(components):
-        start = len(cols)
-        if i in hit:
-            # on the sampling lattice (from the first sample): (-1)^n exactly
-            cols.append(np.cos(2 * np.pi * centred_cycles(fn, tau - tau[0])))
-        else:
-            for h in range(1, c.n_harmonics + 1):
-                ph = 2 * np.pi * centred_cycles(h * c.frequency, tau)
-                cols += [np.sin(ph), np.cos(ph)]
-        spans.append((start, len(cols)))
-    x = np.stack(cols, axis=1)
-    sw = np.ones(series.n) if series.dy is None else 1.0 / series.dy
-    xw = x * sw[:, None]
-    coef, *_ = np.linalg.lstsq(xw, series.y * sw, rcond=None)
-    resid = (series.y - x @ coef) * sw
-    dof = max(series.n - x.shape[1], 1)
-    scale2 = 1.0 if series.dy is not None else float(resid @ resid) / dof
-    cov = np.linalg.pinv(xw.T @ xw) * scale2
-    out, notes = list(components), []
-    for i in hit:
-        j = spans[i][0]
-        cval, err = float(coef[j]), float(math.sqrt(max(cov[j, j], 0.0)))
-        # c cos(2 pi fn (t - t0)) = |c| sin(2 pi fn t - 2 pi fn t0 + sign(c) pi/2), t0 the first sample
-        t0 = series.t_ref + float(tau[0])
-        phase = math.copysign(math.pi / 2, cval) - 2 * math.pi * math.fmod(fn * t0, 1.0)
-        phase = (phase + math.pi) % (2 * math.pi) - math.pi
-        old = components[i]
-        out[i] = Component(
-            frequency=fn, frequency_err=old.frequency_err, phase=phase, phase_err=math.inf,
-            amplitude=abs(cval), amplitude_err=err, power=old.power,
-            false_alarm_probability=old.false_alarm_probability, significant=old.significant,
-        )
-        notes.append(
-            f"a tone at the Nyquist frequency {fn:.6g}: evenly spaced samples see only its projection "
-            f"on the alternating pattern, amplitude {abs(cval):.6g} (a lower bound), no phase"
-        )
-    for i, (a, _b) in enumerate(spans):  # the other components' linear parameters at the refit
-        if i in hit:
-            continue
-        c = out[i]
-        amps, phases = [], []
-        for h in range(1, c.n_harmonics + 1):
-            sa, ca = float(coef[a + 2 * h - 2]), float(coef[a + 2 * h - 1])
-            amps.append(math.hypot(sa, ca))
-            ph = math.atan2(ca, sa) - 2 * math.pi * math.fmod(h * c.frequency * series.t_ref, 1.0)
-            phases.append((ph + math.pi) % (2 * math.pi) - math.pi)
-        out[i] = dataclasses.replace(
-            c, amplitude=amps[0], phase=phases[0],
-            harmonic_amplitudes=tuple(amps) if c.harmonic_amplitudes else (),
-            harmonic_phases=tuple(phases) if c.harmonic_phases else ())
-    poly = coef[: degree + 1]
-    return out, float(poly[0]), float(math.sqrt(max(cov[0, 0], 0.0))), poly, notes
-
-
-# A residual after the trend within this many ulps of the values' magnitude is round-off
-EXACT_TREND_ULPS = 1024
-
-
-def refuse_exact_trend(series: Series, degree: int) -> None:
-    """InputError when ``y`` is a polynomial of ``degree`` to round-off (an exact ramp with
-    ``detrend='linear'``): its periodogram is that of rounding errors, whose peaks mean nothing
-    (issue 13; :func:`sigfit.wavelet.scalogram` refuses the same way)."""
-    t_scale = float(np.max(np.abs(series.tau)))
-    coef = fit_trend(series.tau, series.y, series.dy, degree, t_scale)
-    resid = series.y - np.polynomial.polynomial.polyval(series.tau / t_scale, coef)
-    scale = float(np.max(np.abs(series.y)))
-    if float(np.max(np.abs(resid))) <= EXACT_TREND_ULPS * np.finfo(np.float64).eps * scale:
-        raise InputError(
-            f"y is a polynomial of degree {degree} to round-off (nothing is left after the trend): "
-            "there is no period to find; lower the detrend degree if the trend itself is the question"
-        )
-
-
-def pick_peak(frequency: np.ndarray, power: np.ndarray) -> float:
-    """The frequency of the highest peak, refined by a parabola through its three grid points."""
-    i = int(np.argmax(power))
-    if 0 < i < power.size - 1:
-        p0, p1, p2 = power[i - 1], power[i], power[i + 1]
-        denom = p0 - 2.0 * p1 + p2
-        if denom < 0:
-            shift = 0.5 * (p0 - p2) / denom  # in grid steps, within [-0.5, 0.5]
-            return float(frequency[i] + shift * (frequency[i + 1] - frequency[i]))
-    return float(frequency[i])
-
-
-def background_of(series: Series, plan: SearchPlan, values, degree: int, lines=(), pgram=None):
-    """The noise background of ``values`` over the plan's band (:func:`sigfit.background.fit_noise`):
-    on evenly spaced stamps or a lattice of step ``q`` (gaps allowed) the AR(1) spectrum of step
-    ``q`` with its aliases, else the Lorentzian."""
-    dt = None if plan.harmonic_nyquist is None else 0.5 / plan.harmonic_nyquist
-    if pgram is None and plan.method == "fft":
-        # evenly spaced: the FFT periodogram costs far less than a NUFFT on fewer frequencies
-        pgram = Periodogram(plan.grid.frequency(), _pg.compute("fft", series.tau, values, None, plan.grid),
-                            method=plan.method)
-    # only the plan's own periodogram of every sample (not a subset's, not coarse pieces)
-    own = pgram is not None and not plan.coarse and pgram.method == plan.method
-    spectrum = (pgram.frequency, pgram.power) if own else None
-    return fit_noise(series.tau, values, series.dy, fmin=plan.grid.start, fmax=plan.grid.stop,
-                     uniform_step=dt, lines=lines, degree=degree, spectrum=spectrum,
-                     data_variance=float(np.var(series.y)))
-
-
-def periodic_background(series: Series, plan: SearchPlan, fit, infos, degree: int, t_scale: float):
-    """The background periodic components are judged against. White when the residual of the
-    whole model is white (a clean sine, a sawtooth, the clock keep Baluev's statistics). Else
-    it is fitted to the residual of the detected lines alone (one sinusoid per component, those
-    lines left out): the model's harmonics have fitted away the red ordinates around them, and
-    what is left between them would underrate the red level there; lines that are real and
-    strong stand far above the background and are clipped (:func:`sigfit.background.fit_noise`)."""
-    lines = fitted_lines(fit.frequency, fit.n_harmonics)
-    noise = background_of(series, plan, fit.residual, degree, lines)
-    if noise.model == "white" or all(h == 1 for h in fit.n_harmonics):
-        return noise
-    detected = [info.detection_frequency for info in infos]
-    minimal = fit_periodic(series.tau, series.y, series.dy, detected, [1] * len(detected), degree=degree,
-                           t_scale=t_scale, max_shift=1.0 / series.span)
-    return background_of(series, plan, minimal.residual, degree, detected)
-
-
-def against_background(pgram: Periodogram, f0: float, noise, significant) -> tuple[float, float]:
-    """The peak to fit, and its standard power: the highest one ``f0`` unless the background is
-    red and ``f0`` is not ``significant`` against it (a red wander); then the highest peak
-    judged against the background. A significant highest peak stays (a strong tone's harmonics
-    or leakage must not outrank it)."""
-    freq, power = np.asarray(pgram.frequency), np.asarray(pgram.power)
-    i = int(np.argmin(np.abs(freq - f0)))
-    if noise.model == "white" or significant(noise.whiten(float(power[i]), f0)):
-        return f0, float(np.max(power))
-    f1 = pick_peak(freq, whitened_power(freq, power, noise))
-    return f1, float(power[int(np.argmin(np.abs(freq - f1)))])
-
-
-# Plenty of samples: the peak search first runs on an even subset (every m-th time-sorted sample,
-# about SEARCH_SUBSET_N of them, so the span and with it the resolution are the same). Its answer
-# stands when the highest peak is overwhelming there and no other peak could overtake it with
-# all samples; otherwise the full periodogram decides. The least squares always use every sample.
-SEARCH_SUBSET_MIN_N = 65536
-SEARCH_SUBSET_N = 16384
-# -log of the single-frequency false-alarm probability the subset's peak must reach: e^-50 ~ 2e-22,
-# a global false-alarm probability below 1e-10 for up to 1e12 independent frequencies
-# (Baluev 2008: FAP <= M (1 - z)^((n - 3) / 2))
-SEARCH_SUBSET_MIN_LOG_ODDS = 50.0
-# The runner-up (outside the peak's main lobe) must trail by this many standard deviations of the
-# two peaks' chi-square reductions, so that all samples could not reverse their order
-SEARCH_SUBSET_MARGIN_SIGMA = 6.0
-
-
-def subset_peak_is_decisive(frequency: np.ndarray, power: np.ndarray, n: int, span: float) -> bool:
-    """Whether the highest peak of a periodogram from ``n`` samples is overwhelming and unambiguous.
-
-    The chi-square reduction of a peak of standard power ``z`` is ``q = (n - 3) z / (1 - z)``; for a
-    tone it is non-central chi-square with 2 degrees of freedom, standard deviation about
-    ``2 sqrt(q + 1)``. The peak must reach :data:`SEARCH_SUBSET_MIN_LOG_ODDS` and beat the highest
-    power farther than ``1.5/span`` from it (its main lobe) by :data:`SEARCH_SUBSET_MARGIN_SIGMA`
-    standard deviations of the difference.
-    """
-    i = int(np.argmax(power))
-    z1 = min(max(float(power[i]), 0.0), 1.0 - 1e-16)
-    if -0.5 * (n - 3) * math.log1p(-z1) < SEARCH_SUBSET_MIN_LOG_ODDS:
-        return False
-    away = np.abs(frequency - frequency[i]) > 1.5 / span
-    if not np.any(away):
-        return True
-    z2 = min(max(float(np.max(power[away])), 0.0), 1.0 - 1e-16)
-    q1, q2 = (n - 3) * z1 / (1 - z1), (n - 3) * z2 / (1 - z2)
-    sd = 2.0 * (math.sqrt(q1 + 1.0) + math.sqrt(q2 + 1.0))
-    return q1 - q2 > SEARCH_SUBSET_MARGIN_SIGMA * sd
-
-
-def find_peak(series: Series, values: np.ndarray, dy: np.ndarray | None, plan: SearchPlan,
-              max_grid_size: int = MAX_GRID_SIZE):
-    """Periodogram of ``values`` on the plan's grid and its highest peak: (frequency, Periodogram).
-    A coarse plan returns the coherent pieces the search evaluated (not uniform). With at least
-    :data:`SEARCH_SUBSET_MIN_N` irregular samples the periodogram of an even subset answers when
-    its peak is decisive (:func:`subset_peak_is_decisive`); ``Periodogram.method`` then says so."""
-    if plan.coarse:
-        from .search import search
-
-        # the stamps themselves (not tau): an exact grid of stamps makes the lags exact integers
-        r = search(series.t, values, dy, fmin=plan.grid.start, fmax=plan.grid.stop,
-                   oversampling=1.0 / (plan.grid.step * series.span), max_bins=max_grid_size)
-        freq, power = r.frequency, _finite_power(r.power)
-        # nested bands low enough for a small full grid are evaluated whole: the coarse stage's
-        # candidates are the band's strongest peaks, not necessarily each nested band's
-        exact = [x for x in plan.levels[:-1]
-                 if (x - plan.grid.start) / plan.grid.step + 1 <= SELECTION_MAX_BINS]
-        if exact:
-            size = int(math.floor((exact[-1] - plan.grid.start) / plan.grid.step)) + 1
-            if size >= 3:
-                low = FrequencyGrid(plan.grid.start, plan.grid.step, size)
-                low_power = _finite_power(_pg.lombscargle.power(series.tau, values, dy, low))
-                keep = freq > low.stop
-                freq = np.concatenate([low.frequency(), freq[keep]])
-                power = np.concatenate([low_power, power[keep]])
-        return float(freq[int(np.argmax(power))]), Periodogram(
-            freq, power, normalization="standard", method=plan.method + " (coarse-to-fine)")
-    freq = plan.grid.frequency()
-    if plan.method == "lombscargle" and series.n >= SEARCH_SUBSET_MIN_N:
-        step = -(-series.n // SEARCH_SUBSET_N)
-        sub = slice(0, series.n, step)  # tau is sorted: an even cover of the span
-        power = _pg.lombscargle.power(series.tau[sub], values[sub], None if dy is None else dy[sub],
-                                      plan.grid, search=True)
-        n_sub = -(-series.n // step)
-        if subset_peak_is_decisive(freq, power, n_sub, series.span):
-            return pick_peak(freq, power), Periodogram(
-                freq, power, normalization="standard",
-                method=f"{plan.method} (one sample in {step}: {n_sub} of {series.n})")
-    power = _finite_power(_pg.compute(plan.method, series.tau, values, dy, plan.grid))
-    return pick_peak(freq, power), Periodogram(freq, power, normalization="standard", method=plan.method)
-
-
-def _finite_power(power: np.ndarray) -> np.ndarray:
-    """Standard power in [0, 1]: a frequency where the floating-mean fit is singular (a few
-    samples over a huge span make its normal equations degenerate) gives inf or NaN, which is
-    no evidence of a tone; it counts as 0."""
-    power = np.asarray(power, dtype=np.float64)
-    if np.all(np.isfinite(power)):
-        return power
-    return np.where(np.isfinite(power), np.clip(power, 0.0, 1.0), 0.0)
-
-
-# scipy.signal.periodogram's scalings, from the "psd" power: one-sided density (units of y^2 per
-# unit of frequency) and spectrum (units of y^2); both need the sampling rate
-SCIPY_SCALINGS = ("density", "spectrum")
-
-
-def periodogram(
-    t,
-    y=None,
-    *,
-    method: str = "auto",
-    fmin: float | None = None,
-    fmax: float | None = None,
-    oversampling: float = 5,
-    dy=None,
-    max_grid_size: int = MAX_GRID_SIZE,
-    frequency=None,
-    fs: float | None = None,
-    normalization: str = "standard",
-    fit_mean: bool = True,
-    center_data: bool = True,
-    nterms: int = 1,
-) -> Periodogram:
-    """The periodogram of ``y(t)``: on :func:`estimate`'s automatic grid, at the ``frequency`` the
-    caller gives, or (scipy style) of evenly spaced values at sampling rate ``fs``.
-
-    The whole grid on every sample, as astropy's ``LombScargle(t, y, dy).power(frequency)``
-    (floating mean, ``standard`` normalisation by default) or, on evenly spaced samples, by FFT; the
-    same method choice and band rules as :func:`estimate` (see :mod:`sigfit.grid`). Use it for the
-    full picture where :func:`estimate` reported the periodogram of the subset it searched
-    (``Periodogram.method`` says so) or a coarse-to-fine search. Windowed or averaged spectra
-    (Welch, Bartlett, tapers) are ``scipy.signal``'s job: ``scipy.signal.welch``.
-
-    Parameters
-    ----------
-    t : array_like
-        Sample times; with ``fs`` (and no ``y``), the values themselves, sampled at ``fs``.
-    y : array_like, optional
-        Sample values.
-    dy, method, fmin, fmax, oversampling
-        As for :func:`estimate` (``method`` ``'wavelet'`` is not a periodogram: see
-        :func:`sigfit.wavelet.scalogram`).
-    max_grid_size : int
-        Largest grid allowed (memory bound); a larger one raises InputError asking for a
-        narrower band.
-    frequency : array_like, optional
-        Frequencies (cycles per unit of t; 1-D, any values, 0 included) at which to evaluate the
-        power instead of the automatic grid, by NUFFT (:class:`sigfit.LombScargle`).
-    fs : float, optional
-        Sampling rate of evenly spaced values ``t`` (scipy's ``periodogram(x, fs)``): times
-        ``arange(N)/fs`` and, without ``frequency``, scipy's grid ``rfftfreq(N, 1/fs)`` from 0 to
-        Nyquist.
-    normalization : {'standard', 'model', 'log', 'psd', 'density', 'spectrum'}
-        astropy's normalizations, or scipy's one-sided scalings of evenly spaced samples
-        (``density``: ``2 psd / fs``, units of y^2 per unit of frequency; ``spectrum``:
-        ``2 psd / N``, units of y^2), equal to ``scipy.signal.periodogram`` with its default
-        boxcar window and constant detrend at the Fourier frequencies.
-    fit_mean, center_data, nterms
-        As :class:`sigfit.LombScargle` (the floating mean, centring, harmonics in the model).
-
-    Returns
-    -------
-    Periodogram
-        ``frequency`` (cycles per unit of t) and ``power`` in ``normalization``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> t = np.random.default_rng(1).uniform(0, 100, 300)
-    >>> p = periodogram(t, np.sin(2 * np.pi * 0.25 * t), fmax=1.0)
-    >>> round(float(p.frequency[np.argmax(p.power)]), 2), p.method
-    (0.25, 'lombscargle')
-    >>> x = np.zeros(16); x[0] = 1
-    >>> periodogram(x, fs=1.0, normalization="density").power[-3:]  # scipy.signal.periodogram(x)
-    array([0.125 , 0.125 , 0.0625])
-    """
-    from .periodograms import generalized
-
-    if method == "wavelet":
-        raise InputError("method 'wavelet' has no periodogram: use sigfit.wavelet.scalogram")
-    if normalization not in (*generalized.NORMALIZATIONS, *SCIPY_SCALINGS):
-        raise InputError(
-            f"normalization {normalization!r} is not recognized: choose one of "
-            f"{', '.join((*generalized.NORMALIZATIONS, *SCIPY_SCALINGS))}"
-        )
-    if fs is not None:
-        if y is not None:
-            raise InputError("pass either times t with values y, or values with a sampling rate fs, not both")
-        if isinstance(fs, bool) or not (isinstance(fs, (int, float, np.number)) and math.isfinite(fs) and fs > 0):
-            raise InputError(f"fs must be a positive sampling rate (samples per unit of time), got {fs!r}")
-        y = t
-        t = np.arange(np.size(y)) / float(fs)
-    elif y is None:
-        raise InputError("y is missing: pass periodogram(t, y), or periodogram(x, fs=rate) for evenly spaced values")
-    _, oversampling, fmin, fmax, _ = validate_options(
-        n_components=1, oversampling=oversampling, fmin=fmin, fmax=fmax, detrend=None, fap_threshold=0.01,
-    )
-    series = validate_series(t, y, dy, n_params=1)
-    series, scale = scale_series(series)
-    fmin, fmax = scale.frequency(fmin), scale.frequency(fmax)
-    explicit = frequency is not None or fs is not None
-    model_default = fit_mean is True and center_data is True and nterms == 1
-    if explicit or not model_default:
-        if method not in ("auto", "lombscargle"):
-            raise InputError(
-                f"method {method!r} computes the automatic grid's floating-mean sinusoid only: "
-                "use method='auto' (NUFFT) with frequency=, fs=, nterms, fit_mean or center_data"
-            )
-        if frequency is None and fs is not None:
-            freq = np.fft.rfftfreq(series.n, 1.0 / float(fs))
-        elif frequency is None:
-            plan = plan_search(series, "lombscargle", fmin=fmin, fmax=fmax, oversampling=oversampling,
-                               max_grid_size=max_grid_size)
-            freq = plan.grid.frequency()
-        else:
-            freq = np.asarray(frequency, dtype=np.float64)
-            if freq.ndim != 1 or freq.size == 0:
-                raise InputError(f"frequency must be a non-empty 1-D array, got shape {freq.shape}")
-        base = "psd" if normalization in SCIPY_SCALINGS else normalization
-        power = generalized.lombscargle(series.tau, series.y, series.dy, freq, fit_mean=fit_mean,
-                                        center_data=center_data, nterms=nterms, normalization=base)
-        label = "lombscargle (nufft)"
-    else:
-        plan = plan_search(series, method, fmin=fmin, fmax=fmax, oversampling=oversampling,
-                           max_grid_size=max_grid_size)
-        if plan.coarse:
-            lo = f"{plan.grid.start:.6g}" + ("" if fmin is not None else " (automatic fmin)")
-            hi = f"{plan.grid.stop:.6g}" + ("" if fmax is not None else " (automatic fmax)")
-            raise InputError(
-                f"the grid from {lo} to {hi} has {plan.grid.size:,} frequencies, over "
-                f"max_grid_size={max_grid_size:,}: pass a narrower fmin/fmax or a lower "
-                "oversampling (sigfit.estimate searches such bands coarse-to-fine)"
-            )
-        dy_search = series.dy if plan.method == "lombscargle" else None
-        freq = plan.grid.frequency()
-        power = _pg.compute(plan.method, series.tau, series.y, dy_search, plan.grid)
-        base = "psd" if normalization in SCIPY_SCALINGS else normalization
-        if base != "standard":
-            _, _, chi2_ref = generalized.prepare(series.y, dy_search, fit_mean=True, center_data=True)
-            power = generalized.convert_normalization(power, series.n, "standard", base, chi2_ref=chi2_ref)
-        label = plan.method
-    if normalization in SCIPY_SCALINGS:
-        rate = fs
-        if rate is None:
-            step = _pg.uniform_step(series.tau, 0.0 if series.time_is_integer else series.time_resolution)
-            if step is None:
-                raise InputError(
-                    f"normalization {normalization!r} is scipy's scaling of evenly spaced samples: these are "
-                    "not evenly spaced; use 'psd' (or scipy.signal.lombscargle)"
-                )
-            rate = 1.0 / step
-        power = 2.0 * power / (float(rate) if normalization == "density" else series.n)
-    return scale.restore(Periodogram(freq, power, normalization=normalization, method=label))
 
 
 def estimate(
@@ -890,7 +87,6 @@ def estimate(
     dy=None,
     fap_threshold: float = 0.01,
     max_grid_size: int = MAX_GRID_SIZE,
-    first_power: np.ndarray | None = None,
     harmonics: int | str = "auto",
     max_harmonics: int = MAX_HARMONICS,
     fap_method: str = "baluev",
@@ -941,11 +137,6 @@ def estimate(
         amplitude exceeds its standard error.
     max_grid_size : int
         Largest automatic grid allowed (memory bound).
-    first_power : ndarray, optional
-        The first search's periodogram, computed elsewhere on this call's own grid from the
-        detrended values (:func:`sigfit.estimate_many` computes it for many series sharing their
-        time stamps in one batched NUFFT call). Skips that one periodogram; everything else runs.
-        With ``detrend='auto'``: one row per candidate degree (:func:`selection_values`).
     harmonics : "auto" or int
         Harmonics per periodic component (:mod:`sigfit.harmonics`). ``"auto"``: the fundamental
         behind each peak is identified (a subharmonic wins only when the data show it: by BIC,
@@ -978,8 +169,8 @@ def estimate(
 
     Notes
     -----
-    With at least :data:`SEARCH_SUBSET_MIN_N` irregular samples the peak search runs first on
-    every m-th time-sorted sample (about :data:`SEARCH_SUBSET_N` of them; same span, so the same
+    With at least :data:`sigfit._numerics.SUBSET_MIN_N` irregular samples the peak search runs first on
+    every m-th time-sorted sample (about :data:`sigfit._numerics.SUBSET_N` of them; same span, so the same
     resolution). Its answer stands when that periodogram's highest peak is overwhelming and no
     rival could overtake it with all samples (:func:`subset_peak_is_decisive`); otherwise the
     whole periodogram decides. The least squares always use every sample. ``result.periodogram``
@@ -994,6 +185,36 @@ def estimate(
     >>> round(r.components[0].angular_frequency, 9), r.components[0].significant
     (31.0, True)
     """
+    return _estimate_checked(t, y, method=method, n_components=n_components, fmin=fmin, fmax=fmax,
+                             oversampling=oversampling, detrend=detrend, dy=dy,
+                             fap_threshold=fap_threshold, max_grid_size=max_grid_size,
+                             harmonics=harmonics, max_harmonics=max_harmonics,
+                             fap_method=fap_method, first_power=None)
+
+
+def _estimate_with_first_power(t, y, first_power: np.ndarray, **options) -> EstimateResult:
+    """:func:`estimate` with the first search's periodogram given (internal: not public API).
+
+    ``first_power`` is that periodogram, computed elsewhere on this call's own grid from the
+    detrended values (:func:`sigfit.estimate_many` computes it for many series sharing their
+    time stamps in one batched NUFFT call). It skips that one periodogram; everything else runs.
+    With ``detrend='auto'``: one row per candidate degree (:func:`selection_values`). ``options``
+    are :func:`estimate`'s, with its defaults."""
+    import inspect
+
+    kw = {name: p.default for name, p in inspect.signature(estimate).parameters.items()
+          if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    unknown = set(options) - set(kw)
+    if unknown:
+        raise TypeError(f"estimate() got unexpected keyword arguments {sorted(unknown)}")
+    kw.update(options)
+    return _estimate_checked(t, y, first_power=first_power, **kw)
+
+
+def _estimate_checked(t, y, *, method, n_components, fmin, fmax, oversampling, detrend, dy,
+                      fap_threshold, max_grid_size, harmonics, max_harmonics, fap_method,
+                      first_power) -> EstimateResult:
+    """:func:`estimate`: options checked, samples validated and scaled, then :func:`_estimate`."""
     n_components, oversampling, fmin, fmax, degree = validate_options(
         n_components=n_components,
         oversampling=oversampling,
@@ -1017,10 +238,12 @@ def estimate(
             max_harmonics=max_harmonics, fap_method=fap_method))
 
 
-def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree, fap_threshold,
-              max_grid_size, first_power, harmonics, max_harmonics,
-              fap_method="baluev") -> EstimateResult:
-    """:func:`estimate` on validated (and scaled) samples."""
+def _prepare(series, *, method, n_components, fmin, fmax, oversampling, degree, max_grid_size,
+             first_power, harmonics, max_harmonics, fap_method):
+    """The first stage: options checked, the plan made (:func:`sigfit.plan.plan_search`), the
+    stamps audited, the trend degree chosen. Returns ``(plan, degree, trend_choice,
+    first_power)``; ``first_power`` becomes the chosen degree's periodogram when the degree was
+    chosen here."""
     auto_degree = degree is None
     if degree is not None and degree > 0:
         refuse_exact_trend(series, degree)
@@ -1049,6 +272,21 @@ def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree,
     else:
         trend_rule = "given (detrend)" if degree else "none (detrend='none')"
     trend_choice = TrendChoice(degree=degree, rule=trend_rule)
+    return plan, degree, trend_choice, first_power
+
+
+def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree, fap_threshold,
+              max_grid_size, first_power, harmonics, max_harmonics,
+              fap_method="baluev") -> EstimateResult:
+    """:func:`estimate` on validated (and scaled) samples: prepare (:func:`_prepare`), then
+    the harmonic components' path (:func:`_estimate_periodic`) or the tones' path (sinusoids,
+    the wavelet): find and fit them one at a time (:func:`_find_tones`), then test them all
+    against the final residual's background and build the result (:func:`_tones_result`)."""
+    plan, degree, trend_choice, first_power = _prepare(
+        series, method=method, n_components=n_components, fmin=fmin, fmax=fmax,
+        oversampling=oversampling, degree=degree, max_grid_size=max_grid_size,
+        first_power=first_power, harmonics=harmonics, max_harmonics=max_harmonics,
+        fap_method=fap_method)
 
     tau, yv = series.tau, series.y
     t_scale = float(np.max(np.abs(tau)))
@@ -1070,6 +308,23 @@ def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree,
     # the periodogram sees the data with the trend (and offset) removed first
     trend = fit_trend(tau, yv, series.dy, degree, t_scale)
     work = yv - np.polynomial.polynomial.polyval(tau / t_scale, trend)
+    fit, widths, first_periodogram, alias_notes, search = _find_tones(
+        series, plan, work, n_components=n_components, degree=degree, first_power=first_power,
+        dy_search=dy_search, fap_threshold=fap_threshold, fap_method=fap_method, t_scale=t_scale,
+        max_shift=max_shift, bandwidth=bandwidth, baseline=baseline)
+    return _tones_result(series, plan, fit, widths, first_periodogram, alias_notes, search,
+                         degree=degree, bandwidth=bandwidth, baseline=baseline,
+                         fap_method=fap_method, fap_threshold=fap_threshold, t_scale=t_scale,
+                         trend_choice=trend_choice)
+
+
+def _find_tones(series, plan, work, *, n_components, degree, first_power, dy_search, fap_threshold,
+                fap_method, t_scale, max_shift, bandwidth, baseline):
+    """Tones one at a time (prewhitening): the peak of the residual's periodogram (or the
+    wavelet's), judged against the background, refined jointly with the tones before it by
+    least squares; stops at the first tone that is not significant. Returns ``(fit, widths,
+    first_periodogram, alias_notes, search)``: ``widths`` the band each peak was judged in."""
+    tau, yv = series.tau, series.y
     first_periodogram = None
     alias_notes: list[str] = []
     widths: list[float] = []  # the band each tone's peak was judged in (nested bands)
@@ -1123,6 +378,14 @@ def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree,
             break  # reported, flagged not significant; weaker tones are noise too
         work = fit.residual
 
+    return fit, widths, first_periodogram, alias_notes, search
+
+
+def _tones_result(series, plan, fit, widths, first_periodogram, alias_notes, search, *, degree,
+                  bandwidth, baseline, fap_method, fap_threshold, t_scale, trend_choice):
+    """The last stages of the tones' path: every tone judged against the background of the final
+    residual (its lines left out), the warnings, and the :class:`EstimateResult`."""
+    tau, yv = series.tau, series.y
     assert fit is not None
     n_tones = fit.nu.size
     powers = tone_powers(tau, yv, series.dy, fit)
@@ -1152,41 +415,13 @@ def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree,
     for note in alias_notes + too_few_cycles(components, series.span, degree):
         warn(series.warnings, note)
 
-    dof = series.n - fit.n_params
-    residual_std = math.sqrt(float(fit.residual @ fit.residual) / max(dof, 1))
-    audit_value_precision(series, residual_std)
-    poly, offset_err = fit.poly, float(math.sqrt(max(fit.covariance[0, 0], 0.0)))
-    nyq = at_nyquist(components, series, plan, degree, t_scale)
-    if nyq is not None:
-        components, _, offset_err, poly, notes = nyq
-        for note in notes:
-            warn(series.warnings, note)
-    trend_coef = tuple(float(c) for c in poly[:0:-1]) + (0.0,) if degree > 0 else ()
-    extras = {} if search is None else search.finish(series, components, degree)
-    return EstimateResult(
-        components=components,
-        offset=float(poly[0]),
-        offset_err=offset_err,
-        residual_std=residual_std,
-        n_samples=series.n,
-        method=plan.method,
-        periodogram=first_periodogram,
-        t_ref=series.t_ref,
-        t_scale=t_scale,
-        trend=trend_coef,
-        detrend="none" if degree == 0 else ("linear" if degree == 1 else str(degree)),
-        warnings=list(series.warnings),
-        band=plan.band,
-        detrend_choice=trend_choice,
-        time_unit=series.time_unit,
-        value_unit=series.value_unit,
-        noise=noise,
-        **extras,
-    )
+    return _result(series, plan, fit, components, degree=degree, t_scale=t_scale,
+                   first_periodogram=first_periodogram, trend_choice=trend_choice, noise=noise,
+                   search=search)
 
 
 def _estimate_periodic(
-    series: Series,
+    series: Samples,
     plan: SearchPlan,
     *,
     n_components: int,
@@ -1296,16 +531,27 @@ def _estimate_periodic(
     for note in notes:
         warn(series.warnings, note)
     components.sort(key=lambda c: -c.amplitude)
+    return _result(series, plan, fit, components, degree=degree, t_scale=t_scale,
+                   first_periodogram=pgrams[0] if pgrams else None, trend_choice=trend_choice,
+                   noise=noise)
+
+
+def _result(series, plan, fit, components, *, degree, t_scale, first_periodogram, trend_choice,
+            noise, search=None) -> EstimateResult:
+    """The one result builder of both paths: residual scatter (and its precision audit), the
+    offset and trend, components at the stamps' Nyquist frequency folded into the offset
+    (:func:`sigfit._judge.at_nyquist`), the wavelet's track and stationarity (``search``)."""
     dof = series.n - fit.n_params
     residual_std = math.sqrt(float(fit.residual @ fit.residual) / max(dof, 1))
     audit_value_precision(series, residual_std)
     poly, offset_err = fit.poly, float(math.sqrt(max(fit.covariance[0, 0], 0.0)))
     nyq = at_nyquist(components, series, plan, degree, t_scale)
     if nyq is not None:
-        components, _, offset_err, poly, more = nyq
-        for note in more:
+        components, _, offset_err, poly, notes = nyq
+        for note in notes:
             warn(series.warnings, note)
     trend_coef = tuple(float(c) for c in poly[:0:-1]) + (0.0,) if degree > 0 else ()
+    extras = {} if search is None else search.finish(series, components, degree)
     return EstimateResult(
         components=components,
         offset=float(poly[0]),
@@ -1313,7 +559,7 @@ def _estimate_periodic(
         residual_std=residual_std,
         n_samples=series.n,
         method=plan.method,
-        periodogram=pgrams[0] if pgrams else None,
+        periodogram=first_periodogram,
         t_ref=series.t_ref,
         t_scale=t_scale,
         trend=trend_coef,
@@ -1324,4 +570,5 @@ def _estimate_periodic(
         time_unit=series.time_unit,
         value_unit=series.value_unit,
         noise=noise,
+        **extras,
     )

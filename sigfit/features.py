@@ -25,7 +25,6 @@ attributes ending in ``_``, ``get_feature_names_out``), so ``clone``, ``Pipeline
 from __future__ import annotations
 
 import inspect
-import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,11 +32,10 @@ from typing import Any
 
 import numpy as np
 
+from ._numerics import TWO_PI, centred_cycles
 from .errors import InputError, SigfitWarning
 from .results import EstimateResult
-from .search import centred_cycles
 
-TWO_PI = 2.0 * math.pi
 # detrend used by PeriodicFeatures when the caller gives none: a forecast needs the trend, and a
 # linear one fitted jointly with the tones costs one column when there is none
 DEFAULT_DETREND = "linear"

@@ -25,7 +25,7 @@ The band, unless the caller passes one: :func:`default_band` (one rule for every
 Size
     One grid holds at most :data:`MAX_GRID_SIZE` frequencies (memory and time); larger bands are
     searched coarse-to-fine (:mod:`sigfit.search`). An automatic band whose search would pass
-    the budget (:data:`sigfit.estimate.AUTO_ZOOM_BINS`) is cut, before anything runs, at the
+    the budget (:data:`sigfit.plan.AUTO_ZOOM_BINS`) is cut, before anything runs, at the
     highest nested level that fits, and its rule says so (:func:`truncate_band`).
 """
 
@@ -37,14 +37,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import InputError
+from .sampling import PREFIX, close_pair_scale, lattice_quantum  # noqa: F401  (their home before)
 
 # 2^23 frequencies: 64 MiB of float64 power, and under ~1 GiB of NUFFT workspace in nifty-ls.
 MAX_GRID_SIZE = 1 << 23
-LATTICE_RTOL = 0.05  # jitter, as a fraction of the quantum, below which stamps count as a lattice
-# Checks that every sample must pass (a lattice, a time resolution) test this many first: random
-# stamps fail at once, and a failing prefix settles it without a pass over all of them
-PREFIX = 256
-CLOSE_PAIR_ORDER = 16  # k: the closest-pair scale is read from the k-th smallest gap
 
 
 @dataclass(frozen=True)
@@ -61,47 +57,6 @@ class FrequencyGrid:
 
     def frequency(self) -> np.ndarray:
         return self.start + self.step * np.arange(self.size)
-
-
-def lattice_quantum(tau: np.ndarray, rtol: float = None, max_divisor: int = 8) -> float | None:
-    """The quantum ``p`` of a lattice with gaps: every positive spacing within ``rtol*p`` of a
-    whole multiple of ``p``, trying ``p = s_min/j`` for ``j = 1..max_divisor``; None if none fits."""
-    rtol = LATTICE_RTOL if rtol is None else rtol
-    gaps = np.diff(tau)
-    gaps = gaps[gaps > 0]
-    if gaps.size == 0:
-        return None
-    smallest = float(gaps.min())
-    for j in range(1, max_divisor + 1):
-        p = smallest / j
-        r = gaps[:PREFIX] / p  # every gap must pass: a failing prefix settles it
-        if np.max(np.abs(r - np.round(r))) > rtol:
-            continue
-        r = gaps / p
-        if np.max(np.abs(r - np.round(r))) <= rtol:
-            return p
-    return None
-
-
-def close_pair_scale(tau: np.ndarray, order: int | None = None) -> float:
-    """The expected closest-pair gap of the stamps, ``mu/n``, estimated from the k-th smallest
-    positive gap ``s_(k)``.
-
-    For Poisson-like stamps the ``n`` gaps are exponential with mean ``mu``, and the k-th
-    smallest has expectation ``mu * sum_{j<k} 1/(n - j)`` (Renyi's representation of exponential
-    order statistics), so ``s_(k) / (n * sum_{j<k} 1/(n - j))`` estimates ``mu/n``, which is
-    ``T/N^2``, with a scatter of about ``1/sqrt(k)`` where the bare minimum scatters by 100%.
-    """
-    order = CLOSE_PAIR_ORDER if order is None else order
-    gaps = np.diff(tau)
-    gaps = gaps[gaps > 0]
-    n = gaps.size
-    if n == 0:
-        return math.inf
-    k = min(order, n)
-    s_k = float(np.partition(gaps, k - 1)[k - 1])
-    expected_over_mu = sum(1.0 / (n - j) for j in range(k))
-    return s_k / (n * expected_over_mu)
 
 
 def default_fmax(tau: np.ndarray, uniform_step: float | None = None) -> float:
@@ -201,7 +156,7 @@ def window_power(tau: np.ndarray, frequency: float) -> float:
     Ap&SS 36, 137): 1 at ``f = 0``, 1 at ``f = 1/dt`` for samples on a lattice of step ``dt``,
     about ``1/N`` for random stamps. A peak of the window at ``f_a`` makes every tone ``f``
     reappear at ``f +- f_a`` with that fraction of its power."""
-    from .search import centred_cycles  # error-free phases: stamps may be large
+    from ._numerics import centred_cycles  # error-free phases: stamps may be large
 
     ph = 2.0 * math.pi * centred_cycles(frequency, np.asarray(tau, dtype=np.float64))
     return float(np.mean(np.cos(ph)) ** 2 + np.mean(np.sin(ph)) ** 2)
@@ -347,3 +302,56 @@ def outlying_stamps(tau: np.ndarray) -> str | None:
                         f"{gap:.4g} away from the other {n - m}, which span {rest:.4g}: an outlying "
                         "stamp sets the span, resolution and cost of the search; check it, or drop it")
     return None
+
+
+def autofrequency(t, samples_per_peak=5, nyquist_factor=5, minimum_frequency=None,
+                  maximum_frequency=None, return_freq_limits=False):
+    """astropy's automatic grid for times ``t`` (plain numbers).
+
+    Steps of ``1/(samples_per_peak * T)`` (``T`` the baseline) from half a step, up to
+    ``nyquist_factor`` times the average Nyquist frequency ``N/(2T)``.
+
+    Parameters
+    ----------
+    t : ndarray
+        Times.
+    samples_per_peak : float
+        Grid points per peak width ``1/T``.
+    nyquist_factor : float
+        Multiple of the average Nyquist frequency where the grid stops (without
+        ``maximum_frequency``).
+    minimum_frequency, maximum_frequency : float, optional
+        The ends of the grid instead.
+    return_freq_limits : bool
+        Return only ``(first, last)``.
+
+    Returns
+    -------
+    ndarray or tuple
+        The frequencies, or their limits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> autofrequency(np.arange(11.0), maximum_frequency=0.5)[:3]
+    array([0.01, 0.03, 0.05])
+    """
+    t = np.asarray(t, dtype=np.float64)
+    baseline = float(t.max() - t.min())
+    if not baseline > 0:
+        raise InputError("every time stamp is the same: a frequency grid needs samples spread in time")
+    if not (np.isfinite(samples_per_peak) and samples_per_peak > 0):
+        raise InputError(f"samples_per_peak must be a positive number, got {samples_per_peak!r}")
+    df = 1.0 / baseline / samples_per_peak
+    if minimum_frequency is None:
+        minimum_frequency = 0.5 * df
+    if maximum_frequency is None:
+        maximum_frequency = nyquist_factor * (0.5 * t.size / baseline)  # astropy's order of operations
+    nf = 1 + int(np.round((maximum_frequency - minimum_frequency) / df))
+    if nf < 1:
+        raise InputError(
+            f"maximum_frequency ({maximum_frequency}) is below minimum_frequency ({minimum_frequency}): swap them"
+        )
+    if return_freq_limits:
+        return minimum_frequency, minimum_frequency + df * (nf - 1)
+    return minimum_frequency + df * np.arange(nf)

@@ -13,9 +13,10 @@ import numpy as np
 
 from . import statistics as _stats
 from ._inputs import is_astropy_time, is_astropy_timedelta, unit_of
+from ._numerics import centred_cycles
 from .errors import InputError
+from .grid import autofrequency  # noqa: F401  (astropy's name, in its astropy-shaped home)
 from .periodograms import generalized as _gen
-from .search import centred_cycles
 
 
 class TimeKindError(InputError, TypeError):
@@ -25,59 +26,6 @@ class TimeKindError(InputError, TypeError):
 class NotSupportedError(InputError, NotImplementedError):
     """A combination of options the mathematics does not cover (e.g. the false-alarm
     probability of a multi-term periodogram)."""
-
-
-def autofrequency(t, samples_per_peak=5, nyquist_factor=5, minimum_frequency=None,
-                  maximum_frequency=None, return_freq_limits=False):
-    """astropy's automatic grid for times ``t`` (plain numbers).
-
-    Steps of ``1/(samples_per_peak * T)`` (``T`` the baseline) from half a step, up to
-    ``nyquist_factor`` times the average Nyquist frequency ``N/(2T)``.
-
-    Parameters
-    ----------
-    t : ndarray
-        Times.
-    samples_per_peak : float
-        Grid points per peak width ``1/T``.
-    nyquist_factor : float
-        Multiple of the average Nyquist frequency where the grid stops (without
-        ``maximum_frequency``).
-    minimum_frequency, maximum_frequency : float, optional
-        The ends of the grid instead.
-    return_freq_limits : bool
-        Return only ``(first, last)``.
-
-    Returns
-    -------
-    ndarray or tuple
-        The frequencies, or their limits.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> autofrequency(np.arange(11.0), maximum_frequency=0.5)[:3]
-    array([0.01, 0.03, 0.05])
-    """
-    t = np.asarray(t, dtype=np.float64)
-    baseline = float(t.max() - t.min())
-    if not baseline > 0:
-        raise InputError("every time stamp is the same: a frequency grid needs samples spread in time")
-    if not (np.isfinite(samples_per_peak) and samples_per_peak > 0):
-        raise InputError(f"samples_per_peak must be a positive number, got {samples_per_peak!r}")
-    df = 1.0 / baseline / samples_per_peak
-    if minimum_frequency is None:
-        minimum_frequency = 0.5 * df
-    if maximum_frequency is None:
-        maximum_frequency = nyquist_factor * (0.5 * t.size / baseline)  # astropy's order of operations
-    nf = 1 + int(np.round((maximum_frequency - minimum_frequency) / df))
-    if nf < 1:
-        raise InputError(
-            f"maximum_frequency ({maximum_frequency}) is below minimum_frequency ({minimum_frequency}): swap them"
-        )
-    if return_freq_limits:
-        return minimum_frequency, minimum_frequency + df * (nf - 1)
-    return minimum_frequency + df * np.arange(nf)
 
 
 class LombScargle:
@@ -532,3 +480,10 @@ def _plain(y, name):
 
     values, unit = as_numeric_values(y)
     return _numeric(values, name), unit
+
+
+def periodic_fit(t, y, dy, frequency, t_fit, center_data=True, fit_mean=True, nterms=1) -> np.ndarray:
+    """astropy's ``periodic_fit``: the weighted least-squares model at ``frequency``, evaluated at
+    ``t_fit`` (times centred internally; the same fit as :meth:`sigfit.LombScargle.model`)."""
+    return LombScargle(t, y, dy, fit_mean=fit_mean, center_data=center_data, nterms=nterms).model(
+        np.asarray(t_fit, dtype=np.float64), float(frequency))

@@ -55,10 +55,10 @@ except ImportError:  # one line, naming the extra
     raise MissingDependencyError("sigfit.nn needs torch: pip install 'sigfit[torch]'", name="torch") from None
 
 from . import features as _features
+from ._numerics import TWO_PI
+from ._numerics import two_product as _two_product
 from .features import Tone, as_time, feature_names, tone_angles
-from .search import _two_product
 
-TWO_PI = 2.0 * math.pi
 BASIN_ROOT = 4.493409457909064  # first positive root of tan u = u: the basin is 4.49/R wide
 # An adaptive optimiser (Adam, RMSprop) moves every parameter by about lr per step whatever its
 # gradient, and jitters by about lr around an optimum: the frequencies' lr is capped at this
@@ -105,7 +105,7 @@ def _split(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
 
 
 def _centred(f: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    p, e = _two_product(f, t)  # sigfit.search's error-free product: operators only, tensors work
+    p, e = _two_product(f, t)  # sigfit._numerics' error-free product: operators only, tensors work
     return (p - torch.round(p)) + e
 
 

@@ -4,7 +4,6 @@ function here is called (never at import time of the package)."""
 from __future__ import annotations
 
 import os
-import tempfile
 
 
 def pyplot():
@@ -23,23 +22,18 @@ def save_figure(fig, path, *, dpi: float = 100, palette: bool = True) -> None:
     ``palette``: a PNG is stored with an adaptive 256-colour palette (Pillow, no dithering),
     which keeps plots looking the same at a third of the size (a scalogram: 110 KB, not 256 KB).
     """
-    from .io import new_file_mode
+    from ._files import atomic_write
 
     path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
     suffix = os.path.splitext(path)[1] or ".png"
-    fd, tmp = tempfile.mkstemp(prefix=".sigfit-", suffix=suffix, dir=directory)
-    os.close(fd)
-    try:
+
+    def write(tmp):
         fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=suffix.lstrip(".") or "png")
         if palette and suffix.lower() == ".png":
             _to_palette(tmp)
-        os.chmod(tmp, new_file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+
+    try:
+        atomic_write(path, write, suffix=suffix)
     finally:
         pyplot().close(fig)
 
@@ -121,7 +115,7 @@ def _time_scale(span_seconds: float, is_datetime: bool):
     """(divide t by, axis unit) so date-time axes read in h or d instead of 1e6 s."""
     if not is_datetime:
         return 1.0, None
-    from .io import duration_unit
+    from .render import duration_unit
 
     return duration_unit(span_seconds)
 
@@ -262,13 +256,13 @@ def estimate_figure(panels, *, time_unit: str | None = None, epoch: str | None =
 
 
 def _format_period(period: float, is_datetime: bool) -> str:
-    from .io import format_duration
+    from .render import format_duration
 
     return format_duration(period, digits=4) if is_datetime else f"{period:.8g}"
 
 
 def _fap(p) -> str:
-    from .io import fap_text
+    from .render import fap_text
 
     return fap_text(p)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-TWO_PI = 2.0 * math.pi
+from ._numerics import TWO_PI
 
 
 def _float(x: Any) -> float | None:

@@ -42,12 +42,21 @@ computed; :func:`frac_cycles` reduces ``f*t`` to ``[0, 1)`` with an error-free p
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from ._numerics import frac_cycles, nufft_threads, single_threaded
+from ._numerics import two_product as _two_product  # noqa: F401  (its old home)
 from .errors import InputError
-from .grid import PREFIX
+from .sampling import (  # noqa: F401  (public here before: sigfit.search.time_resolution)
+    PREFIX,
+    TimeResolution,
+    audit_frequency_precision,
+    audit_time_lattice,
+    resolution_fmax,
+    time_resolution,
+)
 
 # Budgets. Callers can override each; these keep one search of 1e5 samples under ~1 GB.
 MAX_BINS = 2**23  # FFT length of the coarse stage, and the largest full grid evaluated directly
@@ -64,171 +73,11 @@ CIC_MARGIN = 8  # off-grid lags: grid step 1/(CIC_MARGIN*fmax) keeps cloud-in-ce
 
 
 # --------------------------------------------------------------------------------------------
-# time resolution and exact phases
-
-
-@dataclass(frozen=True)
-class TimeResolution:
-    """Times that are integer multiples of ``quantum`` (units of t): ``units`` holds ``t/quantum``
-    as exact int64 counted from ``origin`` (``t = origin + units*quantum``)."""
-
-    quantum: float
-    origin: float
-    units: np.ndarray = field(repr=False)
-
-    @property
-    def nyquist(self) -> float:
-        """1/(2 quantum): with times on a grid of step q, f and f + k/q are the same sinusoid."""
-        return 0.5 / self.quantum
-
-
-def time_resolution(t: np.ndarray, *, max_decimals: int = 12) -> TimeResolution | None:
-    """The time stamps' own resolution: the largest ``q`` with every ``t`` an integer multiple of
-    ``q`` (integer dtype, or floats with at most ``max_decimals`` decimals), else None.
-
-    Times sampled on a grid of step ``q`` cannot tell ``f`` from ``f + k/q`` (Eyer & Bartholdi
-    1999, A&AS 135, 1), so nothing above ``1/(2q)`` is distinguishable: integer seconds carry
-    nothing above 0.5 Hz.
-
-    Examples
-    --------
-    >>> time_resolution(np.array([0, 14, 35], dtype=np.int64)).quantum
-    7.0
-    >>> time_resolution(np.array([0.25, 1.5, 3.0])).quantum
-    0.25
-    >>> time_resolution(np.random.default_rng(0).uniform(0, 1, 50)) is None
-    True
-    """
-    t = np.asarray(t)
-    if t.size < 2:
-        return None
-    if np.issubdtype(t.dtype, np.integer):
-        t64 = t.astype(np.int64)
-        origin = int(t64.min())
-        units = t64 - origin
-        scale_num, scale_den = 1, 1
-    else:
-        t = t.astype(np.float64)
-        if not np.all(np.isfinite(t)):
-            return None
-        origin_f = float(t.min())
-        span = float(t.max()) - origin_f
-        units = None
-        t_abs_max = max(abs(origin_f), abs(float(t.max())))
-        for k in range(0, max_decimals + 1):
-            s = 10.0**k
-            # the integer test is meaningful only while the float's ulp is far below one unit
-            if t_abs_max * s >= 2.0**42:
-                break
-            # every t must pass, so a failing prefix settles it (random floats fail at once); its
-            # tolerance is twice the full test's, whose ulp may be one binade lower
-            u = t[:PREFIX] * s
-            if np.any(np.abs(u - np.rint(u)) > 16.0 * np.spacing(t_abs_max * s)):
-                continue
-            u = t * s
-            r = np.rint(u)
-            tol = 8.0 * np.spacing(np.abs(u).max())
-            if np.all(np.abs(u - r) <= tol):
-                units = (r - r.min()).astype(np.int64)
-                origin = r.min() / s
-                scale_num, scale_den = 1, 10**k
-                break
-        if units is None:
-            return None
-        del span
-    d = np.diff(np.unique(units))
-    if d.size == 0:
-        return None
-    g = int(np.gcd.reduce(d))
-    if g <= 0:
-        return None
-    # base the units at the smallest time so they stay small and exact
-    units = units // g
-    quantum = g * scale_num / scale_den
-    return TimeResolution(quantum=float(quantum), origin=float(origin), units=units)
-
-
-def resolution_fmax(t: np.ndarray) -> float | None:
-    """The automatic band edge from the time stamps' resolution: ``1/(2q)``, or None when the
-    times are not on a grid (then another rule must bound the band)."""
-    res = time_resolution(t)
-    return None if res is None else res.nyquist
-
-
-def audit_time_lattice(quantum: float, fmax: float) -> list[str]:
-    """Notes on a band searched over time stamps that are exact multiples of ``quantum``: such
-    stamps carry no rounding jitter (integer seconds are exact), but frequencies above
-    ``1/(2 quantum)`` are aliases of lower ones."""
-    nyq = 0.5 / quantum
-    if fmax > nyq * (1 + 1e-9):
-        return [
-            f"every time stamp is a multiple of {quantum:g}: frequencies above {nyq:g} are aliases "
-            f"of lower ones (f and f + {1 / quantum:g} are the same sinusoid there); the band up "
-            f"to {fmax:g} repeats itself: pass fmax <= {nyq:g}"
-        ]
-    return []
-
-
-def audit_frequency_precision(frequency: float, frequency_err: float, rounding: float, span: float,
-                              n: int) -> list[str]:
-    """A note when a reported frequency error is below what the time stamps' rounding supports.
-
-    Stamps rounded to ``+-rounding`` (half their quantum: an ulp for floats) jitter by
-    ``delta = rounding/sqrt(3)`` rms, i.e. phase noise ``2 pi f delta``; from phase noise alone the
-    frequency cannot be known better than ``f delta sqrt(12) / (span sqrt(n))`` (the Cramer-Rao
-    bound of a phase ramp over ``n`` uniform samples)."""
-    floor = abs(frequency) * rounding / math.sqrt(3.0) * math.sqrt(12.0) / (span * math.sqrt(n))
-    if frequency_err < floor:
-        return [
-            f"frequency {frequency:.12g}: its reported error {frequency_err:.2g} is below the "
-            f"{floor:.2g} that time stamps rounded to +-{rounding:.2g} support; read the error as "
-            f"at least {floor:.2g} (pass times relative to a nearby origin, or exact integer stamps)"
-        ]
-    return []
-
-
-def _two_product(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``a*b = p + e`` exactly (Dekker 1971, Numer. Math. 18, 224: Veltkamp splitting)."""
-    p = a * b
-    c = 134217729.0 * a  # 2**27 + 1
-    ah = c - (c - a)
-    al = a - ah
-    c = 134217729.0 * b
-    bh = c - (c - b)
-    bl = b - bh
-    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-    return p, e
-
-
-def frac_cycles(frequency: float | np.ndarray, t: np.ndarray) -> np.ndarray:
-    """``frequency * t`` reduced to ``[0, 1)`` cycles with an error-free product: the result is
-    within ~1e-16 of the exact fractional part whatever the size of ``t`` (t ~ 4e9 keeps every
-    digit of the phase, where the naive product loses ~7).
-
-    Examples
-    --------
-    >>> float(frac_cycles(1 / 3, np.array([3.0e9 + 1.0]))[0])  # doctest: +ELLIPSIS
-    0.33333...
-    """
-    return np.mod(centred_cycles(frequency, t), 1.0)
-
-
-def centred_cycles(frequency: float | np.ndarray, t: np.ndarray) -> np.ndarray:
-    """``frequency * t`` minus the nearest whole number of cycles, in ``[-0.5, 0.5]`` to ~1e-16
-    (error-free product): :func:`frac_cycles` before its reduction to ``[0, 1)``, which sines
-    and cosines do not need."""
-    f = np.asarray(frequency, dtype=np.float64)
-    t = np.asarray(t, dtype=np.float64)
-    p, e = _two_product(f, t)
-    return (p - np.rint(p)) + e
-
-
-# --------------------------------------------------------------------------------------------
 # the search
 
 
 @dataclass(frozen=True)
-class SearchPlan:
+class CoarseToFinePlan:
     """How :func:`search` will cover the band, and what it will cost (see the module docstring)."""
 
     mode: str  # "full" (the whole grid fits) or "coarse-to-fine"
@@ -272,7 +121,7 @@ class SearchResult:
     peak_powers: np.ndarray
     frequency: np.ndarray
     power: np.ndarray
-    plan: SearchPlan
+    plan: CoarseToFinePlan
     t_ref: float
 
 
@@ -315,7 +164,7 @@ def _max_lag_for_pairs(x: np.ndarray, max_pairs: int, span: float) -> float:
     return lo
 
 
-def plan_search(
+def plan_coarse_to_fine(
     t: np.ndarray,
     fmin: float,
     fmax: float,
@@ -325,7 +174,7 @@ def plan_search(
     max_bins: int = MAX_BINS,
     max_pairs: int = MAX_PAIRS,
     resolution: TimeResolution | None | str = "auto",
-) -> SearchPlan:
+) -> CoarseToFinePlan:
     """Choose how to cover ``[fmin, fmax]`` for times ``t`` within the budgets.
 
     ``n_candidates`` (coarse peaks zoomed) defaults to as many as :data:`ZOOM_WORK` affords,
@@ -349,7 +198,7 @@ def plan_search(
         raise InputError(f"oversampling must be positive, got {oversampling}")
     full = int(math.ceil(oversampling * (fmax - fmin) * span)) + 1
     if full <= max_bins:
-        return SearchPlan("full", span, fmin, fmax, oversampling, full)
+        return CoarseToFinePlan("full", span, fmin, fmax, oversampling, full)
 
     if isinstance(resolution, str):
         resolution = time_resolution(t)
@@ -369,7 +218,7 @@ def plan_search(
     if n_candidates is None:
         per_window = 2 * ZOOM_HALF_WIDTH * oversampling * span / lag + 1 + x.size
         n_candidates = int(min(MAX_CANDIDATES, max(MIN_CANDIDATES, ZOOM_WORK // per_window)))
-    plan = SearchPlan(
+    plan = CoarseToFinePlan(
         "coarse-to-fine", span, fmin, fmax, oversampling, full,
         lag_max=lag, lag_step=step, exact_lags=exact, n_fft=n_fft,
         n_pairs=_count_pairs(x, lag), low_band_max=min(fmax, max(fmin, LOW_BAND / lag)),
@@ -385,7 +234,7 @@ def plan_search(
     return plan
 
 
-def _lag_spectrum(x: np.ndarray, z: np.ndarray, plan: SearchPlan, bar) -> tuple[np.ndarray, np.ndarray]:
+def _lag_spectrum(x: np.ndarray, z: np.ndarray, plan: CoarseToFinePlan, bar) -> tuple[np.ndarray, np.ndarray]:
     """The coarse sliding-window power S(f) on f = k/(n_fft*lag_step), k up to fmax.
 
     ``x`` sorted times in units of ``plan.lag_step`` (exact integers when ``plan.exact_lags``).
@@ -493,9 +342,7 @@ def _distinct_top(freq: np.ndarray, power: np.ndarray, k: int, exclusion: float)
 def _coherent(tc, y, dy, f_lo: float, f_hi: float, df: float) -> tuple[np.ndarray, np.ndarray]:
     """Floating-mean Lomb-Scargle (standard normalisation) on [f_lo, f_hi] at spacing df, in
     chunks of BIN_CHUNK bins so memory stays bounded."""
-    import nifty_ls
-
-    from .periodograms.lombscargle import nufft_threads
+    from .periodograms.lombscargle import nifty_power
 
     n = int(math.floor((f_hi - f_lo) / df)) + 1
     freqs, powers = [], []
@@ -504,15 +351,13 @@ def _coherent(tc, y, dy, f_lo: float, f_hi: float, df: float) -> tuple[np.ndarra
         f0 = f_lo + start * df
         if m == 1:
             # nifty-ls needs two bins to define a grid
-            res = nifty_ls.lombscargle(tc, y, dy=dy, fmin=f0, fmax=f0 + df, Nf=2,
-                                       nthreads=nufft_threads())
+            power = nifty_power(tc, y, dy, fmin=f0, fmax=f0 + df, size=2, nthreads=nufft_threads())
             freqs.append(np.array([f0]))
-            powers.append(np.asarray(res.power[:1], dtype=np.float64))
+            powers.append(power[:1])
             continue
-        res = nifty_ls.lombscargle(tc, y, dy=dy, fmin=f0, fmax=f0 + (m - 1) * df, Nf=m,
-                                   nthreads=nufft_threads())
         freqs.append(f0 + df * np.arange(m))
-        powers.append(np.asarray(res.power, dtype=np.float64))
+        powers.append(nifty_power(tc, y, dy, fmin=f0, fmax=f0 + (m - 1) * df, size=m,
+                                  nthreads=nufft_threads()))
     return np.concatenate(freqs), np.concatenate(powers)
 
 
@@ -556,7 +401,7 @@ def search(
         Coherent grid spacing is ``1/(oversampling*span)``.
     n_candidates : int, optional
         Coarse peaks carried to the zoom stage; the more, the safer for weak or crowded peaks
-        (default: :func:`plan_search`'s work budget, 32 to 256).
+        (default: :func:`plan_coarse_to_fine`'s work budget, 32 to 256).
     n_peaks : int, optional
         Peaks returned (default 32), strongest first, at least ``2/span`` apart.
     max_bins, max_pairs : int
@@ -578,8 +423,6 @@ def search(
     >>> r.plan.mode, round(1 / float(r.peak_frequencies[0]), 3)
     ('coarse-to-fine', 97.0)
     """
-    from .harmonics import single_threaded
-
     with single_threaded():
         return _search(t, y, dy, fmin=fmin, fmax=fmax, oversampling=oversampling,
                        n_candidates=n_candidates, n_peaks=n_peaks, max_bins=max_bins,
@@ -597,7 +440,7 @@ def _search(t, y, dy, *, fmin, fmax, oversampling, n_candidates, n_peaks, max_bi
     if dy is not None:
         dy = np.broadcast_to(np.asarray(dy, dtype=np.float64), y.shape)[order]
     res = time_resolution(t)
-    plan = plan_search(t, fmin, fmax, oversampling=oversampling, n_candidates=n_candidates,
+    plan = plan_coarse_to_fine(t, fmin, fmax, oversampling=oversampling, n_candidates=n_candidates,
                        max_bins=max_bins, max_pairs=max_pairs, resolution=res)
     tc, t_ref = _centre(t, res)
     df = 1.0 / (oversampling * plan.span)
@@ -656,13 +499,13 @@ def _search(t, y, dy, *, fmin, fmax, oversampling, n_candidates, n_peaks, max_bi
 
 
 __all__ = [
-    "SearchPlan",
+    "CoarseToFinePlan",
     "audit_frequency_precision",
     "audit_time_lattice",
     "SearchResult",
     "TimeResolution",
     "frac_cycles",
-    "plan_search",
+    "plan_coarse_to_fine",
     "resolution_fmax",
     "search",
     "time_resolution",

@@ -209,7 +209,7 @@ def bootstrap_max(t, y, dy, fmax, normalization, random_seed=None, n_bootstrap=1
     """Sorted highest powers of ``n_bootstrap`` periodograms of ``y`` (and ``dy``) resampled with
     replacement at the same times, on the automatic grid up to ``fmax``; many resamples share one
     non-uniform FFT."""
-    from .lombscargle import autofrequency
+    from .grid import autofrequency
     from .periodograms import generalized, trig
 
     t = np.asarray(t, dtype=np.float64)

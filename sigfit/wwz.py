@@ -23,7 +23,8 @@ import math
 
 import numpy as np
 
-TWO_PI = 2.0 * math.pi
+from ._numerics import TWO_PI
+
 WEIGHT_FLOOR = 1e-9  # Foster's FORTRAN drops samples whose weight is below this
 _CUTOFF = math.log(1.0 / WEIGHT_FLOOR) + 1.0
 

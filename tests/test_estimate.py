@@ -200,7 +200,7 @@ def test_large_n_search_on_a_subset_only_when_its_peak_is_decisive():
     # N >= 65,536: a strong lone tone is found on an even subset (the periodogram says so), and the
     # answer is the full-data least squares; two tones of nearly equal power are not decided on a
     # subset: the full periodogram is computed
-    from sigfit.estimate import SEARCH_SUBSET_MIN_N
+    from sigfit._numerics import SUBSET_MIN_N as SEARCH_SUBSET_MIN_N
 
     rng = np.random.default_rng(21)
     n = SEARCH_SUBSET_MIN_N + 1000

@@ -17,10 +17,12 @@ import pytest
 from sigfit.errors import InputError
 from sigfit.search import (
     frac_cycles,
-    plan_search,
     resolution_fmax,
     search,
     time_resolution,
+)
+from sigfit.search import (
+    plan_coarse_to_fine as plan_search,
 )
 
 nifty_ls = pytest.importorskip("nifty_ls")

@@ -13,7 +13,8 @@ import warnings
 import click
 
 from ..errors import InputError, SigfitWarning
-from ..io import format_result, load, signal_record
+from ..io import load
+from ..render import format_result, signal_record
 from ._batch import batch_options
 from ._options import columns_options, estimate_kwargs, estimation_options, json_option, plot_option
 

@@ -14,7 +14,8 @@ import math
 import click
 
 from .. import wavelet
-from ..io import format_duration, load
+from ..io import load
+from ..render import format_duration
 from ._options import _check_plot, columns_options, default_of, json_option
 
 

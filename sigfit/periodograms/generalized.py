@@ -32,16 +32,14 @@ power stays defined: the fit of what is left.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numpy as np
 
+from .._numerics import TWO_PI, centred_cycles
 from ..errors import InputError
-from ..search import centred_cycles
 from . import trig
 
-TWO_PI = 2.0 * math.pi
 NORMALIZATIONS = ("standard", "model", "log", "psd")
 # A column whose weighted mean square is below this fraction of the weights' sum is round-off of
 # zero (the NUFFT sums carry ~1e-13 of sum |w|): sin(2 pi f t) at f = 0, or at Nyquist on a lattice
@@ -356,12 +354,3 @@ def design_matrix(t, frequency, dy=None, bias=True, nterms=1) -> np.ndarray:
         raise InputError("cannot have nterms=0 and no bias: pass nterms >= 1 or bias=True")
     return design(t, float(frequency), fit_mean=bool(bias), nterms=int(nterms),
                   dy=None if dy is None else np.asarray(dy, dtype=np.float64))
-
-
-def periodic_fit(t, y, dy, frequency, t_fit, center_data=True, fit_mean=True, nterms=1) -> np.ndarray:
-    """astropy's ``periodic_fit``: the weighted least-squares model at ``frequency``, evaluated at
-    ``t_fit`` (times centred internally; the same fit as :meth:`sigfit.LombScargle.model`)."""
-    from ..lombscargle import LombScargle
-
-    return LombScargle(t, y, dy, fit_mean=fit_mean, center_data=center_data, nterms=nterms).model(
-        np.asarray(t_fit, dtype=np.float64), float(frequency))

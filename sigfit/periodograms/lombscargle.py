@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._numerics import nufft_threads
 from ..grid import FrequencyGrid
 
 # finufft's requested accuracy. nifty-ls defaults to eps=1e-9 at upsampling 1.25, which leaves
@@ -27,50 +28,36 @@ NUFFT_OPTIONS = {"eps": 1e-11, "upsampfac": 2.0, "showwarn": 0}
 SEARCH_OPTIONS: dict = {"eps": 1e-6, "showwarn": 0}
 
 
-_OPENMP: list = []  # the OpenMP runtimes nifty-ls and finufft run on, found once
-
-
-def nufft_threads() -> int | None:
-    """Threads to ask nifty-ls for: None (its own choice) unless the OpenMP runtimes it uses
-    are limited differently, e.g. inside :func:`sigfit.harmonics.single_threaded`. nifty-ls
-    sizes its thread count from finufft's runtime but runs its helpers on another one, and
-    prints ``Warning: nthreads (2) > omp_get_max_threads() (1)`` on every call when they
-    disagree; asking for the smallest limit keeps both within it and the output quiet."""
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:
-        return None
-    if not _OPENMP:
-        import finufft  # noqa: F401  (their runtimes must be loaded before the scan)
-        import nifty_ls  # noqa: F401
-
-        _OPENMP.append([c for c in ThreadpoolController().lib_controllers
-                        if c.user_api == "openmp"])
-    counts = [c.num_threads for c in _OPENMP[0]]
-    if not counts or min(counts) == max(counts):
-        return None
-    return max(1, min(counts))
-
-
 def power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: FrequencyGrid, *,
           search: bool = False) -> np.ndarray:
     """Standard-normalised floating-mean Lomb-Scargle power of ``(tau, y, dy)`` on ``grid``;
     ``search=True`` trades the last digits for speed (:data:`SEARCH_OPTIONS`)."""
-    import nifty_ls
-
-    result = nifty_ls.lombscargle(
+    return nifty_power(
         np.ascontiguousarray(tau, dtype=np.float64),
         np.ascontiguousarray(y, dtype=np.float64),
-        dy=None if dy is None else np.ascontiguousarray(dy, dtype=np.float64),
+        None if dy is None else np.ascontiguousarray(dy, dtype=np.float64),
         fmin=grid.start,
         fmax=grid.stop,
-        Nf=grid.size,
+        size=grid.size,
+        nthreads=1 if search else nufft_threads(),
         center_data=True,
         fit_mean=True,
         normalization="standard",
         assume_sorted_t=True,
         backend="finufft",
         finufft_kwargs=dict(SEARCH_OPTIONS if search else NUFFT_OPTIONS),
-        nthreads=1 if search else nufft_threads(),
     )
+
+
+def nifty_power(tau, y, dy, *, fmin: float, fmax: float, size: int, nthreads: int | None,
+                **options) -> np.ndarray:
+    """The one call into nifty-ls: the power of its ``lombscargle`` on ``size`` frequencies
+    from ``fmin`` to ``fmax``, as float64. ``options`` go to nifty-ls unchanged: :func:`power`
+    pins the finufft backend and :data:`NUFFT_OPTIONS`; the zoom windows of the coarse-to-fine
+    search (:mod:`sigfit.search`) keep nifty-ls's own defaults (its answer is then refined by
+    least squares, and its cost and accuracy are the ones measured in benchmarks/bench_clock.py)."""
+    import nifty_ls
+
+    result = nifty_ls.lombscargle(tau, y, dy=dy, fmin=fmin, fmax=fmax, Nf=size, nthreads=nthreads,
+                                  **options)
     return np.asarray(result.power, dtype=np.float64)

@@ -19,14 +19,12 @@ from their origin keep every digit.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numpy as np
 
-from ..search import centred_cycles
+from .._numerics import TWO_PI, centred_cycles
 
-TWO_PI = 2.0 * math.pi
 # finufft's requested accuracy, relative to sum |c_j|: the sums then agree with the direct ones to
 # ~1e-13, powers with astropy's direct methods to ~1e-10 relative
 NUFFT_EPS = 1e-13

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-TWO_PI = 2.0 * math.pi
+from .._numerics import TWO_PI
 
 
 @dataclass

@@ -1,0 +1,171 @@
+"""Numerics every estimation module shares, written once: error-free phases, thread control, the
+parabolic peak, and the large-N subset rule.
+
+- :func:`two_product`, :func:`centred_cycles`, :func:`frac_cycles`: ``f*t`` reduced to whole
+  cycles with an error-free product (Dekker 1971), so phases keep their digits at ``t ~ 4e9``.
+- :func:`single_threaded`, :func:`nufft_threads`: BLAS/OpenMP thread limits.
+- :func:`parabolic_vertex`: the sub-grid peak of three samples.
+- :data:`SUBSET_N`, :data:`SUBSET_MIN_N`, :data:`SUBSET_MIN_LOG_ODDS`, :func:`subset_step`,
+  :func:`overwhelming`: the rule by which the peak search (``sigfit.estimate``) and the model
+  selection (``sigfit.harmonics``) run on every m-th sample at large N.
+
+This module imports only numpy (threadpoolctl, finufft and nifty-ls when asked for threads), so
+every other module may import it without a cycle.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+TWO_PI = 2.0 * math.pi
+
+
+# --------------------------------------------------------------------------------------------
+# error-free phases
+
+
+def two_product(a, b):
+    """``a*b = p + e`` exactly (Dekker 1971, Numer. Math. 18, 224: Veltkamp splitting).
+
+    Operators only, so numpy arrays and torch tensors both work."""
+    p = a * b
+    c = 134217729.0 * a  # 2**27 + 1
+    ah = c - (c - a)
+    al = a - ah
+    c = 134217729.0 * b
+    bh = c - (c - b)
+    bl = b - bh
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    return p, e
+
+
+def frac_cycles(frequency: float | np.ndarray, t: np.ndarray) -> np.ndarray:
+    """``frequency * t`` reduced to ``[0, 1)`` cycles with an error-free product: the result is
+    within ~1e-16 of the exact fractional part whatever the size of ``t`` (t ~ 4e9 keeps every
+    digit of the phase, where the naive product loses ~7).
+
+    Examples
+    --------
+    >>> float(frac_cycles(1 / 3, np.array([3.0e9 + 1.0]))[0])  # doctest: +ELLIPSIS
+    0.33333...
+    """
+    return np.mod(centred_cycles(frequency, t), 1.0)
+
+
+def centred_cycles(frequency: float | np.ndarray, t: np.ndarray) -> np.ndarray:
+    """``frequency * t`` minus the nearest whole number of cycles, in ``[-0.5, 0.5]`` to ~1e-16
+    (error-free product): :func:`frac_cycles` before its reduction to ``[0, 1)``, which sines
+    and cosines do not need."""
+    f = np.asarray(frequency, dtype=np.float64)
+    t = np.asarray(t, dtype=np.float64)
+    p, e = two_product(f, t)
+    return (p - np.rint(p)) + e
+
+
+# --------------------------------------------------------------------------------------------
+# threads
+
+_THREADPOOLS: list = []  # the threadpoolctl controller, found once (it scans the loaded libraries)
+
+
+def single_threaded():
+    """Limit BLAS/OpenMP pools to one thread while fitting: the work is many small matrix products
+    (8192 x ~100), where extra threads gain little and, on a shared machine, spin-wait against
+    each other (measured: 5x the CPU time under load). A no-op without threadpoolctl."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # optional: the numbers do not change, only the threads
+        import contextlib
+
+        return contextlib.nullcontext()
+    if not _THREADPOOLS:
+        _THREADPOOLS.append(ThreadpoolController())
+    return _THREADPOOLS[0].limit(limits=1)
+
+
+_OPENMP: list = []  # the OpenMP runtimes nifty-ls and finufft run on, found once
+
+
+def nufft_threads() -> int | None:
+    """Threads to ask nifty-ls for: None (its own choice) unless the OpenMP runtimes it uses
+    are limited differently, e.g. inside :func:`single_threaded`. nifty-ls sizes its thread
+    count from finufft's runtime but runs its helpers on another one, and prints
+    ``Warning: nthreads (2) > omp_get_max_threads() (1)`` on every call when they disagree;
+    asking for the smallest limit keeps both within it and the output quiet."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    if not _OPENMP:
+        import finufft  # noqa: F401  (their runtimes must be loaded before the scan)
+        import nifty_ls  # noqa: F401
+
+        _OPENMP.append([c for c in ThreadpoolController().lib_controllers
+                        if c.user_api == "openmp"])
+    counts = [c.num_threads for c in _OPENMP[0]]
+    if not counts or min(counts) == max(counts):
+        return None
+    return max(1, min(counts))
+
+
+# --------------------------------------------------------------------------------------------
+# the parabolic peak
+
+
+def parabolic_vertex(x0, x1, x2, y0, y1, y2):
+    """Vertex of the parabola through ``(x0, y0), (x1, y1), (x2, y2)`` (``x1`` the middle, the
+    highest sample): ``(dx, value)`` with ``dx`` its offset from ``x1``, kept within the
+    bracketing cells (a flat top can put the vertex far away); ``dx = 0``, ``value = y1`` where
+    the parabola does not open downwards. Element-wise on arrays; the spacing need not be even.
+
+    Examples
+    --------
+    >>> dx, top = parabolic_vertex(-1.0, 0.0, 1.0, 0.0, 1.0, 0.5)
+    >>> round(float(dx), 6), round(float(top), 6)
+    (0.166667, 1.041667)
+    """
+    x0, x1, x2, y0, y1, y2 = (np.asarray(v, dtype=np.float64) for v in (x0, x1, x2, y0, y1, y2))
+    # divided differences of the interpolating quadratic y = y1 + b (x - x1) + c (x - x1)^2
+    d01 = (y1 - y0) / (x1 - x0)
+    d12 = (y2 - y1) / (x2 - x1)
+    c = (d12 - d01) / (x2 - x0)
+    b = d01 + c * (x1 - x0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dx = np.where(c < 0, -b / (2 * c), 0.0)
+    dx = np.clip(dx, np.minimum(x0, x2) - x1, np.maximum(x0, x2) - x1)
+    return dx, y1 + b * dx + c * dx * dx
+
+
+# --------------------------------------------------------------------------------------------
+# the large-N subset rule
+
+# Plenty of samples: the peak search and the model selection first run on an even subset (every
+# m-th time-sorted sample, about SUBSET_N of them, so the span and with it the resolution are the
+# same), when the peak is overwhelming there; the least squares always use every sample.
+SUBSET_N = 16384
+SUBSET_MIN_N = 4 * SUBSET_N
+# -log of the single-frequency false-alarm probability the subset's peak must reach: e^-50 ~ 2e-22,
+# a global false-alarm probability below 1e-10 for up to 1e12 independent frequencies
+# (Baluev 2008: FAP <= M (1 - z)^((n - 3) / 2))
+SUBSET_MIN_LOG_ODDS = 50.0
+
+
+def subset_step(n: int) -> int:
+    """``m``: every m-th of ``n`` samples leaves about :data:`SUBSET_N` of them."""
+    return -(-n // SUBSET_N)
+
+
+def overwhelming(power: float, n: int) -> bool:
+    """Whether a peak of standard power ``power`` from ``n`` samples reaches
+    :data:`SUBSET_MIN_LOG_ODDS`: ``-(n - 3)/2 log(1 - z) >= SUBSET_MIN_LOG_ODDS``."""
+    z = min(max(float(power), 0.0), 1.0 - 1e-16)
+    return not -0.5 * (n - 3) * math.log1p(-z) < SUBSET_MIN_LOG_ODDS
+
+
+__all__ = [
+    "TWO_PI", "two_product", "frac_cycles", "centred_cycles", "single_threaded", "nufft_threads",
+    "parabolic_vertex", "SUBSET_N", "SUBSET_MIN_N", "SUBSET_MIN_LOG_ODDS", "subset_step",
+    "overwhelming",
+]

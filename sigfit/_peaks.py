@@ -1,0 +1,182 @@
+"""Finding peaks (the second stage of :func:`sigfit.estimate`): the highest peak of the plan's
+periodogram (full grid, coarse-to-fine, or an even subset of many samples when its peak is
+decisive), refined by a parabola, and the nested-band rule that says in which band a peak won."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import periodograms as _pg
+from ._numerics import SUBSET_MIN_N, overwhelming, parabolic_vertex, subset_step
+from ._validate import (
+    Samples,
+)
+from .grid import (
+    MAX_GRID_SIZE,
+    FrequencyGrid,
+)
+from .plan import SearchPlan
+from .results import Periodogram
+
+
+def _log_fap(power: float, n: int, bandwidth: float, baseline: float, n_null: int) -> float:
+    """log of Baluev's false-alarm probability (:func:`sigfit.significance.false_alarm_probability`),
+    kept finite far into the tail so that nested bands can be ranked when both are ~0."""
+    from scipy.special import gammaln
+
+    z = min(max(float(power), 0.0), 1.0)
+    n_h = n - n_null
+    n_k = n_h - 2
+    if n_k <= 1 or z <= 0.0 or bandwidth <= 0.0:
+        return 0.0
+    if z >= 1.0:
+        return -math.inf
+    log1mz = math.log1p(-z)
+    gamma = math.sqrt(2.0 / n_h) * math.exp(gammaln(n_h / 2.0) - gammaln((n_h - 1.0) / 2.0))
+    log_tau = math.log(gamma * bandwidth * baseline * math.sqrt(0.5 * n_h * z)) + 0.5 * (n_k - 1) * log1mz
+    log_single = 0.5 * n_k * log1mz
+    tau = math.exp(min(log_tau, 700.0))
+    fap = -math.expm1(-tau) + math.exp(log_single - tau)
+    if fap > 1e-300:
+        return math.log(min(fap, 1.0))
+    return float(np.logaddexp(log_tau, log_single))
+
+
+def below_band(power: np.ndarray) -> int:
+    """How many frequencies at the bottom of a periodogram only fall away from its lower edge:
+    a peak there has its maximum below the band (the automatic ``fmin``: slower variation is
+    trend, :data:`sigfit.grid.MIN_CYCLES`), so it is no period in the band."""
+    p = np.asarray(power)
+    if p.size < 2 or not p[1] <= p[0]:
+        return 0
+    rising = np.flatnonzero(p[1:] > p[:-1])
+    return int(rising[0]) + 1 if rising.size else p.size
+
+
+def nested_peak(frequency: np.ndarray, power: np.ndarray, levels, start: float, n: int,
+                baseline: float, n_null: int, *, interpolate: bool = True,
+                trend_below: bool = False) -> tuple[float, float, float]:
+    """The most significant peak over nested bands ``[start, level]``: each band's highest
+    power is judged by the false-alarm probability of its own width (its own look-elsewhere
+    cost), never by raw power, and the lowest false-alarm probability wins
+    (:func:`sigfit.grid.default_band`). With ``trend_below``, the tail of a peak whose maximum
+    lies below the band (:func:`below_band`) is no candidate. Returns
+    ``(frequency, power, bandwidth)``."""
+    if trend_below:
+        k = below_band(power)
+        if 0 < k < np.size(power):
+            power = np.asarray(power, dtype=np.float64).copy()
+            power[:k] = 0.0
+    best = None
+    for top in levels:
+        m = frequency <= top * (1 + 1e-12)
+        if not np.any(m):
+            continue
+        z = float(np.max(power[m]))
+        score = _log_fap(z, n, top - start, baseline, n_null)
+        if best is None or score < best[0]:
+            best = (score, top, m, z)
+    if best is None:
+        i = int(np.argmax(power))
+        return float(frequency[i]), float(power[i]), float(levels[-1] - start)
+    _, top, m, z = best
+    f, p = frequency[m], power[m]
+    f0 = pick_peak(f, p) if interpolate else float(f[int(np.argmax(p))])
+    return f0, z, float(top - start)
+
+
+SELECTION_MAX_BINS = 1 << 20  # the degree is chosen on at most this many frequencies
+
+
+def pick_peak(frequency: np.ndarray, power: np.ndarray) -> float:
+    """The frequency of the highest peak, refined by a parabola through its three grid points."""
+    i = int(np.argmax(power))
+    if 0 < i < power.size - 1:
+        dx, _ = parabolic_vertex(*frequency[i - 1:i + 2], *power[i - 1:i + 2])
+        return float(frequency[i] + dx)
+    return float(frequency[i])
+
+
+# Plenty of samples (sigfit._numerics.SUBSET_MIN_N): the peak search first runs on an even subset
+# (sigfit._numerics' subset rule). Its answer stands when the highest peak is overwhelming there
+# and no other peak could overtake it with all samples; otherwise the full periodogram decides.
+# The least squares always use every sample.
+# The runner-up (outside the peak's main lobe) must trail by this many standard deviations of the
+# two peaks' chi-square reductions, so that all samples could not reverse their order
+SEARCH_SUBSET_MARGIN_SIGMA = 6.0
+
+
+def subset_peak_is_decisive(frequency: np.ndarray, power: np.ndarray, n: int, span: float) -> bool:
+    """Whether the highest peak of a periodogram from ``n`` samples is overwhelming and unambiguous.
+
+    The chi-square reduction of a peak of standard power ``z`` is ``q = (n - 3) z / (1 - z)``; for a
+    tone it is non-central chi-square with 2 degrees of freedom, standard deviation about
+    ``2 sqrt(q + 1)``. The peak must be overwhelming (:func:`sigfit._numerics.overwhelming`) and beat the highest
+    power farther than ``1.5/span`` from it (its main lobe) by :data:`SEARCH_SUBSET_MARGIN_SIGMA`
+    standard deviations of the difference.
+    """
+    i = int(np.argmax(power))
+    z1 = min(max(float(power[i]), 0.0), 1.0 - 1e-16)
+    if not overwhelming(z1, n):
+        return False
+    away = np.abs(frequency - frequency[i]) > 1.5 / span
+    if not np.any(away):
+        return True
+    z2 = min(max(float(np.max(power[away])), 0.0), 1.0 - 1e-16)
+    q1, q2 = (n - 3) * z1 / (1 - z1), (n - 3) * z2 / (1 - z2)
+    sd = 2.0 * (math.sqrt(q1 + 1.0) + math.sqrt(q2 + 1.0))
+    return q1 - q2 > SEARCH_SUBSET_MARGIN_SIGMA * sd
+
+
+def find_peak(series: Samples, values: np.ndarray, dy: np.ndarray | None, plan: SearchPlan,
+              max_grid_size: int = MAX_GRID_SIZE):
+    """Periodogram of ``values`` on the plan's grid and its highest peak: (frequency, Periodogram).
+    A coarse plan returns the coherent pieces the search evaluated (not uniform). With at least
+    :data:`sigfit._numerics.SUBSET_MIN_N` irregular samples the periodogram of an even subset answers when
+    its peak is decisive (:func:`subset_peak_is_decisive`); ``Periodogram.method`` then says so."""
+    if plan.coarse:
+        from .search import search
+
+        # the stamps themselves (not tau): an exact grid of stamps makes the lags exact integers
+        r = search(series.t, values, dy, fmin=plan.grid.start, fmax=plan.grid.stop,
+                   oversampling=1.0 / (plan.grid.step * series.span), max_bins=max_grid_size)
+        freq, power = r.frequency, _finite_power(r.power)
+        # nested bands low enough for a small full grid are evaluated whole: the coarse stage's
+        # candidates are the band's strongest peaks, not necessarily each nested band's
+        exact = [x for x in plan.levels[:-1]
+                 if (x - plan.grid.start) / plan.grid.step + 1 <= SELECTION_MAX_BINS]
+        if exact:
+            size = int(math.floor((exact[-1] - plan.grid.start) / plan.grid.step)) + 1
+            if size >= 3:
+                low = FrequencyGrid(plan.grid.start, plan.grid.step, size)
+                low_power = _finite_power(_pg.lombscargle.power(series.tau, values, dy, low))
+                keep = freq > low.stop
+                freq = np.concatenate([low.frequency(), freq[keep]])
+                power = np.concatenate([low_power, power[keep]])
+        return float(freq[int(np.argmax(power))]), Periodogram(
+            freq, power, normalization="standard", method=plan.method + " (coarse-to-fine)")
+    freq = plan.grid.frequency()
+    if plan.method == "lombscargle" and series.n >= SUBSET_MIN_N:
+        step = subset_step(series.n)
+        sub = slice(0, series.n, step)  # tau is sorted: an even cover of the span
+        power = _pg.lombscargle.power(series.tau[sub], values[sub], None if dy is None else dy[sub],
+                                      plan.grid, search=True)
+        n_sub = -(-series.n // step)
+        if subset_peak_is_decisive(freq, power, n_sub, series.span):
+            return pick_peak(freq, power), Periodogram(
+                freq, power, normalization="standard",
+                method=f"{plan.method} (one sample in {step}: {n_sub} of {series.n})")
+    power = _finite_power(_pg.compute(plan.method, series.tau, values, dy, plan.grid))
+    return pick_peak(freq, power), Periodogram(freq, power, normalization="standard", method=plan.method)
+
+
+def _finite_power(power: np.ndarray) -> np.ndarray:
+    """Standard power in [0, 1]: a frequency where the floating-mean fit is singular (a few
+    samples over a huge span make its normal equations degenerate) gives inf or NaN, which is
+    no evidence of a tone; it counts as 0."""
+    power = np.asarray(power, dtype=np.float64)
+    if np.all(np.isfinite(power)):
+        return power
+    return np.where(np.isfinite(power), np.clip(power, 0.0, 1.0), 0.0)
