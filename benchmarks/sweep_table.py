@@ -2,7 +2,7 @@
 
 One row per (model, init): the candidates (lr x the bandwidth grid), the validation score of the
 best and the worst candidate (median over seeds), the chosen lr and bandwidth per seed, and the
-held-out result of the chosen run (median over seeds). The validation split is its own draw;
+held-out result of the chosen run (median over seeds, with the min and max). The validation split is its own draw;
 the held-out set is never used to choose.
 
 Run: ``python benchmarks/sweep_table.py DIR/results.json``.
@@ -40,7 +40,7 @@ def main(path):
           f"--steps {c['steps']} --hidden {c['hidden']} --features {c['n_features']} "
           f"--eval-size {d['task']['eval_size']}`\n")
     print(f"| model | init | candidates | {what}: best / worst candidate (median over seeds) | chosen per seed "
-          f"| held-out {'final accuracy' if clock else 'final MSE'} of the chosen (median) |")
+          f"| held-out {'final accuracy' if clock else 'final MSE'} of the chosen: median [min, max] |")
     print("|---|---|---|---|---|---|")
     for (model, init), rs in groups.items():
         sw = rs[0].get("swept") or [{"lr": rs[0]["lr"]}]
@@ -64,8 +64,9 @@ def main(path):
                                                       if init == "random") for r in rs)
         held = [(r.get("accuracy") or {}).get("all") if clock else r["final_loss"] for r in rs]
         held = [h for h in held if h is not None]
-        print(f"| {model} | {init} | {grid} | {rng} | {chosen} | "
-              f"{fmt(float(np.median(held)) if held else None, clock)} |")
+        spread = (f"{fmt(float(np.median(held)), clock)} [{fmt(float(np.min(held)), clock)}, "
+                  f"{fmt(float(np.max(held)), clock)}]") if held else fmt(None, clock)
+        print(f"| {model} | {init} | {grid} | {rng} | {chosen} | {spread} |")
 
 
 if __name__ == "__main__":
