@@ -23,6 +23,11 @@ Everyone searches the same grid: ``sigfit.estimate``'s grid for ``fmax = 5`` at 
 Accuracy is reported too: the fraction of series whose answer lies within ``1/(2*span)`` of the
 true frequency (the main lobe), so that speed is not bought with wrong answers.
 
+``--defaults`` (issue 18) measures everyone at their defaults instead: the astropy loop is
+``LombScargle(t, y).autopower()`` + argmax + ``false_alarm_probability`` + ``model_parameters``,
+and sigfit is ``sigfit.estimate(t, y)`` / ``estimate_many(series)`` with no option (its automatic
+band, nested to the close-pair scale, and ``harmonics="auto"``); no shared grid.
+
 Run: ``python benchmarks/bench_batch.py`` (10,000 x 1,000; about 5-10 minutes on 2 loaded cores).
 ``--series 2000`` measures a subset. Prints a Markdown table on stdout, progress on stderr.
 """
@@ -70,10 +75,22 @@ def sigfit_grid(t, y):
     return plan.grid.frequency()
 
 
+DEFAULTS = False  # set from --defaults: everyone at their own defaults (issue 18)
+
+
 def astropy_loop(series, grids):
     from astropy.timeseries import LombScargle
 
     found = {}
+    if DEFAULTS:
+        for sid, t, y in series:
+            ls = LombScargle(t, y)
+            freq, power = ls.autopower()
+            i = int(np.argmax(power))
+            ls.false_alarm_probability(power[i])
+            ls.model_parameters(freq[i])
+            found[sid] = float(freq[i])
+        return found
     for (sid, t, y), freq in zip(series, grids, strict=True):
         ls = LombScargle(t, y)
         power = ls.power(freq, method="fast", assume_regular_frequency=True)
@@ -90,16 +107,17 @@ HARMONICS: int | str = 1  # set from --harmonics
 def sigfit_loop(series):
     import sigfit
 
-    return {sid: sigfit.estimate(t, y, fmax=FMAX, harmonics=HARMONICS).components[0].frequency
-            for sid, t, y in series}
+    kw = {} if DEFAULTS else dict(fmax=FMAX, harmonics=HARMONICS)
+    return {sid: sigfit.estimate(t, y, **kw).components[0].frequency for sid, t, y in series}
 
 
 def dask_run(series, client, chunk_size=None):
     import sigfit
 
     found = {}
-    for row in sigfit.estimate_many(series, fmax=FMAX, harmonics=HARMONICS, client=client,
-                                    progress=False, chunk_size=chunk_size):
+    kw = {} if DEFAULTS else dict(fmax=FMAX, harmonics=HARMONICS)
+    for row in sigfit.estimate_many(series, **kw, client=client, progress=False,
+                                    chunk_size=chunk_size):
         if row["error"]:
             raise RuntimeError(f"{row['series']}: {row['error']}")
         found[row["series"]] = row["frequency"]
@@ -178,8 +196,12 @@ def main(argv=None):
     ap.add_argument("--harmonics", default="1",
                     help="sigfit's harmonics option: 1 (a pure sinusoid, the model astropy fits; "
                     "default here) or auto (sigfit's default: fundamental and harmonics by BIC)")
+    ap.add_argument("--defaults", action="store_true",
+                    help="everyone at their defaults (issue 18): astropy autopower + FAP + "
+                    "model_parameters, sigfit with no option")
     args = ap.parse_args(argv)
-    global HARMONICS
+    global HARMONICS, DEFAULTS
+    DEFAULTS = args.defaults
     HARMONICS = "auto" if args.harmonics == "auto" else int(args.harmonics)
     warnings.simplefilter("ignore")
     log = lambda *a: print(*a, file=sys.stderr, flush=True)  # noqa: E731
@@ -202,7 +224,7 @@ def main(argv=None):
             found = {m: {} for m in methods}
             blocks = [series[i:i + args.block] for i in range(0, len(series), args.block)]
             for b, block in enumerate(blocks):
-                grids = [sigfit_grid(t, y) for _, t, y in block]
+                grids = None if DEFAULTS else [sigfit_grid(t, y) for _, t, y in block]
                 runs = {
                     "astropy": (lambda blk=block, g=grids: astropy_loop(blk, g), None),
                     "loop": (lambda blk=block: sigfit_loop(blk), None),
@@ -219,7 +241,8 @@ def main(argv=None):
                     + ", ".join(f"{m} {len(found[m]) / wall[m]:.0f}/s" for m in methods))
             n = len(series)
             rows.append(dict(
-                sampling=sampling, n=n, grid=sigfit_grid(*series[0][1:]).size,
+                sampling=sampling, n=n,
+                grid="defaults" if DEFAULTS else f"{sigfit_grid(*series[0][1:]).size:,}",
                 rate={m: n / wall[m] for m in methods},
                 cpu_rate={m: n / cpu[m] for m in methods},
                 share={m: cpu[m] / wall[m] for m in methods},
@@ -240,8 +263,8 @@ def main(argv=None):
           "| 2 / 1 workers | Dask 2 / astropy | Dask 1 / astropy |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        cells = " | ".join(f"{r['rate'][m]:.0f} ({r['cpu_rate'][m]:.0f})" for m in methods)
-        print(f"| {r['sampling']} | {r['n']:,} | {r['grid']:,} | {cells} "
+        cells = " | ".join(f"{r['rate'][m]:.3g} ({r['cpu_rate'][m]:.3g})" for m in methods)
+        print(f"| {r['sampling']} | {r['n']:,} | {r['grid']} | {cells} "
               f"| {r['rate']['d2'] / r['rate']['d1']:.2f} "
               f"| {r['rate']['d2'] / r['rate']['astropy']:.2f} "
               f"| {r['rate']['d1'] / r['rate']['astropy']:.2f} |")

@@ -211,3 +211,36 @@ def test_frequency_precision_audit():
     # stamps near 4e9 s stored as float32-like coarse floats (rounding 128 s) cannot support 1e-15
     assert audit_frequency_precision(1 / 97.0, 1e-15, 128.0, 3e9, 10_000)
     assert not audit_frequency_precision(1 / 97.0, 1e-12, 2.4e-7, 3e9, 10_000)
+
+
+def _nested_by_masks(frequency, power, levels, start, n, baseline, n_null):
+    """The nested-band rule written with one mask per level (its definition)."""
+    from sigfit._peaks import _log_fap, pick_peak
+
+    best = None
+    for top in levels:
+        m = frequency <= top * (1 + 1e-12)
+        if np.any(m):
+            z = float(np.max(power[m]))
+            score = _log_fap(z, n, top - start, baseline, n_null)
+            if best is None or score < best[0]:
+                best = (score, top, m, z)
+    _, top, m, z = best
+    return pick_peak(frequency[m], power[m]), z, float(top - start)
+
+
+@pytest.mark.parametrize("ascending", [True, False])
+def test_nested_peak_equals_its_masks(ascending):
+    """issue 18: the nested bands as prefixes by bisection give exactly the masks' answer."""
+    from sigfit._peaks import nested_peak
+
+    rng = np.random.default_rng(18)
+    for _ in range(200):
+        size = int(rng.integers(3, 300))
+        f = np.sort(rng.uniform(0.0, 10.0, size)) if ascending else rng.uniform(0.0, 10.0, size)
+        p = rng.beta(0.5, 20.0, size)
+        levels = tuple(np.sort(rng.uniform(0.5, 11.0, int(rng.integers(1, 6)))))
+        levels += (float(f[size // 2]),)  # a level exactly on a frequency, out of order
+        if np.any(f <= min(levels)):
+            args = (f, p, levels, 0.05, 1000, 100.0, 1)
+            assert nested_peak(*args) == _nested_by_masks(*args)
