@@ -46,7 +46,7 @@ fi
 
 if want sine-mlp; then    # every network family on the sine
   mkdir -p "$FIG/compare-sine-mlp"
-  $SIGFIT compare sine --models siren,gelu,snake,fourier,nerf,fan,hayes --seeds 3 --steps 300 --hidden 64 \
+  $SIGFIT compare sine --models siren,gelu,snake,fourier,nerf,fan,hayes --seeds 5 --steps 300 --hidden 64 \
     --features 64 --eval-size 5000 --overwrite --out "$FIG/compare-sine-mlp" | tee "$FIG/compare-sine-mlp/summary.txt"
   # its periodogram and landscape figures repeat compare-sine's (same seed-0 estimate batch)
   rm -f "$FIG/compare-sine-mlp/periodogram.png" "$FIG/compare-sine-mlp/landscape_periodogram.png"
@@ -54,7 +54,7 @@ fi
 
 if want clock; then       # every network family on the clock, 600 steps per run
   mkdir -p "$FIG/compare-clock"
-  $SIGFIT compare clock --models siren,gelu,snake,fourier,nerf,fan,hayes --seeds 2 --steps 600 --hidden 64 \
+  $SIGFIT compare clock --models siren,gelu,snake,fourier,nerf,fan,hayes --seeds 5 --steps 600 --hidden 64 \
     --features 64 --eval-size 20000 --overwrite --out "$FIG/compare-clock" | tee "$FIG/compare-clock/summary.txt"
 fi
 
