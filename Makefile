@@ -1,7 +1,7 @@
 # Two commands do everything on a fresh machine:
 #   make demo   set up .venv, then run the demo (the seed's sine, estimated)
 #   make test   set up .venv, then run the whole test suite
-#   make figures  regenerate the figures of the README and docs in docs/figures (about 20 min on 2 cores)
+#   make figures  regenerate the figures of the README and docs in docs/figures (about 25 min on 2 cores)
 #   make docs     build the documentation site into docs/_build/html (about 30 s)
 VENV ?= .venv
 BIN := $(VENV)/bin
