@@ -68,8 +68,20 @@ def _predict(model: torch.nn.Module, x: np.ndarray, device) -> torch.Tensor:
     return torch.cat(outs)
 
 
+class _RegressionTask:
+    """The target as a float tensor and the mean squared error (the seed's loss): shared by the
+    regression tasks."""
+
+    def target_tensor(self, y: np.ndarray, dtype, device) -> torch.Tensor:
+        return torch.as_tensor(y, device=device).to(dtype)
+
+    def loss(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Mean squared error (the seed's loss)."""
+        return ((out.reshape(-1) - target) ** 2).mean()
+
+
 @dataclass
-class SineTask:
+class SineTask(_RegressionTask):
     """``y = amplitude*sin(omega*x + phase) + noise``, ``x ~ U(-range_, range_)``; metric MSE.
 
     The defaults are the seed's (omega 31, R = 1000). Every step draws a fresh batch (the seed's
@@ -130,13 +142,6 @@ class SineTask:
         ``sigfit compare --sweep`` picks on, so the held-out set stays unseen."""
         return samples.sine(self.eval_size, self.omega, self.range_, amplitude=self.amplitude,
                             phase=self.phase, noise=0.0, seed=_validation_rng(self.eval_seed))
-
-    def target_tensor(self, y: np.ndarray, dtype, device) -> torch.Tensor:
-        return torch.as_tensor(y, device=device).to(dtype)
-
-    def loss(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """Mean squared error (the seed's loss)."""
-        return ((out.reshape(-1) - target) ** 2).mean()
 
     def evaluate(self, model: torch.nn.Module, device, split: str = "heldout") -> dict[str, Any]:
         """``{"eval_loss": MSE}`` on the held-out set (or the ``"validation"`` split)."""
@@ -281,7 +286,7 @@ class ClockTask:
         return d
 
 
-class SeriesTask:
+class SeriesTask(_RegressionTask):
     """Regression on a fixed record ``(t, y)``: every step draws a batch from the record (with
     replacement); the held-out set is ``(t_test, y_test)``, which may lie outside the record
     (the extrapolation benchmark: train on [-R, R], test on [R, 4R]). The models see
@@ -322,12 +327,6 @@ class SeriesTask:
 
     def heldout(self) -> tuple[np.ndarray, np.ndarray]:
         return self.t_test, self.y_test
-
-    def target_tensor(self, y: np.ndarray, dtype, device) -> torch.Tensor:
-        return torch.as_tensor(y, device=device).to(dtype)
-
-    def loss(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return ((out.reshape(-1) - target) ** 2).mean()
 
     def evaluate(self, model: torch.nn.Module, device, split: str = "heldout") -> dict[str, Any]:
         """``eval_loss`` (MSE) and ``nmse`` (MSE over the variance of the targets) on the split."""
