@@ -12,6 +12,7 @@ import numpy as np
 
 from .._numerics import TWO_PI
 from ..errors import InputError
+from ..grid import wavelet_band
 from ..sampling import mean_spacing
 from ._checks import _check_n_times, _check_wavelet, _prepare, _remove_trend
 from ._families import (
@@ -411,34 +412,11 @@ def band(t, fmin=None, fmax=None, dt=None, bandwidth=DEFAULT_BANDWIDTH, center_f
     Nyquist frequency ``1/(2 dt)`` of uniform samples (``dt`` given), else the "pseudo-Nyquist"
     ``1/(2 * mean spacing)`` (as libwwz): higher up, a wavelet window holds too few samples to fit a
     local mean and a sinusoid. Raises InputError when the record is too short for ``fmin``
-    (every time would lie inside the cone of influence) or ``fmax`` is above Nyquist."""
-    t = np.asarray(t, dtype=np.float64)
-    span = float(t[-1] - t[0])
-    efold = math.sqrt(bandwidth) * center_frequency  # e-folding time * frequency
-    lowest = 2.0 * efold / span  # below this the COI covers the whole record
-    nyquist = 0.5 / dt if dt is not None else 0.5 * (t.size - 1) / span
-    auto_min, auto_max = fmin is None, fmax is None
-    fmin = 2.0 * lowest if fmin is None else float(fmin)
-    fmax = nyquist if fmax is None else float(fmax)
-    if not (math.isfinite(fmin) and fmin > 0):
-        raise InputError(f"fmin must be a positive number of cycles per unit of t, got {fmin}")
-    if not (math.isfinite(fmax) and fmax > 0):
-        raise InputError(f"fmax must be a positive number of cycles per unit of t, got {fmax}")
-    if fmin < lowest * (1 - 1e-12):
-        raise InputError(
-            f"record too short for fmin={fmin:g}: the wavelet at that frequency lasts "
-            f"{2 * efold / fmin:g} (two e-folding times), longer than the record's span {span:g}; "
-            f"use fmin >= {lowest:g}, a longer record, or a smaller bandwidth"
-        )
-    if dt is not None and fmax > nyquist * (1 + 1e-12):
-        raise InputError(f"fmax={fmax:g} is above the Nyquist frequency {nyquist:g} of these samples; lower fmax")
-    if fmin >= fmax:
-        # say which end sigfit chose: an automatic value is never quoted as the user's
-        lo = f"the automatic fmin ({fmin:g}, a wavelet two e-folding times within the record)" \
-            if auto_min else f"fmin={fmin:g}"
-        hi = f"the automatic fmax ({fmax:g}, the Nyquist frequency)" if auto_max else f"fmax={fmax:g}"
-        raise InputError(f"{lo} must be below {hi}; pass a lower fmin or a higher fmax")
-    return fmin, fmax
+    (every time would lie inside the cone of influence) or ``fmax`` is above Nyquist.
+
+    The rule lives in :func:`sigfit.grid.wavelet_band` (one module owns every band rule); this
+    wrapper gives it the Morlet defaults."""
+    return wavelet_band(t, fmin, fmax, dt, bandwidth=bandwidth, center_frequency=center_frequency)
 
 
 def frequency_grid(t, fmin, fmax, bandwidth, center_frequency, voices_per_octave, dt=None) -> np.ndarray:
