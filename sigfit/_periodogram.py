@@ -96,6 +96,29 @@ def periodogram(
     >>> periodogram(x, fs=1.0, normalization="density").power[-3:]  # scipy.signal.periodogram(x)
     array([0.125 , 0.125 , 0.0625])
     """
+    t, y = _values(t, y, method=method, normalization=normalization, fs=fs)
+    _, oversampling, fmin, fmax, _ = validate_options(
+        n_components=1, oversampling=oversampling, fmin=fmin, fmax=fmax, detrend=None, fap_threshold=0.01,
+    )
+    series = validate_series(t, y, dy, n_params=1)
+    series, scale = scale_series(series)
+    fmin, fmax = scale.frequency(fmin), scale.frequency(fmax)
+    explicit = frequency is not None or fs is not None
+    model_default = fit_mean is True and center_data is True and nterms == 1
+    band = dict(fmin=fmin, fmax=fmax, oversampling=oversampling, max_grid_size=max_grid_size)
+    if explicit or not model_default:
+        freq, power, label = _nufft_power(series, method, frequency, fs, band, normalization,
+                                          fit_mean=fit_mean, center_data=center_data, nterms=nterms)
+    else:
+        freq, power, label = _planned_power(series, method, band, normalization)
+    if normalization in SCIPY_SCALINGS:
+        power = _scipy_scaling(power, series, normalization, fs)
+    return scale.restore(Periodogram(freq, power, normalization=normalization, method=label))
+
+
+def _values(t, y, *, method, normalization, fs):
+    """``(t, y)`` after the call's choices are checked; values at sampling rate ``fs`` get their
+    times ``arange(N)/fs``."""
     from .periodograms import generalized
 
     if method == "wavelet":
@@ -114,62 +137,69 @@ def periodogram(
         t = np.arange(np.size(y)) / float(fs)
     elif y is None:
         raise InputError("y is missing: pass periodogram(t, y), or periodogram(x, fs=rate) for evenly spaced values")
-    _, oversampling, fmin, fmax, _ = validate_options(
-        n_components=1, oversampling=oversampling, fmin=fmin, fmax=fmax, detrend=None, fap_threshold=0.01,
-    )
-    series = validate_series(t, y, dy, n_params=1)
-    series, scale = scale_series(series)
-    fmin, fmax = scale.frequency(fmin), scale.frequency(fmax)
-    explicit = frequency is not None or fs is not None
-    model_default = fit_mean is True and center_data is True and nterms == 1
-    if explicit or not model_default:
-        if method not in ("auto", "lombscargle"):
-            raise InputError(
-                f"method {method!r} computes the automatic grid's floating-mean sinusoid only: "
-                "use method='auto' (NUFFT) with frequency=, fs=, nterms, fit_mean or center_data"
-            )
-        if frequency is None and fs is not None:
-            freq = np.fft.rfftfreq(series.n, 1.0 / float(fs))
-        elif frequency is None:
-            plan = plan_search(series, "lombscargle", fmin=fmin, fmax=fmax, oversampling=oversampling,
-                               max_grid_size=max_grid_size)
-            freq = plan.grid.frequency()
-        else:
-            freq = np.asarray(frequency, dtype=np.float64)
-            if freq.ndim != 1 or freq.size == 0:
-                raise InputError(f"frequency must be a non-empty 1-D array, got shape {freq.shape}")
-        base = "psd" if normalization in SCIPY_SCALINGS else normalization
-        power = generalized.lombscargle(series.tau, series.y, series.dy, freq, fit_mean=fit_mean,
-                                        center_data=center_data, nterms=nterms, normalization=base)
-        label = "lombscargle (nufft)"
-    else:
-        plan = plan_search(series, method, fmin=fmin, fmax=fmax, oversampling=oversampling,
-                           max_grid_size=max_grid_size)
-        if plan.coarse:
-            lo = f"{plan.grid.start:.6g}" + ("" if fmin is not None else " (automatic fmin)")
-            hi = f"{plan.grid.stop:.6g}" + ("" if fmax is not None else " (automatic fmax)")
-            raise InputError(
-                f"the grid from {lo} to {hi} has {plan.grid.size:,} frequencies, over "
-                f"max_grid_size={max_grid_size:,}: pass a narrower fmin/fmax or a lower "
-                "oversampling (sigfit.estimate searches such bands coarse-to-fine)"
-            )
-        dy_search = series.dy if plan.method == "lombscargle" else None
+    return t, y
+
+
+def _nufft_power(series, method, frequency, fs, band, normalization, *, fit_mean, center_data,
+                 nterms):
+    """``(frequency, power, label)`` by NUFFT (:mod:`sigfit.periodograms.generalized`): at the
+    caller's frequencies, scipy's grid for ``fs``, or the automatic grid with another model."""
+    from .periodograms import generalized
+
+    if method not in ("auto", "lombscargle"):
+        raise InputError(
+            f"method {method!r} computes the automatic grid's floating-mean sinusoid only: "
+            "use method='auto' (NUFFT) with frequency=, fs=, nterms, fit_mean or center_data"
+        )
+    if frequency is None and fs is not None:
+        freq = np.fft.rfftfreq(series.n, 1.0 / float(fs))
+    elif frequency is None:
+        plan = plan_search(series, "lombscargle", **band)
         freq = plan.grid.frequency()
-        power = _pg.compute(plan.method, series.tau, series.y, dy_search, plan.grid)
-        base = "psd" if normalization in SCIPY_SCALINGS else normalization
-        if base != "standard":
-            _, _, chi2_ref = generalized.prepare(series.y, dy_search, fit_mean=True, center_data=True)
-            power = generalized.convert_normalization(power, series.n, "standard", base, chi2_ref=chi2_ref)
-        label = plan.method
-    if normalization in SCIPY_SCALINGS:
-        rate = fs
-        if rate is None:
-            step = describe(series).uniform_step
-            if step is None:
-                raise InputError(
-                    f"normalization {normalization!r} is scipy's scaling of evenly spaced samples: these are "
-                    "not evenly spaced; use 'psd' (or scipy.signal.lombscargle)"
-                )
-            rate = 1.0 / step
-        power = 2.0 * power / (float(rate) if normalization == "density" else series.n)
-    return scale.restore(Periodogram(freq, power, normalization=normalization, method=label))
+    else:
+        freq = np.asarray(frequency, dtype=np.float64)
+        if freq.ndim != 1 or freq.size == 0:
+            raise InputError(f"frequency must be a non-empty 1-D array, got shape {freq.shape}")
+    base = "psd" if normalization in SCIPY_SCALINGS else normalization
+    power = generalized.lombscargle(series.tau, series.y, series.dy, freq, fit_mean=fit_mean,
+                                    center_data=center_data, nterms=nterms, normalization=base)
+    return freq, power, "lombscargle (nufft)"
+
+
+def _planned_power(series, method, band, normalization):
+    """``(frequency, power, label)`` on :func:`estimate`'s plan (its method, its whole grid),
+    converted from the standard power to ``normalization``."""
+    from .periodograms import generalized
+
+    fmin, fmax, max_grid_size = band["fmin"], band["fmax"], band["max_grid_size"]
+    plan = plan_search(series, method, **band)
+    if plan.coarse:
+        lo = f"{plan.grid.start:.6g}" + ("" if fmin is not None else " (automatic fmin)")
+        hi = f"{plan.grid.stop:.6g}" + ("" if fmax is not None else " (automatic fmax)")
+        raise InputError(
+            f"the grid from {lo} to {hi} has {plan.grid.size:,} frequencies, over "
+            f"max_grid_size={max_grid_size:,}: pass a narrower fmin/fmax or a lower "
+            "oversampling (sigfit.estimate searches such bands coarse-to-fine)"
+        )
+    dy_search = series.dy if plan.method == "lombscargle" else None
+    freq = plan.grid.frequency()
+    power = _pg.compute(plan.method, series.tau, series.y, dy_search, plan.grid)
+    base = "psd" if normalization in SCIPY_SCALINGS else normalization
+    if base != "standard":
+        _, _, chi2_ref = generalized.prepare(series.y, dy_search, fit_mean=True, center_data=True)
+        power = generalized.convert_normalization(power, series.n, "standard", base, chi2_ref=chi2_ref)
+    return freq, power, plan.method
+
+
+def _scipy_scaling(power, series, normalization, fs):
+    """scipy's one-sided ``density`` or ``spectrum`` from the ``psd`` power: needs the rate."""
+    rate = fs
+    if rate is None:
+        step = describe(series).uniform_step
+        if step is None:
+            raise InputError(
+                f"normalization {normalization!r} is scipy's scaling of evenly spaced samples: these are "
+                "not evenly spaced; use 'psd' (or scipy.signal.lombscargle)"
+            )
+        rate = 1.0 / step
+    return 2.0 * power / (float(rate) if normalization == "density" else series.n)

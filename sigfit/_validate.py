@@ -136,6 +136,122 @@ def _resolution(a: np.ndarray) -> float:
         return float(np.spacing(a.dtype.type(big)))
 
 
+def _paired_arrays(t, y) -> tuple[np.ndarray, np.ndarray]:
+    """``t`` and ``y`` as 1-D numeric arrays of one length (not yet finite, not yet sorted)."""
+    t_in = _numeric_1d("t", t)
+    y_in = _numeric_1d("y", y)
+    if t_in.size == 0 or y_in.size == 0:
+        raise InputError("t and y are empty: pass at least a few samples")
+    if t_in.shape != y_in.shape:
+        raise InputError(
+            f"t and y must have the same length, got {t_in.size} and {y_in.size}: "
+            "pass one value per time stamp"
+        )
+    return t_in, y_in
+
+
+def _uncertainties(dy, y_in: np.ndarray) -> np.ndarray:
+    """``dy`` as float64, one entry per sample (a scalar is broadcast); positive where finite
+    (non-finite entries are dropped with their rows later)."""
+    dy_in = _numeric_1d("dy", np.atleast_1d(dy))
+    if dy_in.size == 1:
+        dy_arr = np.full(y_in.shape, float(dy_in[0]))
+    elif dy_in.shape == y_in.shape:
+        dy_arr = dy_in.astype(np.float64)
+    else:
+        raise InputError(
+            f"dy must be a scalar or have one entry per sample ({y_in.size}), got {dy_in.size}"
+        )
+    finite_dy = dy_arr[np.isfinite(dy_arr)]
+    if np.any(finite_dy <= 0):
+        raise InputError(
+            "dy must be positive (they are one-sigma uncertainties of y): "
+            f"found {int(np.sum(finite_dy <= 0))} value(s) <= 0"
+        )
+    return dy_arr
+
+
+def _usable_rows(t_in, y_in, dy_arr, masks) -> tuple[np.ndarray, str | None]:
+    """The rows with finite ``t``, ``y`` and ``dy`` and no mask, and the warning that says how
+    many were dropped (None when none was). Raises when none is left."""
+    with np.errstate(over="ignore"):  # float128 beyond float64 is inf, hence dropped
+        ok = np.isfinite(y_in.astype(np.float64))
+    if t_in.dtype.kind == "f":
+        ok &= np.isfinite(t_in.astype(np.float64)) if t_in.dtype.itemsize > 8 else np.isfinite(t_in)
+    if dy_arr is not None:
+        ok &= np.isfinite(dy_arr)
+    masked = np.zeros(ok.shape, dtype=bool)
+    for m in masks:
+        if m is not None:
+            masked |= np.broadcast_to(np.asarray(m, dtype=bool).reshape(-1) if np.ndim(m) else m,
+                                      ok.shape)
+    n_masked = int(np.count_nonzero(masked & ok))
+    ok &= ~masked
+    n_bad = int(ok.size - np.count_nonzero(ok))
+    if n_bad == ok.size:
+        raise InputError(
+            "every sample has a NaN or inf in t, y or dy: there is nothing to fit" if not
+            masked.any() else
+            "every sample is masked or has a NaN or inf in t, y or dy: there is nothing to fit"
+        )
+    if not n_bad:
+        return ok, None
+    what = "NaN or inf in t, y or dy" if not n_masked else (
+        "a mask" if n_masked == n_bad else "a mask, NaN or inf in t, y or dy")
+    return ok, f"dropped {n_bad} of {ok.size} samples with {what}"
+
+
+def _time_order(t_in: np.ndarray) -> np.ndarray | None:
+    """The permutation that sorts ``t_in``, or None when it is sorted already.
+
+    Stable when two times are equal, so duplicates keep their order; distinct times have one
+    sorted order whatever the algorithm, so the faster unstable sort serves otherwise."""
+    if not (t_in.size > 1 and np.any(t_in[1:] < t_in[:-1])):
+        return None
+    order = np.argsort(t_in)
+    ts = t_in[order]
+    if np.any(ts[1:] == ts[:-1]):
+        order = np.argsort(t_in, kind="stable")
+    return order
+
+
+def _centre_time(t_in: np.ndarray, dy_arr: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(t64, tau, t_ref)``: the sorted times in float64, centred on their (weighted) mean.
+
+    Done before any phase is computed. Integer stamps are centred in integer arithmetic (int64
+    nanoseconds do not fit float64's 53-bit mantissa; their differences do)."""
+    w = None
+    if dy_arr is not None:
+        # relative weights (the largest is 1): a weighted mean cannot overflow whatever dy's scale
+        with np.errstate(under="ignore"):
+            w = (float(np.min(dy_arr)) / dy_arr) ** 2
+    if t_in.dtype.kind in "iu":
+        ti = t_in.astype(np.int64) if t_in.dtype.kind == "i" or t_in.max() < 2**63 else None
+        if ti is None:
+            raise InputError("t does not fit int64: subtract a reference time first")
+        lo, hi = int(ti[0]), int(ti[-1])
+        t_ref_int = lo + (hi - lo) // 2
+        tau = (ti - t_ref_int).astype(np.float64)
+        shift = float(np.average(tau, weights=w))
+        t_ref = float(t_ref_int) + shift
+        tau = tau - shift
+        t64 = ti.astype(np.float64)
+    else:
+        t64 = t_in.astype(np.float64)
+        # the (weighted) mean decorrelates phase from frequency in the least squares; summed on
+        # a scale where 1e308 stamps cannot overflow (a power of two: exact)
+        big = float(np.max(np.abs(t64)))
+        k = 1.0 if big < 1e300 else math.ldexp(1.0, -math.frexp(big)[1])
+        with np.errstate(over="ignore", under="ignore"):
+            t_ref = float(np.average(t64 * k, weights=w)) / k
+        tau = t64 - t_ref
+    if tau[-1] - tau[0] <= 0:
+        raise InputError(
+            f"every time stamp is the same ({t64[0]!r}): a period needs samples spread in time"
+        )
+    return t64, tau, t_ref
+
+
 def validate_series(t, y, dy=None, *, n_params: int = 1) -> Samples:
     """Check and tidy ``(t, y, dy)``.
 
@@ -167,73 +283,22 @@ def validate_series(t, y, dy=None, *, n_params: int = 1) -> Samples:
     dy, dy_mask = _unmask(dy)
     # astropy Time/Quantity, pandas Series/DatetimeIndex, numpy datetimes -> plain arrays
     t, y, dy, time_unit, value_unit = plain_series(t, y, dy)
-    t_in = _numeric_1d("t", t)
-    y_in = _numeric_1d("y", y)
-    if t_in.size == 0 or y_in.size == 0:
-        raise InputError("t and y are empty: pass at least a few samples")
-    if t_in.shape != y_in.shape:
-        raise InputError(
-            f"t and y must have the same length, got {t_in.size} and {y_in.size}: "
-            "pass one value per time stamp"
-        )
-    dy_arr = None
-    if dy is not None:
-        dy_in = _numeric_1d("dy", np.atleast_1d(dy))
-        if dy_in.size == 1:
-            dy_arr = np.full(y_in.shape, float(dy_in[0]))
-        elif dy_in.shape == y_in.shape:
-            dy_arr = dy_in.astype(np.float64)
-        else:
-            raise InputError(
-                f"dy must be a scalar or have one entry per sample ({y_in.size}), got {dy_in.size}"
-            )
-        finite_dy = dy_arr[np.isfinite(dy_arr)]
-        if np.any(finite_dy <= 0):
-            raise InputError(
-                "dy must be positive (they are one-sigma uncertainties of y): "
-                f"found {int(np.sum(finite_dy <= 0))} value(s) <= 0"
-            )
+    t_in, y_in = _paired_arrays(t, y)
+    dy_arr = None if dy is None else _uncertainties(dy, y_in)
 
     value_dtype = y_in.dtype
     time_resolution = _resolution(t_in)
     value_resolution = _resolution(y_in)
 
-    # Drop rows with NaN/inf in any column, and masked ones.
-    with np.errstate(over="ignore"):  # float128 beyond float64 is inf, hence dropped
-        ok = np.isfinite(y_in.astype(np.float64))
-    if t_in.dtype.kind == "f":
-        ok &= np.isfinite(t_in.astype(np.float64)) if t_in.dtype.itemsize > 8 else np.isfinite(t_in)
-    if dy_arr is not None:
-        ok &= np.isfinite(dy_arr)
-    masked = np.zeros(ok.shape, dtype=bool)
-    for m in (t_mask, y_mask, dy_mask):
-        if m is not None:
-            masked |= np.broadcast_to(np.asarray(m, dtype=bool).reshape(-1) if np.ndim(m) else m,
-                                      ok.shape)
-    n_masked = int(np.count_nonzero(masked & ok))
-    ok &= ~masked
-    n_bad = int(ok.size - np.count_nonzero(ok))
-    if n_bad == ok.size:
-        raise InputError(
-            "every sample has a NaN or inf in t, y or dy: there is nothing to fit" if not
-            masked.any() else
-            "every sample is masked or has a NaN or inf in t, y or dy: there is nothing to fit"
-        )
-    if n_bad:
-        what = "NaN or inf in t, y or dy" if not n_masked else (
-            "a mask" if n_masked == n_bad else "a mask, NaN or inf in t, y or dy")
-        warn(notes, f"dropped {n_bad} of {ok.size} samples with {what}")
+    ok, message = _usable_rows(t_in, y_in, dy_arr, (t_mask, y_mask, dy_mask))
+    if message is not None:
+        warn(notes, message)
         t_in, y_in = t_in[ok], y_in[ok]
         if dy_arr is not None:
             dy_arr = dy_arr[ok]
 
-    # Sort by time (stable, so duplicates keep their order). Distinct times have one sorted order
-    # whatever the algorithm, so the faster unstable sort serves unless two times are equal.
-    if t_in.size > 1 and np.any(t_in[1:] < t_in[:-1]):
-        order = np.argsort(t_in)
-        ts = t_in[order]
-        if np.any(ts[1:] == ts[:-1]):
-            order = np.argsort(t_in, kind="stable")
+    order = _time_order(t_in)
+    if order is not None:
         t_in, y_in = t_in[order], y_in[order]
         if dy_arr is not None:
             dy_arr = dy_arr[order]
@@ -250,37 +315,7 @@ def validate_series(t, y, dy=None, *, n_params: int = 1) -> Samples:
             f"y is constant (every value is {float(y64[0])!r}): there is no period to find"
         )
 
-    # Centre time before any phase is computed. Integer stamps are centred in integer arithmetic
-    # (int64 nanoseconds do not fit float64's 53-bit mantissa; their differences do).
-    w = None
-    if dy_arr is not None:
-        # relative weights (the largest is 1): a weighted mean cannot overflow whatever dy's scale
-        with np.errstate(under="ignore"):
-            w = (float(np.min(dy_arr)) / dy_arr) ** 2
-    if t_in.dtype.kind in "iu":
-        ti = t_in.astype(np.int64) if t_in.dtype.kind == "i" or t_in.max() < 2**63 else None
-        if ti is None:
-            raise InputError("t does not fit int64: subtract a reference time first")
-        lo, hi = int(ti[0]), int(ti[-1])
-        t_ref_int = lo + (hi - lo) // 2
-        tau = (ti - t_ref_int).astype(np.float64)
-        shift = float(np.average(tau, weights=w))
-        t_ref = float(t_ref_int) + shift
-        tau = tau - shift
-        t64 = ti.astype(np.float64)
-    else:
-        t64 = t_in.astype(np.float64)
-        # the (weighted) mean decorrelates phase from frequency in the least squares; summed on
-        # a scale where 1e308 stamps cannot overflow (a power of two: exact)
-        big = float(np.max(np.abs(t64)))
-        k = 1.0 if big < 1e300 else math.ldexp(1.0, -math.frexp(big)[1])
-        with np.errstate(over="ignore", under="ignore"):
-            t_ref = float(np.average(t64 * k, weights=w)) / k
-        tau = t64 - t_ref
-    if tau[-1] - tau[0] <= 0:
-        raise InputError(
-            f"every time stamp is the same ({t64[0]!r}): a period needs samples spread in time"
-        )
+    t64, tau, t_ref = _centre_time(t_in, dy_arr)
 
     return Samples(
         t=t64,

@@ -483,26 +483,11 @@ def estimate_many(
     InputError
         The source, the options or the output cannot be used.
     """
-    if dy is not None and not isinstance(dy, str):
-        raise InputError(
-            "dy= names the uncertainty column of a table; give each series' uncertainties in "
-            "its (id, t, y, dy) tuple instead"
-        )
-    per_series = {"t", "y", "first_power"} & set(estimate_options)
-    if per_series:
-        raise InputError(
-            f"{', '.join(sorted(per_series))} cannot be given for all series at once: pass "
-            "(id, t, y, dy) tuples, or dy=COLUMN for a table"
-        )
+    _check_batch_options(dy, estimate_options, chunk_size=chunk_size, output=output,
+                         resume=resume, retry_errors=retry_errors)
     options = dict(method=method, n_components=n_components, fmin=fmin, fmax=fmax,
                    oversampling=oversampling, detrend=detrend, fap_threshold=fap_threshold,
                    harmonics=harmonics, **estimate_options)
-    if chunk_size is not None and chunk_size < 1:
-        raise InputError(f"chunk_size must be >= 1, got {chunk_size}")
-    if output is None and resume:
-        raise InputError("resume needs an output file to resume")
-    if retry_errors and not resume:
-        raise InputError("retry_errors (--retry-failed) needs resume=True (--resume)")
     # what the rows depend on: the estimation options and how the source is read
     recorded = dict(options)
     recorded.update(series=series, time=time, value=value, dy=dy,
@@ -525,6 +510,33 @@ def estimate_many(
                chunk_size=chunk_size, progress=progress, on_rows=on_rows, options_text=opts_text)
     if writer is None:
         return _generate(writer=None, **run)
+    return _write_all(writer, lock, run, output=output, n_done=len(done))
+
+
+def _check_batch_options(dy, estimate_options, *, chunk_size, output, resume, retry_errors) -> None:
+    """The options :func:`estimate_many` refuses before anything is read."""
+    if dy is not None and not isinstance(dy, str):
+        raise InputError(
+            "dy= names the uncertainty column of a table; give each series' uncertainties in "
+            "its (id, t, y, dy) tuple instead"
+        )
+    per_series = {"t", "y", "first_power"} & set(estimate_options)
+    if per_series:
+        raise InputError(
+            f"{', '.join(sorted(per_series))} cannot be given for all series at once: pass "
+            "(id, t, y, dy) tuples, or dy=COLUMN for a table"
+        )
+    if chunk_size is not None and chunk_size < 1:
+        raise InputError(f"chunk_size must be >= 1, got {chunk_size}")
+    if output is None and resume:
+        raise InputError("resume needs an output file to resume")
+    if retry_errors and not resume:
+        raise InputError("retry_errors (--retry-failed) needs resume=True (--resume)")
+
+
+def _write_all(writer, lock, run: dict, *, output, n_done: int) -> BatchSummary:
+    """Every row of ``run`` written to ``writer`` as tasks complete, the output discarded when
+    every series failed, the lock released; the :class:`BatchSummary`."""
     t0 = _now()
     n_rows = 0
     seen: set[Any] = set()
@@ -547,7 +559,7 @@ def estimate_many(
     finally:
         writer.close()
         lock.release()
-    return BatchSummary(os.fspath(output), len(seen), len(failed), len(done), n_rows,
+    return BatchSummary(os.fspath(output), len(seen), len(failed), n_done, n_rows,
                         _now() - t0, first_error=first_error, discarded=discarded,
                         notes=list(getattr(writer, "notes", [])))
 

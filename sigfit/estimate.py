@@ -441,15 +441,54 @@ def _estimate_periodic(
     fundamental, harmonics chosen by BIC, everything refit jointly."""
     tau, yv = series.tau, series.y
     t_scale = float(np.max(np.abs(tau)))
-    bandwidth = plan.grid.stop - plan.grid.start
-    baseline = effective_baseline(tau, series.weights)
-    pgrams: list[Periodogram] = []
-    width_of: dict[float, float] = {}  # detection power -> width of the nested band it won in
-    width_at: dict[float, float] = {}  # detection frequency -> the same
-    alias_notes: list[str] = []
+    search = _Prewhitening(series, plan, degree=degree, dy_search=dy_search,
+                           fap_threshold=fap_threshold, max_grid_size=max_grid_size,
+                           first_power=first_power, fap_method=fap_method)
+    fit, infos = find_components(
+        tau, yv, series.dy, search.peak, n_components=n_components, degree=degree, t_scale=t_scale,
+        nyquist=plan.harmonic_nyquist,
+        min_frequency=1.0 / series.span if min_frequency is None else min_frequency,
+        max_shift=1.0 / series.span, harmonics=harmonics, max_harmonics=max_harmonics,
+        stop=search.stop,
+    )
+    fit, infos, noise = _refit_against_background(series, plan, fit, infos, degree, t_scale)
+    components, notes = to_components(fit, infos, tau, yv, series.dy, series.t_ref, fap=search.fap,
+                                      fap_threshold=fap_threshold, degree=degree,
+                                      nyquist=plan.harmonic_nyquist, max_harmonics=max_harmonics)
+    components = [judge(c, info.detection_power, info.detection_frequency, info.n_null, noise,
+                        search.fap_at(info.detection_frequency), fap_threshold)
+                  for c, info in zip(components, infos, strict=True)]
+    notes += _periodic_notes(series, plan, components, noise, search.alias_notes, degree)
+    for note in notes:
+        warn(series.warnings, note)
+    components.sort(key=lambda c: -c.amplitude)
+    return _result(series, plan, fit, components, degree=degree, t_scale=t_scale,
+                   first_periodogram=search.pgrams[0] if search.pgrams else None,
+                   trend_choice=trend_choice, noise=noise)
 
-    def peak(values):
-        if not pgrams and first_power is not None and not plan.coarse:
+
+class _Prewhitening:
+    """The periodogram side of the harmonic path's prewhitening: each residual's peak (the
+    plan's periodogram, the nested band it wins in, the background's choice), the false-alarm
+    probability over that band, and the rule that stops the search."""
+
+    def __init__(self, series: Samples, plan: SearchPlan, *, degree, dy_search, fap_threshold,
+                 max_grid_size, first_power, fap_method):
+        self.series, self.plan, self.degree = series, plan, degree
+        self.dy_search, self.fap_threshold, self.max_grid_size = dy_search, fap_threshold, max_grid_size
+        self.first_power, self.fap_method = first_power, fap_method
+        self.bandwidth = plan.grid.stop - plan.grid.start
+        self.baseline = effective_baseline(series.tau, series.weights)
+        self.pgrams: list[Periodogram] = []
+        self.width_of: dict[float, float] = {}  # detection power -> width of the nested band it won in
+        self.width_at: dict[float, float] = {}  # detection frequency -> the same
+        self.alias_notes: list[str] = []
+        self.searched: dict = {}  # the last peak's background, frequency and band width
+
+    def peak(self, values):
+        """``(frequency, power)`` of the peak of the residual ``values`` (find_components' find_peak)."""
+        series, plan, degree, first_power = self.series, self.plan, self.degree, self.first_power
+        if not self.pgrams and first_power is not None and not plan.coarse:
             if np.shape(first_power) != (plan.grid.size,):
                 raise InputError(
                     f"first_power has shape {np.shape(first_power)}, the grid has "
@@ -459,65 +498,69 @@ def _estimate_periodic(
             power = np.asarray(first_power, dtype=np.float64)
             f0, pgram = pick_peak(freq, power), Periodogram(freq, power, "standard", plan.method)
         else:
-            f0, pgram = find_peak(series, values, dy_search, plan, max_grid_size)
+            f0, pgram = find_peak(series, values, self.dy_search, plan, self.max_grid_size)
         z = float(np.max(pgram.power))
         if len(plan.levels) > 1 or plan.trend_below:
             # nested bands: the most significant band's peak, not the highest power
-            f0, z, width_of[z] = nested_peak(pgram.frequency, pgram.power, plan.levels,
-                                             plan.grid.start, series.n, baseline, degree + 1,
-                                             interpolate=not plan.coarse,
-                                             trend_below=plan.trend_below)
-        if not pgrams:
-            alias_notes.extend(alias_warning(pgram, f0, z, tau, series.n))
-        pgrams.append(pgram)
+            f0, z, self.width_of[z] = nested_peak(pgram.frequency, pgram.power, plan.levels,
+                                                  plan.grid.start, series.n, self.baseline,
+                                                  degree + 1, interpolate=not plan.coarse,
+                                                  trend_below=plan.trend_below)
+        if not self.pgrams:
+            self.alias_notes.extend(alias_warning(pgram, f0, z, series.tau, series.n))
+        self.pgrams.append(pgram)
         # searched and stopped against the background of what is left (red: the highest peak
         # may be a wander, and a weaker tone above the local level the real one)
-        searched["noise"] = noise = background_of(series, plan, values, degree, pgram=pgram)
-        n_null = degree + 1 + 3 * (len(pgrams) - 1)
-        width = width_of.get(z, bandwidth)
+        self.searched["noise"] = noise = background_of(series, plan, values, degree, pgram=pgram)
+        n_null = degree + 1 + 3 * (len(self.pgrams) - 1)
+        width = self.width_of.get(z, self.bandwidth)
         if not plan.coarse:
-            f1, power = against_background(pgram, f0, noise,
-                                           lambda zz: fap(zz, n_null, width) <= fap_threshold)
+            f1, power = against_background(
+                pgram, f0, noise, lambda zz: self.fap(zz, n_null, width) <= self.fap_threshold)
             if f1 != f0:  # the background's choice, judged over the whole band
-                f0, z, width = f1, power, bandwidth
-        searched["frequency"], searched["width"] = f0, width
-        width_at[f0] = width
+                f0, z, width = f1, power, self.bandwidth
+        self.searched["frequency"], self.searched["width"] = f0, width
+        self.width_at[f0] = width
         return f0, z
 
-    def fap(power, n_null, width=None):
-        w = width_of.get(power, bandwidth) if width is None else width
-        return nested_fap(power, series.n, w, baseline, n_null, plan, span=series.span,
-                          method=fap_method)
+    def fap(self, power, n_null, width=None):
+        """The false-alarm probability of ``power`` over the nested band it won in (or ``width``)."""
+        w = self.width_of.get(power, self.bandwidth) if width is None else width
+        return nested_fap(power, self.series.n, w, self.baseline, n_null, self.plan,
+                          span=self.series.span, method=self.fap_method)
 
-    searched: dict = {}
-    fit, infos = find_components(
-        tau, yv, series.dy, peak, n_components=n_components, degree=degree, t_scale=t_scale,
-        nyquist=plan.harmonic_nyquist,
-        min_frequency=1.0 / series.span if min_frequency is None else min_frequency,
-        max_shift=1.0 / series.span, harmonics=harmonics, max_harmonics=max_harmonics,
-        stop=lambda power, n_null: fap(searched["noise"].whiten(power, searched["frequency"]),
-                                       n_null, searched["width"]) > fap_threshold,
-    )
-    # each component judged against the background (module sigfit.background); against red
-    # noise, the divisors and harmonics that only fit its wander go, and the model is refit
+    def stop(self, power, n_null) -> bool:
+        """find_components' stop: the last peak, whitened by its background, is not significant."""
+        searched = self.searched
+        return self.fap(searched["noise"].whiten(power, searched["frequency"]), n_null,
+                        searched["width"]) > self.fap_threshold
+
+    def fap_at(self, frequency):
+        """The false-alarm function over the nested band the peak at ``frequency`` won in."""
+        width = self.width_at.get(frequency, self.bandwidth)
+        return lambda z, m: self.fap(z, m, width)
+
+
+def _refit_against_background(series, plan, fit, infos, degree, t_scale):
+    """Each component judged against the background (module sigfit.background): against red
+    noise, the divisors and harmonics that only fit its wander go, and the model is refit.
+    Returns ``(fit, infos, noise)``."""
     noise = periodic_background(series, plan, fit, infos, degree, t_scale)
     if (kept := harmonics_against_background(fit, infos, noise, series.n)) is not None:
         previous = [float(f) for f in fit.frequency]
-        fit = fit_periodic(tau, yv, series.dy, [f for f, _ in kept], [h for _, h in kept],
-                           degree=degree, t_scale=t_scale, max_shift=1.0 / series.span)
+        fit = fit_periodic(series.tau, series.y, series.dy, [f for f, _ in kept],
+                           [h for _, h in kept], degree=degree, t_scale=t_scale,
+                           max_shift=1.0 / series.span)
         infos = [replace(info, divisor=1) if abs(f / fit_f - 1) > 1e-3 else info
                  for info, (f, _), fit_f in zip(infos, kept, previous, strict=True)]
         noise = periodic_background(series, plan, fit, infos, degree, t_scale)
-    components, notes = to_components(fit, infos, tau, yv, series.dy, series.t_ref, fap=fap,
-                                      fap_threshold=fap_threshold, degree=degree,
-                                      nyquist=plan.harmonic_nyquist, max_harmonics=max_harmonics)
-    def fap_at(frequency):  # over the nested band the peak at ``frequency`` won in
-        width = width_at.get(frequency, bandwidth)
-        return lambda z, m: fap(z, m, width)
+    return fit, infos, noise
 
-    components = [judge(c, info.detection_power, info.detection_frequency, info.n_null, noise,
-                        fap_at(info.detection_frequency), fap_threshold)
-                  for c, info in zip(components, infos, strict=True)]
+
+def _periodic_notes(series, plan, components, noise, alias_notes, degree) -> list[str]:
+    """The harmonic path's warnings after judging, in order: the background's, the stamps'
+    precision, a rival alias (only beside a detection), too few cycles."""
+    notes = []
     if (note := noise_warning(noise)) is not None:
         notes.append(note)
     if plan.exact_quantum is None and not series.time_is_integer:
@@ -528,12 +571,7 @@ def _estimate_periodic(
     if components and components[0].significant:
         notes += alias_notes  # a significant detection with a rival alias (no detection: no claim)
     notes += too_few_cycles(components, series.span, degree)
-    for note in notes:
-        warn(series.warnings, note)
-    components.sort(key=lambda c: -c.amplitude)
-    return _result(series, plan, fit, components, degree=degree, t_scale=t_scale,
-                   first_periodogram=pgrams[0] if pgrams else None, trend_choice=trend_choice,
-                   noise=noise)
+    return notes
 
 
 def _result(series, plan, fit, components, *, degree, t_scale, first_periodogram, trend_choice,

@@ -276,6 +276,45 @@ def default_band(
                 harmonic_limit=harmonic_top)
 
 
+def wavelet_band(t, fmin, fmax, dt, *, bandwidth: float, center_frequency: float) -> tuple[float, float]:
+    """The wavelet's band ``(fmin, fmax)`` for sorted times ``t``, defaults filled in and checked
+    (:func:`sigfit.wavelet.band` calls it with the Morlet defaults ``B``, ``C``).
+
+    Default ``fmin``: the frequency whose wavelet e-folding time ``sqrt(B) C / f`` is a quarter of
+    the record (half the record then lies outside the cone of influence). Default ``fmax``: the
+    Nyquist frequency ``1/(2 dt)`` of uniform samples (``dt`` given), else the "pseudo-Nyquist"
+    ``1/(2 * mean spacing)`` (as libwwz): higher up, a wavelet window holds too few samples to fit a
+    local mean and a sinusoid. Raises InputError when the record is too short for ``fmin``
+    (every time would lie inside the cone of influence) or ``fmax`` is above Nyquist."""
+    t = np.asarray(t, dtype=np.float64)
+    span = float(t[-1] - t[0])
+    efold = math.sqrt(bandwidth) * center_frequency  # e-folding time * frequency
+    lowest = 2.0 * efold / span  # below this the COI covers the whole record
+    nyquist = 0.5 / dt if dt is not None else 0.5 * (t.size - 1) / span
+    auto_min, auto_max = fmin is None, fmax is None
+    fmin = 2.0 * lowest if fmin is None else float(fmin)
+    fmax = nyquist if fmax is None else float(fmax)
+    if not (math.isfinite(fmin) and fmin > 0):
+        raise InputError(f"fmin must be a positive number of cycles per unit of t, got {fmin}")
+    if not (math.isfinite(fmax) and fmax > 0):
+        raise InputError(f"fmax must be a positive number of cycles per unit of t, got {fmax}")
+    if fmin < lowest * (1 - 1e-12):
+        raise InputError(
+            f"record too short for fmin={fmin:g}: the wavelet at that frequency lasts "
+            f"{2 * efold / fmin:g} (two e-folding times), longer than the record's span {span:g}; "
+            f"use fmin >= {lowest:g}, a longer record, or a smaller bandwidth"
+        )
+    if dt is not None and fmax > nyquist * (1 + 1e-12):
+        raise InputError(f"fmax={fmax:g} is above the Nyquist frequency {nyquist:g} of these samples; lower fmax")
+    if fmin >= fmax:
+        # say which end sigfit chose: an automatic value is never quoted as the user's
+        lo = f"the automatic fmin ({fmin:g}, a wavelet two e-folding times within the record)" \
+            if auto_min else f"fmin={fmin:g}"
+        hi = f"the automatic fmax ({fmax:g}, the Nyquist frequency)" if auto_max else f"fmax={fmax:g}"
+        raise InputError(f"{lo} must be below {hi}; pass a lower fmin or a higher fmax")
+    return fmin, fmax
+
+
 def truncate_band(band: Band, fmax: float, reason: str) -> Band:
     """``band`` with its nested levels cut at ``fmax`` (a budget), saying why."""
     levels = tuple(x for x in band.levels if x < fmax * (1 - 1e-12)) + (fmax,)

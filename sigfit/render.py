@@ -153,70 +153,93 @@ def format_result(name: str, result, time: TimeAxis | None = None) -> str:
         best = min(faps) if faps else None
         lines.append(f"  no significant period (best FAP={_fap_text(best)})")
     else:
-        freq_unit = "Hz" if t_unit == "s" else f"cycles/{t_unit}"
-        both = _reference_outside(result) and any(c.reference_phase is not None for c in comps)
-        t_ref = getattr(result, "t_ref", 0.0)
-        header = [
-            "#",
-            f"frequency [{freq_unit}]",
-            f"period [{t_unit}]",
-            f"angular frequency [rad/{t_unit}]",
-            "amplitude",
-            "phase at t=0 [rad]" if both else "phase [rad]",
-            *([f"phase at t={t_ref:.10g} [rad]"] if both else []),
-            "FAP",
-        ]
-        rows = []
-        drifting = _drifting(result)
-        for k, c in enumerate(comps, start=1):
-            period = format_value_error(c.period / scale, c.period_err / scale)
-            if is_dt:
-                period += f" ({format_duration(c.period)})"
-            mark = "" if c.significant else " (not significant)"
-            if c.n_harmonics > 1:
-                mark += f" [{c.n_harmonics} harmonics]"
-                notes.append(
-                    f"  {k}: amplitude is the fundamental's; the {c.n_harmonics}-harmonic shape's "
-                    f"semi-amplitude (half its peak-to-peak) is {c.semi_amplitude:.4g}"
-                )
-            rows.append(
-                [
-                    str(k),
-                    format_value_error(c.frequency * scale, c.frequency_err * scale),
-                    period,
-                    format_value_error(c.angular_frequency * scale, c.angular_frequency_err * scale),
-                    format_value_error(c.amplitude, c.amplitude_err),
-                    format_value_error(c.phase, c.phase_err),
-                    *(
-                        [format_value_error(c.reference_phase, c.reference_phase_err)]
-                        if both
-                        else []
-                    ),
-                    _fap_text(c.false_alarm_probability) + mark,
-                ]
-            )
-            if drifting(c, k):
-                # a drifting tone has no single frequency: its mean, without a stationary ±
-                rows[-1][1] = f"~{c.frequency * scale:.5g} (drifts)"
-                rows[-1][2] = f"~{c.period / scale:.5g}" + (
-                    f" ({format_duration(c.period)})" if is_dt else "")
-                rows[-1][3] = f"~{c.angular_frequency * scale:.5g} (drifts)"
-                notes.append(
-                    f"  {k}: its frequency drifts over the record (the ridge below): ~ marks the "
-                    "constant tone fitted to it, which has no meaningful ± and is not shown one"
-                )
-        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-        for r in [header, *rows]:
-            lines.append(
-                "  " + "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
-            )
-        # why a fundamental was taken, where it is not simply the periodogram's peak (a
-        # subharmonic the data show, or one they did not: sigfit.harmonics.choose_fundamental)
-        for k, c in enumerate(comps, start=1):
-            why = getattr(c, "fundamental", "peak")
-            if why != "peak":
-                lines.append(f"  #{k} fundamental: {why}")
+        table, notes = _component_table(result, comps, scale=scale, is_dt=is_dt, t_unit=t_unit)
+        lines += table
     lines += notes
+    lines.append(_tail_line(result))
+    lines += _choice_lines(result, "Hz" if t_unit == "s" else f"cycles/{t_unit}", scale)
+    lines += _drift_lines(result, is_dt, t_unit, scale)
+    return "\n".join(lines)
+
+
+def _component_table(result, comps, *, scale, is_dt, t_unit) -> tuple[list[str], list[str]]:
+    """The table's lines (header, one row per component, then why a fundamental was taken where
+    it is not simply the peak) and the notes that follow them (harmonics, drift)."""
+    freq_unit = "Hz" if t_unit == "s" else f"cycles/{t_unit}"
+    both = _reference_outside(result) and any(c.reference_phase is not None for c in comps)
+    t_ref = getattr(result, "t_ref", 0.0)
+    header = [
+        "#",
+        f"frequency [{freq_unit}]",
+        f"period [{t_unit}]",
+        f"angular frequency [rad/{t_unit}]",
+        "amplitude",
+        "phase at t=0 [rad]" if both else "phase [rad]",
+        *([f"phase at t={t_ref:.10g} [rad]"] if both else []),
+        "FAP",
+    ]
+    rows = []
+    notes: list[str] = []
+    drifting = _drifting(result)
+    for k, c in enumerate(comps, start=1):
+        rows.append(_component_row(c, k, scale=scale, is_dt=is_dt, both=both,
+                                   drifts=drifting(c, k), notes=notes))
+    lines = []
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for r in [header, *rows]:
+        lines.append(
+            "  " + "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+        )
+    # why a fundamental was taken, where it is not simply the periodogram's peak (a
+    # subharmonic the data show, or one they did not: sigfit.harmonics.choose_fundamental)
+    for k, c in enumerate(comps, start=1):
+        why = getattr(c, "fundamental", "peak")
+        if why != "peak":
+            lines.append(f"  #{k} fundamental: {why}")
+    return lines, notes
+
+
+def _component_row(c, k, *, scale, is_dt, both, drifts, notes) -> list[str]:
+    """Component ``k``'s cells; its notes (harmonics, drift) are appended to ``notes``."""
+    period = format_value_error(c.period / scale, c.period_err / scale)
+    if is_dt:
+        period += f" ({format_duration(c.period)})"
+    mark = "" if c.significant else " (not significant)"
+    if c.n_harmonics > 1:
+        mark += f" [{c.n_harmonics} harmonics]"
+        notes.append(
+            f"  {k}: amplitude is the fundamental's; the {c.n_harmonics}-harmonic shape's "
+            f"semi-amplitude (half its peak-to-peak) is {c.semi_amplitude:.4g}"
+        )
+    row = [
+        str(k),
+        format_value_error(c.frequency * scale, c.frequency_err * scale),
+        period,
+        format_value_error(c.angular_frequency * scale, c.angular_frequency_err * scale),
+        format_value_error(c.amplitude, c.amplitude_err),
+        format_value_error(c.phase, c.phase_err),
+        *(
+            [format_value_error(c.reference_phase, c.reference_phase_err)]
+            if both
+            else []
+        ),
+        _fap_text(c.false_alarm_probability) + mark,
+    ]
+    if drifts:
+        # a drifting tone has no single frequency: its mean, without a stationary ±
+        row[1] = f"~{c.frequency * scale:.5g} (drifts)"
+        row[2] = f"~{c.period / scale:.5g}" + (
+            f" ({format_duration(c.period)})" if is_dt else "")
+        row[3] = f"~{c.angular_frequency * scale:.5g} (drifts)"
+        notes.append(
+            f"  {k}: its frequency drifts over the record (the ridge below): ~ marks the "
+            "constant tone fitted to it, which has no meaningful ± and is not shown one"
+        )
+    return row
+
+
+def _tail_line(result) -> str:
+    """The line under the table: offset, residual std, the noise background, the trend."""
     tail = f"  offset {format_value_error(result.offset, result.offset_err)}"
     tail += f", residual std {result.residual_std:.4g}"
     noise = getattr(result, "noise", None)
@@ -226,10 +249,7 @@ def format_result(name: str, result, time: TimeAxis | None = None) -> str:
             f", noise AR(1) {noise.coefficient:.3g} per step {noise.step:.4g}"
     if result.trend:
         tail += f", trend: {result.detrend}"
-    lines.append(tail)
-    lines += _choice_lines(result, "Hz" if t_unit == "s" else f"cycles/{t_unit}", scale)
-    lines += _drift_lines(result, is_dt, t_unit, scale)
-    return "\n".join(lines)
+    return tail
 
 
 def _choice_lines(result, freq_unit: str, scale: float = 1.0) -> list[str]:

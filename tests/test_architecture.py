@@ -140,3 +140,62 @@ def test_every_periodogram_declares_what_it_returns():
         assert callable(backend.power), name
         assert isinstance(backend.higher_is_better, bool) and backend.statistic and backend.null
         periodograms.check_fap_applies(name)  # today: the standard power, Baluev's quantity
+
+
+# A function a reader holds in their head (issue 11: "no function over about 80 lines without a
+# reason you can state"). Counted: the lines of code from the ``def`` line to the function's end,
+# nested functions included; not counted: the docstring, blank lines, comment lines, decorators
+# (the CLI's option declarations).
+MAX_FUNCTION_LINES = 80
+# Functions kept longer, "module.py:qualified.name" -> cap; an entry needs its reason beside it.
+# None today: issue 11 split validate_series, fit_periodic, _find_components, estimate_figure,
+# scalogram_figure, _estimate_periodic, scalogram, estimate_many, periodogram, format_result,
+# step_bracket and ridges into helpers with one concern each.
+LONG_FUNCTIONS: dict[str, int] = {}
+
+
+def _code_lines(node, lines: list[str]) -> int:
+    body = node.body
+    doc = set()
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        doc = set(range(body[0].lineno, body[0].end_lineno + 1))
+    return sum(1 for i in range(node.lineno, node.end_lineno + 1)
+               if i not in doc and lines[i - 1].strip() and not lines[i - 1].lstrip().startswith("#"))
+
+
+def _functions(node, prefix: str = ""):
+    """``(qualified name, node)`` of every function under ``node``, methods and nested ones too."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield f"{prefix}{child.name}", child
+            yield from _functions(child, f"{prefix}{child.name}.")
+        elif isinstance(child, ast.ClassDef):
+            yield from _functions(child, f"{prefix}{child.name}.")
+
+
+def _function_lengths() -> dict[str, int]:
+    out = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE.parent).as_posix()
+        text = path.read_text()
+        lines = text.splitlines()
+        for name, node in _functions(ast.parse(text)):
+            out[f"{rel}:{name}"] = _code_lines(node, lines)
+    return out
+
+
+def test_functions_stay_short():
+    lengths = _function_lengths()
+    assert "sigfit/_validate.py:validate_series" in lengths  # the walk sees functions
+    assert "sigfit/harmonics/_prewhiten.py:_Search" not in lengths  # ... and only functions
+    long = {name: n for name, n in lengths.items() if n > LONG_FUNCTIONS.get(name, MAX_FUNCTION_LINES)}
+    assert long == {}, f"functions over {MAX_FUNCTION_LINES} lines of code: {long}"
+    for name in LONG_FUNCTIONS:  # a split function leaves the list
+        assert lengths.get(name, 0) > MAX_FUNCTION_LINES, name
+
+
+def test_the_line_count_skips_docstrings_and_comments():
+    src = 'def f(x):\n    """Doc.\n\n    More doc."""\n    # a comment\n\n    y = x\n    return y\n'
+    node = ast.parse(src).body[0]
+    assert _code_lines(node, src.splitlines()) == 3  # def, y = x, return y

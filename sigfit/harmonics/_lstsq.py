@@ -177,8 +177,30 @@ def fit_periodic(
     n_harm = tuple(int(h) for h in n_harmonics)
     n_poly = degree + 1
 
-    # start: linear least squares at the given frequencies (a polynomial alone is linear: the
-    # first Gauss-Newton step below solves it from zero)
+    x, nu_idx = _starting_point(tau, y, sw, freqs, n_harm, degree, t_scale, initial_gram)
+    shift = None if max_shift is None else max_shift * t_scale
+    x, jtj, chi2, meat, resid, it = _gauss_newton(tau, y, sw, x, nu_idx, n_harm, degree, t_scale,
+                                                  shift=shift, max_iter=max_iter, robust=robust)
+    if freqs and chi2 > 0:
+        x, resid, chi2 = _exact_linear_part(tau, y, sw, x, nu_idx, n_harm, degree, t_scale)
+
+    cov = _covariance(jtj, meat, chi2, y.size, x.size, robust=robust, has_dy=dy is not None)
+    a_list, b_list = [], []
+    for st, h in zip(nu_idx, n_harm, strict=True):
+        a_list.append(x[st + 1 : st + 1 + 2 * h : 2].copy())
+        b_list.append(x[st + 2 : st + 2 + 2 * h : 2].copy())
+    return PeriodicFit(
+        nu=x[nu_idx].copy(), n_harmonics=n_harm, poly=x[:n_poly].copy(), a=a_list, b=b_list,
+        covariance=cov, residual=resid, chi2=chi2, t_scale=t_scale, iterations=it,
+    )
+
+
+def _starting_point(tau, y, sw, freqs, n_harm, degree, t_scale, initial_gram):
+    """The parameter vector (:class:`PeriodicFit` order) of the linear least squares at the
+    given frequencies, and where each component's ``nu`` sits in it.
+
+    A polynomial alone is linear: the first Gauss-Newton step solves it from zero."""
+    n_poly = degree + 1
     if not freqs:
         g = np.zeros((n_poly + 1, n_poly + 1))
         g[np.arange(n_poly), np.arange(n_poly)] = 1.0
@@ -200,13 +222,17 @@ def fit_periodic(
     for h in n_harm:
         nu_idx.append(s)
         s += 1 + 2 * h
-    nu_idx = np.asarray(nu_idx, dtype=np.int64)
-    nu0 = x[nu_idx].copy()
-    shift = None if max_shift is None else max_shift * t_scale
+    return x, np.asarray(nu_idx, dtype=np.int64)
 
-    # Gauss-Newton from the linear solution. Converged when the next step would move every
-    # parameter by under CONVERGED of its standard error (or the fit is exact); each pass also gathers
-    # the sandwich's meat and the residual, so the last one serves the covariance as it stands.
+
+def _gauss_newton(tau, y, sw, x, nu_idx, n_harm, degree, t_scale, *, shift, max_iter, robust):
+    """Gauss-Newton from ``x``: ``(x, J^T W J, chi2, meat, residual, iterations)``.
+
+    Converged when the next step would move every parameter by under CONVERGED of its standard
+    error (or the fit is exact); each pass also gathers the sandwich's meat and the residual, so
+    the last one serves the covariance as it stands. ``shift`` (in cycles per ``t_scale``, or
+    None) bounds how far each ``nu`` may move from its start."""
+    nu0 = x[nu_idx].copy()
     it = 0
     keep = y.size * x.size <= KEEP_JACOBIAN_MAX
     h_arr = np.asarray(n_harm, dtype=np.float64)
@@ -226,25 +252,10 @@ def fit_periodic(
             shift is None or np.all(np.abs(x[nu_idx] + delta[nu_idx] - nu0) <= shift))
         if final and chi2 > 0:
             x = x + delta
-            if robust:
-                meat = np.zeros_like(jtj)
-            for sl, jac in zip(_chunks(tau.size), jacs, strict=True):
-                resid[sl] -= jac @ delta
-                if robust:  # the sandwich's meat at the new residual (the Jacobian stands)
-                    jr = jac * (resid[sl] if sw is None else resid[sl] * sw[sl] ** 2)[:, None]
-                    meat += jr.T @ jr
-            rw = resid if sw is None else resid * sw
-            chi2 = float(rw @ rw)
+            meat, chi2 = _last_step(tau, sw, delta, jacs, resid, jtj, robust=robust, meat=meat)
         if final or chi2 == 0 or np.all(z <= CONVERGED):
             break
-        step = 1.0
-        if shift is not None:
-            room = shift - np.abs(x[nu_idx] + delta[nu_idx] - nu0)
-            over = room < 0
-            if np.any(over):
-                step = float(np.min((shift - np.abs(x[nu_idx] - nu0) + 1e-300)[over]
-                                    / np.abs(delta[nu_idx])[over]))
-                step = max(min(step, 1.0), 0.0)
+        step = _step_within_shift(x, delta, nu_idx, nu0, shift)
         while True:
             xn = x + step * delta
             acc = _accumulate(tau, y, sw, xn, n_harm, degree, t_scale, meat=robust, keep_jacobian=keep)
@@ -255,43 +266,72 @@ def fit_periodic(
             break  # no descent: x is the minimum to round-off
         x = xn
         jtj, jtr, chi2, meat, resid, jacs = acc
+    return x, jtj, chi2, meat, resid, it
 
-    if freqs and chi2 > 0:
-        # at the final frequencies the linear parameters are exact least squares, not the last
-        # Gauss-Newton step's (which stops within CONVERGED standard errors): the model at a
-        # given frequency matches a linear fit to rounding (issue 13)
-        final_freqs = [float(v) / t_scale for v in x[nu_idx]]
-        g = gram(tau, y, sw, final_freqs, n_harm, degree, t_scale)
-        p_lin = g.shape[0] - 1
-        coef = _solve(g[:p_lin, :p_lin], g[:p_lin, p_lin])
-        x = x.copy()
-        x[:n_poly] = coef[:n_poly]
-        c = n_poly
-        for st, h in zip(nu_idx, n_harm, strict=True):
-            x[st + 1 : st + 1 + 2 * h] = coef[c : c + 2 * h]
-            c += 2 * h
-        resid = np.empty_like(y)
-        for sl in _chunks(tau.size):  # bounded memory (ROWS samples at a time)
-            resid[sl] = y[sl] - evaluate_centred(tau[sl], x, n_harm, degree, t_scale)
-        rw = resid if sw is None else resid * sw
-        chi2 = float(rw @ rw)
 
-    inv = _inverse(jtj)
-    dof = max(y.size - x.size, 1)
+def _last_step(tau, sw, delta, jacs, resid, jtj, *, robust, meat):
+    """Take the converged step ``delta`` linearly: ``resid`` is updated in place from the kept
+    Jacobian; returns the sandwich's meat at the new residual (the Jacobian stands; ``meat``
+    unchanged unless ``robust``) and the new chi2."""
     if robust:
-        cov = inv @ meat @ inv * (y.size / dof)  # HC1 small-sample factor
-    elif dy is None:
-        cov = inv * chi2 / dof
-    else:
-        cov = inv
-    a_list, b_list = [], []
+        meat = np.zeros_like(jtj)
+    for sl, jac in zip(_chunks(tau.size), jacs, strict=True):
+        resid[sl] -= jac @ delta
+        if robust:
+            jr = jac * (resid[sl] if sw is None else resid[sl] * sw[sl] ** 2)[:, None]
+            meat += jr.T @ jr
+    rw = resid if sw is None else resid * sw
+    return meat, float(rw @ rw)
+
+
+def _step_within_shift(x, delta, nu_idx, nu0, shift) -> float:
+    """The fraction of ``delta`` (at most 1) that keeps every ``nu`` within ``shift`` of its
+    start ``nu0`` (1 when ``shift`` is None or the full step respects it)."""
+    step = 1.0
+    if shift is not None:
+        room = shift - np.abs(x[nu_idx] + delta[nu_idx] - nu0)
+        over = room < 0
+        if np.any(over):
+            step = float(np.min((shift - np.abs(x[nu_idx] - nu0) + 1e-300)[over]
+                                / np.abs(delta[nu_idx])[over]))
+            step = max(min(step, 1.0), 0.0)
+    return step
+
+
+def _exact_linear_part(tau, y, sw, x, nu_idx, n_harm, degree, t_scale):
+    """``(x, residual, chi2)`` with the linear parameters replaced by the exact least squares at
+    ``x``'s frequencies.
+
+    The last Gauss-Newton step stops within CONVERGED standard errors; this way the model at a
+    given frequency matches a linear fit to rounding (issue 13)."""
+    n_poly = degree + 1
+    final_freqs = [float(v) / t_scale for v in x[nu_idx]]
+    g = gram(tau, y, sw, final_freqs, n_harm, degree, t_scale)
+    p_lin = g.shape[0] - 1
+    coef = _solve(g[:p_lin, :p_lin], g[:p_lin, p_lin])
+    x = x.copy()
+    x[:n_poly] = coef[:n_poly]
+    c = n_poly
     for st, h in zip(nu_idx, n_harm, strict=True):
-        a_list.append(x[st + 1 : st + 1 + 2 * h : 2].copy())
-        b_list.append(x[st + 2 : st + 2 + 2 * h : 2].copy())
-    return PeriodicFit(
-        nu=x[nu_idx].copy(), n_harmonics=n_harm, poly=x[:n_poly].copy(), a=a_list, b=b_list,
-        covariance=cov, residual=resid, chi2=chi2, t_scale=t_scale, iterations=it,
-    )
+        x[st + 1 : st + 1 + 2 * h] = coef[c : c + 2 * h]
+        c += 2 * h
+    resid = np.empty_like(y)
+    for sl in _chunks(tau.size):  # bounded memory (ROWS samples at a time)
+        resid[sl] = y[sl] - evaluate_centred(tau[sl], x, n_harm, degree, t_scale)
+    rw = resid if sw is None else resid * sw
+    return x, resid, float(rw @ rw)
+
+
+def _covariance(jtj, meat, chi2, n, p, *, robust, has_dy) -> np.ndarray:
+    """The parameters' covariance: the sandwich (HC1) when ``robust``, else ``s^2 (J^T W J)^-1``
+    with ``s^2 = chi2/(N-P)`` (no ``dy``) or 1 (``dy`` are one-sigma errors)."""
+    inv = _inverse(jtj)
+    dof = max(n - p, 1)
+    if robust:
+        return inv @ meat @ inv * (n / dof)  # HC1 small-sample factor
+    if not has_dy:
+        return inv * chi2 / dof
+    return inv
 
 
 def evaluate_centred(tau, params, n_harm, degree, t_scale) -> np.ndarray:

@@ -140,6 +140,25 @@ def _selection_subset(n: int, power: float) -> slice | None:
     return slice(0, n, step)
 
 
+@dataclass(frozen=True)
+class _Search:
+    """What every step of one :func:`find_components` call shares."""
+
+    tau: np.ndarray
+    y: np.ndarray
+    dy: np.ndarray | None
+    degree: int
+    t_scale: float
+    nyquist: float | None
+    min_frequency: float
+    max_shift: float
+    auto: bool  # harmonics="auto": chosen by BIC
+    h_fixed: int | None  # the harmonics asked for, or None when "auto"
+    max_harmonics: int
+    lone_step: bool  # one component, no trend, harmonics allowed: a step bracket may sharpen it
+    span: float
+
+
 def _find_components(tau, y, dy, find_peak, *, n_components, degree, t_scale, nyquist,
                      min_frequency, max_shift, harmonics, max_harmonics, stop):
     tau = np.asarray(tau, dtype=np.float64)
@@ -149,14 +168,17 @@ def _find_components(tau, y, dy, find_peak, *, n_components, degree, t_scale, ny
     h_fixed = None if auto else int(harmonics)
     if h_fixed is not None and h_fixed < 1:
         raise ValueError("harmonics must be 'auto' or a positive integer")
+    ctx = _Search(tau=tau, y=y, dy=dy, degree=degree, t_scale=t_scale, nyquist=nyquist,
+                  min_frequency=min_frequency, max_shift=max_shift, auto=auto, h_fixed=h_fixed,
+                  max_harmonics=max_harmonics,
+                  lone_step=n_components == 1 and degree == 0 and h_fixed != 1,
+                  span=float(np.ptp(tau)))
     freqs: list[float] = []
     n_harm: list[int] = []
     infos: list[ComponentInfo] = []
     fit: PeriodicFit | None = None
     # the residual of the polynomial alone is what the first periodogram sees
     resid = y - np.polynomial.polynomial.polyval(tau / t_scale, fit_trend(tau, y, dy, degree, t_scale))
-    lone_step = n_components == 1 and degree == 0 and h_fixed != 1
-    span = float(np.ptp(tau))
     for _ in range(n_components):
         fp, power = find_peak(resid)
         n_null = degree + 1 + sum(1 + 2 * h for h in n_harm)
@@ -165,92 +187,12 @@ def _find_components(tau, y, dy, find_peak, *, n_components, degree, t_scale, ny
         # subset, ~(N/n)^1.5 of the final one, is far inside the fit's basin)
         sub = _selection_subset(y.size, power)
         sel = slice(None) if sub is None else sub
-        dy_sel = None if dy is None else dy[sel]
-        one = fit_periodic(tau[sel], resid[sel], dy_sel, [fp], [1], degree=degree, t_scale=t_scale,
-                           max_shift=max_shift)
-        fp_ref = float(one.frequency[0])
-        if sub is None:
-            # the significance of the refined peak, not of the grid point next to it (issue 13)
-            sw = None if dy is None else 1.0 / dy
-            chi2_null = _linear_chi2(tau, resid, sw, [], [], degree, t_scale)
-            if chi2_null > 0:
-                chi2_one = _linear_chi2(tau, resid, sw, [fp_ref], [1], degree, t_scale)
-                power = max(float(power), (chi2_null - chi2_one) / chi2_null)
-        bracket = None
-        g0 = None
-        why = "peak"
+        one, power = _refined_peak(ctx, resid, fp, power, sel, on_all=sub is None)
         if h_fixed == 1:
-            f0, h, k = fp_ref, 1, 1
-            fit = None
+            f0, h, k, why, bracket, g0 = float(one.frequency[0]), 1, 1, "peak", None, None
         else:
-            choice = choose_fundamental(tau[sel], resid[sel], dy_sel, fp_ref, nyquist=nyquist,
-                                        min_frequency=min_frequency, span=span, degree=degree,
-                                        t_scale=t_scale)
-            k, h_own, why = choice.divisor, choice.n_harmonics_peak, choice.reason
-            f0 = fp_ref / k
-            if auto:
-                cap = min(harmonic_limit(f0, nyquist, max_harmonics), _harmonics_affordable(y.size, degree))
-            else:
-                # an explicit request is honoured, or refused (issue 13): the cap on samples per
-                # parameter is for the automatic choice only
-                cap = _explicit_harmonics(h_fixed, f0, nyquist, y.size, n_null)
-            clash = collision_limit(f0, freqs, n_harm, 1.0 / float(np.ptp(tau))) if freqs else None
-            if clash is not None:
-                cap = min(cap, clash)  # harmonics stop below an earlier component's line
-            # a few harmonics first: harmonic h multiplies the frequency error by h (none when the
-            # peak is its own fundamental and BIC wants none of its harmonics: that fit is `one`)
-            mid = min(cap, ID_HARMONICS * k)
-            mid_fit = one if (k == 1 and h_own == 1) else fit_periodic(
-                tau[sel], resid[sel], dy_sel, [f0], [mid], degree=degree, t_scale=t_scale,
-                max_shift=max_shift / k)
-            f0 = float(mid_fit.frequency[0])
-            f_err = math.sqrt(max(mid_fit.covariance[degree + 1, degree + 1], 0.0)) / t_scale
-            if lone_step:
-                # digits, states: folding brackets the frequency far below a harmonic series' error
-                bracket = step_bracket(tau, y, f0, f_err)
-                if bracket is not None:
-                    f0 = bracket.frequency
-            if auto:
-                # alone, the component is selected on y itself (same path: the polynomial is in
-                # the design), so its Gram matrix also starts the final fit
-                h, _, g0 = select_n_harmonics(tau[sel], (y if not freqs else resid)[sel], dy_sel, f0,
-                                              cap, degree=degree, t_scale=t_scale,
-                                              return_gram=True)
-                if g0 is not None and h >= SHAPE_MIN_DIVISOR:
-                    keep = list(range(degree + 1 + 2 * h)) + [g0.shape[0] - 1]
-                    m = first_new_period(_line_amplitudes(g0[np.ix_(keep, keep)], degree + 1, h,
-                                                          y[sel].size))
-                    if m is not None:
-                        h = m - 1  # lines m, 2m, ... are another period's: found next, on its own
-                if freqs:
-                    g0 = None  # selected on the residual: not the Gram matrix of the joint fit
-                # (a subset's Gram matrix still gives the fit on all samples its starting point)
-            else:
-                h = cap
-        if bracket is None:
-            fit = fit_periodic(tau, y, dy, [*freqs, f0], [*n_harm, h], degree=degree, t_scale=t_scale,
-                               max_shift=max_shift, initial_gram=g0 if not freqs else None)
-            if lone_step and h_fixed != 1:
-                # the many-harmonic fit may resolve the edges where the first fit could not
-                f_err = math.sqrt(max(fit.covariance[degree + 1, degree + 1], 0.0)) / t_scale
-                bracket = step_bracket(tau, y, float(fit.frequency[0]), f_err)
-                if bracket is not None and bracket.frequency_err < f_err:
-                    fit = with_frequency(fit, tau, y, dy, 0, bracket.frequency, bracket.frequency_err,
-                                         degree=degree)
-                else:
-                    bracket = None
-        else:
-            fit = fit_periodic(tau, y, dy, [f0], [h], degree=degree, t_scale=t_scale, max_iter=0,
-                               initial_gram=g0)
-            sl = fit.component_slice(0)
-            f_err_fit = math.sqrt(max(fit.covariance[sl.start, sl.start], 0.0)) / t_scale
-            if bracket.frequency_err < f_err_fit:
-                fit = with_frequency(fit, tau, y, dy, 0, bracket.frequency, bracket.frequency_err,
-                                     degree=degree)
-            else:  # the harmonic series is the sharper estimate (e.g. a sampled sawtooth)
-                bracket = None
-                fit = fit_periodic(tau, y, dy, [f0], [h], degree=degree, t_scale=t_scale,
-                                   max_shift=max_shift)
+            f0, h, k, why, bracket, g0 = _choose_model(ctx, resid, sel, one, freqs, n_harm, n_null)
+        fit, bracket = _joint_fit(ctx, freqs, n_harm, f0, h, bracket, g0)
         freqs = [float(f) for f in fit.frequency]
         n_harm.append(h)
         infos.append(ComponentInfo(detection_frequency=float(fp), detection_power=float(power),
@@ -261,6 +203,120 @@ def _find_components(tau, y, dy, find_peak, *, n_components, degree, t_scale, ny
             break
     assert fit is not None
     return fit, infos
+
+
+def _refined_peak(ctx: _Search, resid, fp, power, sel, *, on_all: bool):
+    """The one-tone fit that refines the peak ``fp`` on the samples ``sel`` of the residual, and
+    the peak's power: on all samples (``on_all``), that of the refined peak, not of the grid
+    point next to it (issue 13)."""
+    dy_sel = None if ctx.dy is None else ctx.dy[sel]
+    one = fit_periodic(ctx.tau[sel], resid[sel], dy_sel, [fp], [1], degree=ctx.degree,
+                       t_scale=ctx.t_scale, max_shift=ctx.max_shift)
+    if on_all:
+        fp_ref = float(one.frequency[0])
+        sw = None if ctx.dy is None else 1.0 / ctx.dy
+        chi2_null = _linear_chi2(ctx.tau, resid, sw, [], [], ctx.degree, ctx.t_scale)
+        if chi2_null > 0:
+            chi2_one = _linear_chi2(ctx.tau, resid, sw, [fp_ref], [1], ctx.degree, ctx.t_scale)
+            power = max(float(power), (chi2_null - chi2_one) / chi2_null)
+    return one, power
+
+
+def _choose_model(ctx: _Search, resid, sel, one: PeriodicFit, freqs, n_harm, n_null):
+    """The new component's model from its refined peak ``one``: ``(f0, h, k, why, bracket, g0)``:
+    the fundamental ``f0`` (the peak over the divisor ``k``, for the reason ``why``), its
+    harmonics ``h``, a step bracket (or None) and the Gram matrix that may start the joint fit
+    (or None)."""
+    tau, y, degree, t_scale = ctx.tau, ctx.y, ctx.degree, ctx.t_scale
+    dy_sel = None if ctx.dy is None else ctx.dy[sel]
+    fp_ref = float(one.frequency[0])
+    bracket = None
+    g0 = None
+    choice = choose_fundamental(tau[sel], resid[sel], dy_sel, fp_ref, nyquist=ctx.nyquist,
+                                min_frequency=ctx.min_frequency, span=ctx.span, degree=degree,
+                                t_scale=t_scale)
+    k, h_own, why = choice.divisor, choice.n_harmonics_peak, choice.reason
+    f0 = fp_ref / k
+    if ctx.auto:
+        cap = min(harmonic_limit(f0, ctx.nyquist, ctx.max_harmonics),
+                  _harmonics_affordable(y.size, degree))
+    else:
+        # an explicit request is honoured, or refused (issue 13): the cap on samples per
+        # parameter is for the automatic choice only
+        cap = _explicit_harmonics(ctx.h_fixed, f0, ctx.nyquist, y.size, n_null)
+    clash = collision_limit(f0, freqs, n_harm, 1.0 / float(np.ptp(tau))) if freqs else None
+    if clash is not None:
+        cap = min(cap, clash)  # harmonics stop below an earlier component's line
+    # a few harmonics first: harmonic h multiplies the frequency error by h (none when the
+    # peak is its own fundamental and BIC wants none of its harmonics: that fit is `one`)
+    mid = min(cap, ID_HARMONICS * k)
+    mid_fit = one if (k == 1 and h_own == 1) else fit_periodic(
+        tau[sel], resid[sel], dy_sel, [f0], [mid], degree=degree, t_scale=t_scale,
+        max_shift=ctx.max_shift / k)
+    f0 = float(mid_fit.frequency[0])
+    f_err = math.sqrt(max(mid_fit.covariance[degree + 1, degree + 1], 0.0)) / t_scale
+    if ctx.lone_step:
+        # digits, states: folding brackets the frequency far below a harmonic series' error
+        bracket = step_bracket(tau, y, f0, f_err)
+        if bracket is not None:
+            f0 = bracket.frequency
+    if ctx.auto:
+        h, g0 = _auto_harmonics(ctx, resid, sel, f0, cap, first=not freqs)
+    else:
+        h = cap
+    return f0, h, k, why, bracket, g0
+
+
+def _auto_harmonics(ctx: _Search, resid, sel, f0, cap, *, first: bool):
+    """The number of harmonics BIC chooses for the fundamental ``f0`` (at most ``cap``), and the
+    Gram matrix that starts the joint fit (None unless the component is the ``first``)."""
+    degree = ctx.degree
+    dy_sel = None if ctx.dy is None else ctx.dy[sel]
+    # alone, the component is selected on y itself (same path: the polynomial is in
+    # the design), so its Gram matrix also starts the final fit
+    h, _, g0 = select_n_harmonics(ctx.tau[sel], (ctx.y if first else resid)[sel], dy_sel, f0,
+                                  cap, degree=degree, t_scale=ctx.t_scale, return_gram=True)
+    if g0 is not None and h >= SHAPE_MIN_DIVISOR:
+        keep = list(range(degree + 1 + 2 * h)) + [g0.shape[0] - 1]
+        m = first_new_period(_line_amplitudes(g0[np.ix_(keep, keep)], degree + 1, h,
+                                              ctx.y[sel].size))
+        if m is not None:
+            h = m - 1  # lines m, 2m, ... are another period's: found next, on its own
+    if not first:
+        g0 = None  # selected on the residual: not the Gram matrix of the joint fit
+    # (a subset's Gram matrix still gives the fit on all samples its starting point)
+    return h, g0
+
+
+def _joint_fit(ctx: _Search, freqs, n_harm, f0, h, bracket, g0):
+    """All components refitted jointly on all samples with the new one ``(f0, h)``: ``(fit,
+    bracket)``, the bracket kept only where it is sharper than the harmonic series."""
+    tau, y, dy, degree, t_scale = ctx.tau, ctx.y, ctx.dy, ctx.degree, ctx.t_scale
+    if bracket is None:
+        fit = fit_periodic(tau, y, dy, [*freqs, f0], [*n_harm, h], degree=degree, t_scale=t_scale,
+                           max_shift=ctx.max_shift, initial_gram=g0 if not freqs else None)
+        if ctx.lone_step and ctx.h_fixed != 1:
+            # the many-harmonic fit may resolve the edges where the first fit could not
+            f_err = math.sqrt(max(fit.covariance[degree + 1, degree + 1], 0.0)) / t_scale
+            bracket = step_bracket(tau, y, float(fit.frequency[0]), f_err)
+            if bracket is not None and bracket.frequency_err < f_err:
+                fit = with_frequency(fit, tau, y, dy, 0, bracket.frequency, bracket.frequency_err,
+                                     degree=degree)
+            else:
+                bracket = None
+    else:
+        fit = fit_periodic(tau, y, dy, [f0], [h], degree=degree, t_scale=t_scale, max_iter=0,
+                           initial_gram=g0)
+        sl = fit.component_slice(0)
+        f_err_fit = math.sqrt(max(fit.covariance[sl.start, sl.start], 0.0)) / t_scale
+        if bracket.frequency_err < f_err_fit:
+            fit = with_frequency(fit, tau, y, dy, 0, bracket.frequency, bracket.frequency_err,
+                                 degree=degree)
+        else:  # the harmonic series is the sharper estimate (e.g. a sampled sawtooth)
+            bracket = None
+            fit = fit_periodic(tau, y, dy, [f0], [h], degree=degree, t_scale=t_scale,
+                               max_shift=ctx.max_shift)
+    return fit, bracket
 
 
 def component_summary(fit: PeriodicFit, k: int, t_ref: float) -> dict:

@@ -80,7 +80,27 @@ def step_bracket(
     zone = 3.0 * frequency_err * tmax  # where transitions sit in the fold at ``frequency``
     if drift >= 0.05:
         return None  # edges would smear across plateaus: the fold cannot resolve them
-    cyc = frac_cycles(frequency, tau)
+    edges = _edge_samples(frac_cycles(frequency, tau), y, tau, drift=drift, zone=zone)
+    if edges is None:
+        return None
+    pre_t, pre_c, post_t, post_c = edges
+
+    def excess(d: float) -> float:
+        return max(float(np.max(pc + d * pt) - np.min(qc + d * qt))
+                   for pt, pc, qt, qc in zip(pre_t, pre_c, post_t, post_c, strict=True))
+
+    interval = _consistent_interval(excess, reach, frequency)
+    if interval is None:
+        return None
+    return StepBracket(low=frequency + interval[0], high=frequency + interval[1],
+                       n_edges=len(pre_t))
+
+
+def _edge_samples(cyc, y, tau, *, drift: float, zone: float):
+    """The samples on each side of each edge in the fold ``cyc`` (phases in cycles at the trial
+    frequency): ``(pre_t, pre_c, post_t, post_c)``, per edge the times and phases of the samples
+    just before it (one level) and just after it (the other), every sample that could cross it
+    within the phase ``drift``. None when the fold does not resolve clean edges."""
     order = np.argsort(cyc, kind="stable")
     ph, lab = cyc[order], y[order]
     change = np.flatnonzero(lab[1:] != lab[:-1])  # transitions between neighbours in phase
@@ -120,12 +140,13 @@ def step_bracket(
         pre_c.append(zc[is_a])
         post_t.append(zt[is_b])
         post_c.append(zc[is_b])
+    return pre_t, pre_c, post_t, post_c
 
-    def excess(d: float) -> float:
-        return max(float(np.max(pc + d * pt) - np.min(qc + d * qt))
-                   for pt, pc, qt, qc in zip(pre_t, pre_c, post_t, post_c, strict=True))
 
-    # minimise the convex excess by golden section, then bisect for its two zero crossings
+def _consistent_interval(excess, reach: float, frequency: float):
+    """The offsets ``(d_low, d_high)`` within ``[-reach, reach]`` where the convex ``excess`` is
+    <= 0: its minimum by golden section, then its two zero crossings by bisection. None when
+    no offset is consistent or the interval is not closed within the range."""
     lo_d, hi_d = -reach, reach
     invphi = (math.sqrt(5) - 1) / 2
     a_, b_ = lo_d, hi_d
@@ -155,7 +176,7 @@ def step_bracket(
             if abs(b_ - a_) <= 1e-15 * abs(frequency) + 1e-300:
                 break
         edges.append(b_)
-    return StepBracket(low=frequency + edges[0], high=frequency + edges[1], n_edges=len(zones))
+    return edges[0], edges[1]
 
 
 def _rescale_frequency_variance(fit: PeriodicFit, k: int, frequency_err: float) -> np.ndarray:

@@ -40,54 +40,53 @@ def ridges(
     -------
     list of Ridge, strongest (largest energy) first.
     """
-    power = sc.power
-    m, n_t = power.shape
     if max_jump is None:
         max_jump = 1.0 / (math.pi * sc.center_frequency * math.sqrt(2.0 * sc.bandwidth))
+    logp, scale, peak = _maxima(sc, significant_only)
+    tracks = _tracks(sc, logp, scale, peak, max_jump)
+    out = []
+    for r in tracks:
+        ridge = _ridge(sc, r, max_jump)
+        if ridge.time.size < 2:
+            continue
+        efold = math.sqrt(sc.bandwidth) * sc.center_frequency / ridge.mean_frequency
+        if ridge.duration >= min_duration * efold:
+            out.append(ridge)
+    out.sort(key=lambda r: -r.energy)
+    return out
+
+
+def _maxima(sc: Scalogram, significant_only: bool):
+    """``(logp, scale, peak)``: log power, the scales ``1/f``, and where power has a local maximum
+    along frequency (grid ends count when higher than their one neighbour), above the
+    threshold when ``significant_only``."""
+    power = sc.power
+    m, n_t = power.shape
     logp = np.log(np.where(power > 0, power, np.nan))
     scale = 1.0 / sc.frequency
     ok = np.isfinite(logp)
     if significant_only:
         with np.errstate(invalid="ignore"):
             ok &= power >= sc.threshold
-    # local maxima along frequency (grid ends count when higher than their one neighbour)
     lp = np.where(np.isfinite(logp), logp, -np.inf)
     up = np.vstack([np.full((1, n_t), -np.inf), lp[:-1]])
     down = np.vstack([lp[1:], np.full((1, n_t), -np.inf)])
     peak = ok & (lp > up) & (lp >= down)
+    return logp, scale, peak
+
+
+def _tracks(sc: Scalogram, logp, scale, peak, max_jump: float) -> list[dict]:
+    """The maxima linked over time, column by column: each track a dict of its columns ``j``,
+    refined frequencies ``f``, log powers ``lp`` and last log frequency ``lf``. A track closes
+    when its gap exceeds one e-folding time at its frequency."""
+    n_t = peak.shape[1]
     step = np.median(np.diff(sc.time)) if n_t > 1 else 1.0
     active: list[dict] = []
     done: list[dict] = []
     for j in range(n_t):
         ks = np.flatnonzero(peak[:, j])
         if ks.size:
-            f_j, lp_j = _vertex(ks, scale, logp[:, j])
-            order = np.argsort(-lp_j)
-            taken = set()
-            kept: list[float] = []
-            for i in order:
-                lf = math.log(f_j[i])
-                # two maxima closer than the wavelet's resolution are one peak with a noise wiggle
-                if any(abs(lf - other) < max_jump for other in kept):
-                    continue
-                kept.append(lf)
-                best, best_d = None, max_jump
-                for r_i, r in enumerate(active):
-                    if r_i in taken or r["j"][-1] == j:
-                        continue
-                    dist = abs(lf - r["lf"])
-                    if dist <= best_d:
-                        best, best_d = r_i, dist
-                if best is None:
-                    active.append({"j": [j], "f": [f_j[i]], "lp": [lp_j[i]], "lf": lf})
-                    taken.add(len(active) - 1)
-                else:
-                    r = active[best]
-                    r["j"].append(j)
-                    r["f"].append(f_j[i])
-                    r["lp"].append(lp_j[i])
-                    r["lf"] = lf
-                    taken.add(best)
+            _link_column(active, j, *_vertex(ks, scale, logp[:, j]), max_jump)
         # close ridges whose gap exceeds one e-folding time at their frequency
         still = []
         for r in active:
@@ -98,25 +97,51 @@ def ridges(
                 still.append(r)
         active = still
     done.extend(active)
-    coi = sc.coi
-    out = []
-    for r in done:
-        idx = np.asarray(r["j"])
-        freq = _phase_frequency(sc, idx, np.asarray(r["f"]), max_jump)
-        ridge = Ridge(
-            time=sc.time[idx],
-            frequency=freq,
-            amplitude=np.exp(0.5 * np.asarray(r["lp"])),
-            in_coi=freq < coi[idx],
-        )
-        ridge = _trim(ridge)
-        if ridge.time.size < 2:
+    return done
+
+
+def _link_column(active: list[dict], j: int, f_j, lp_j, max_jump: float) -> None:
+    """Column ``j``'s maxima (frequencies ``f_j``, log powers ``lp_j``), strongest first, each
+    appended to the nearest open track within ``max_jump`` in log frequency or starting one."""
+    order = np.argsort(-lp_j)
+    taken = set()
+    kept: list[float] = []
+    for i in order:
+        lf = math.log(f_j[i])
+        # two maxima closer than the wavelet's resolution are one peak with a noise wiggle
+        if any(abs(lf - other) < max_jump for other in kept):
             continue
-        efold = math.sqrt(sc.bandwidth) * sc.center_frequency / ridge.mean_frequency
-        if ridge.duration >= min_duration * efold:
-            out.append(ridge)
-    out.sort(key=lambda r: -r.energy)
-    return out
+        kept.append(lf)
+        best, best_d = None, max_jump
+        for r_i, r in enumerate(active):
+            if r_i in taken or r["j"][-1] == j:
+                continue
+            dist = abs(lf - r["lf"])
+            if dist <= best_d:
+                best, best_d = r_i, dist
+        if best is None:
+            active.append({"j": [j], "f": [f_j[i]], "lp": [lp_j[i]], "lf": lf})
+            taken.add(len(active) - 1)
+        else:
+            r = active[best]
+            r["j"].append(j)
+            r["f"].append(f_j[i])
+            r["lp"].append(lp_j[i])
+            r["lf"] = lf
+            taken.add(best)
+
+
+def _ridge(sc: Scalogram, r: dict, max_jump: float) -> Ridge:
+    """A track as a :class:`Ridge`: frequencies from the phase, ends trimmed."""
+    idx = np.asarray(r["j"])
+    freq = _phase_frequency(sc, idx, np.asarray(r["f"]), max_jump)
+    ridge = Ridge(
+        time=sc.time[idx],
+        frequency=freq,
+        amplitude=np.exp(0.5 * np.asarray(r["lp"])),
+        in_coi=freq < sc.coi[idx],
+    )
+    return _trim(ridge)
 
 
 def _trim(ridge: Ridge) -> Ridge:

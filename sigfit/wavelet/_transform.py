@@ -12,6 +12,7 @@ import numpy as np
 
 from .._numerics import TWO_PI
 from ..errors import InputError
+from ..grid import wavelet_band
 from ..sampling import mean_spacing
 from ._checks import _check_n_times, _check_wavelet, _prepare, _remove_trend
 from ._families import (
@@ -284,27 +285,9 @@ def scalogram(
     if family != "morlet":
         bandwidth, center_frequency = _equivalent_morlet(family, order)
     _check_wavelet(bandwidth, center_frequency)
-    if method not in METHODS:
-        raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    if background not in BACKGROUNDS:
-        raise InputError(f"unknown background {background!r}; choose one of {', '.join(BACKGROUNDS)}")
-    if not 0.0 < significance_level < 1.0:
-        raise InputError(f"significance_level must lie in (0, 1), got {significance_level}")
-    if int(voices_per_octave) < 1:
-        raise InputError(f"voices_per_octave must be a positive integer, got {voices_per_octave}")
+    _check_choices(method, background, significance_level, voices_per_octave)
     uniform, dt = mean_spacing(t)
-    if method == "auto":
-        method = "cwt" if uniform else "wwz"
-    if family != "morlet" and method != "cwt":
-        raise InputError(
-            f"the {family} wavelet runs on evenly spaced samples (cwt) only: these are irregular "
-            "(or method='wwz' was asked); use wavelet='morlet' (Foster's WWZ) for irregular samples"
-        )
-    if method == "cwt" and not uniform:
-        raise InputError(
-            "method 'cwt' needs uniformly spaced samples and these are irregular; use "
-            "method='wwz' (or 'auto'), or resample the data yourself"
-        )
+    method = _resolve_method(method, family, uniform)
     frequency = frequency_grid(t, fmin, fmax, bandwidth, center_frequency, voices_per_octave, dt if uniform else None)
 
     t_start, t_stop = float(t[0]), float(t[-1])
@@ -317,35 +300,14 @@ def scalogram(
         raise InputError("the series is constant (after removing the trend): nothing to analyse")
 
     if method == "cwt":
-        n = t.size
-        n_cols = min(n, MAX_TIMES["cwt"]) if n_times is None else _check_n_times(n_times, n)
-        columns = np.unique(np.round(np.linspace(0, n - 1, n_cols)).astype(np.int64))
-        if family == "morlet":
-            coefficients, n_effective = _cwt(resid, dt, frequency, columns, bandwidth, center_frequency, progress)
-        else:
-            coefficients, n_effective = _cwt_fourier(resid, dt, frequency, columns, family, order)
-        time = t[columns]
-        n_effective = np.broadcast_to(n_effective[:, None], coefficients.shape)
-        spacing = dt
+        time, coefficients, n_effective, spacing = _cwt_columns(
+            t, resid, dt, frequency, n_times, family, order, bandwidth, center_frequency, progress)
     else:
-        from .. import wwz
-
-        n_cols = MAX_TIMES["wwz"] if n_times is None else _check_n_times(n_times, None)
-        time = np.linspace(t_start, t_stop, n_cols)
-        coefficients, n_effective = wwz.transform(
-            tc, resid, frequency, time - t_mid, decay=wwz.decay_constant(bandwidth, center_frequency), progress=progress
-        )
-        spacing = (t_stop - t_start) / (t.size - 1)
-
-    with np.errstate(divide="ignore"):
-        white = 4.0 * variance / np.where(n_effective > 0, n_effective, np.nan)
-    coi = cone_of_influence(time, t_start, t_stop, bandwidth, center_frequency)
-    alpha, red_fraction = 0.0, 0.0
-    if background == "red":
-        outside = frequency[:, None] >= coi[None, :]
-        alpha, red_fraction = fit_background(coefficients, white, outside, frequency, spacing)
-    p_k = red_fraction * red_noise_spectrum(frequency, alpha, spacing) + (1.0 - red_fraction)
-    noise_power = white * p_k[:, None]
+        time, coefficients, n_effective, spacing = _wwz_columns(
+            t, tc, t_mid, resid, frequency, n_times, bandwidth, center_frequency, progress)
+    coi, alpha, red_fraction, noise_power = _noise(coefficients, n_effective, variance, time,
+                                                   frequency, spacing, background, t_start, t_stop,
+                                                   bandwidth, center_frequency)
     return Scalogram(
         time=time,
         frequency=frequency,
@@ -368,6 +330,80 @@ def scalogram(
     )
 
 
+def _check_choices(method, background, significance_level, voices_per_octave) -> None:
+    """The scalogram's named choices and levels, checked."""
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if background not in BACKGROUNDS:
+        raise InputError(f"unknown background {background!r}; choose one of {', '.join(BACKGROUNDS)}")
+    if not 0.0 < significance_level < 1.0:
+        raise InputError(f"significance_level must lie in (0, 1), got {significance_level}")
+    if int(voices_per_octave) < 1:
+        raise InputError(f"voices_per_octave must be a positive integer, got {voices_per_octave}")
+
+
+def _resolve_method(method: str, family: str, uniform: bool) -> str:
+    """``"cwt"`` or ``"wwz"``: ``"auto"`` resolved by the spacing, a mismatch refused."""
+    if method == "auto":
+        method = "cwt" if uniform else "wwz"
+    if family != "morlet" and method != "cwt":
+        raise InputError(
+            f"the {family} wavelet runs on evenly spaced samples (cwt) only: these are irregular "
+            "(or method='wwz' was asked); use wavelet='morlet' (Foster's WWZ) for irregular samples"
+        )
+    if method == "cwt" and not uniform:
+        raise InputError(
+            "method 'cwt' needs uniformly spaced samples and these are irregular; use "
+            "method='wwz' (or 'auto'), or resample the data yourself"
+        )
+    return method
+
+
+def _cwt_columns(t, resid, dt, frequency, n_times, family, order, bandwidth, center_frequency,
+                 progress):
+    """The CWT at a subset of the sample times: ``(time, coefficients, n_effective, spacing)``."""
+    n = t.size
+    n_cols = min(n, MAX_TIMES["cwt"]) if n_times is None else _check_n_times(n_times, n)
+    columns = np.unique(np.round(np.linspace(0, n - 1, n_cols)).astype(np.int64))
+    if family == "morlet":
+        coefficients, n_effective = _cwt(resid, dt, frequency, columns, bandwidth, center_frequency, progress)
+    else:
+        coefficients, n_effective = _cwt_fourier(resid, dt, frequency, columns, family, order)
+    time = t[columns]
+    n_effective = np.broadcast_to(n_effective[:, None], coefficients.shape)
+    return time, coefficients, n_effective, dt
+
+
+def _wwz_columns(t, tc, t_mid, resid, frequency, n_times, bandwidth, center_frequency, progress):
+    """Foster's WWZ on evenly spaced map times: ``(time, coefficients, n_effective, spacing)``."""
+    from .. import wwz
+
+    t_start, t_stop = float(t[0]), float(t[-1])
+    n_cols = MAX_TIMES["wwz"] if n_times is None else _check_n_times(n_times, None)
+    time = np.linspace(t_start, t_stop, n_cols)
+    coefficients, n_effective = wwz.transform(
+        tc, resid, frequency, time - t_mid, decay=wwz.decay_constant(bandwidth, center_frequency), progress=progress
+    )
+    spacing = (t_stop - t_start) / (t.size - 1)
+    return time, coefficients, n_effective, spacing
+
+
+def _noise(coefficients, n_effective, variance, time, frequency, spacing, background, t_start,
+           t_stop, bandwidth, center_frequency):
+    """The cone of influence and the background: ``(coi, alpha, red_fraction, noise_power)``,
+    the AR(1) fitted outside the cone when ``background`` is red."""
+    with np.errstate(divide="ignore"):
+        white = 4.0 * variance / np.where(n_effective > 0, n_effective, np.nan)
+    coi = cone_of_influence(time, t_start, t_stop, bandwidth, center_frequency)
+    alpha, red_fraction = 0.0, 0.0
+    if background == "red":
+        outside = frequency[:, None] >= coi[None, :]
+        alpha, red_fraction = fit_background(coefficients, white, outside, frequency, spacing)
+    p_k = red_fraction * red_noise_spectrum(frequency, alpha, spacing) + (1.0 - red_fraction)
+    noise_power = white * p_k[:, None]
+    return coi, alpha, red_fraction, noise_power
+
+
 def band(t, fmin=None, fmax=None, dt=None, bandwidth=DEFAULT_BANDWIDTH, center_frequency=DEFAULT_CENTER_FREQUENCY):
     """The analysed band ``(fmin, fmax)`` for sorted times ``t``, defaults filled in and checked.
 
@@ -376,34 +412,11 @@ def band(t, fmin=None, fmax=None, dt=None, bandwidth=DEFAULT_BANDWIDTH, center_f
     Nyquist frequency ``1/(2 dt)`` of uniform samples (``dt`` given), else the "pseudo-Nyquist"
     ``1/(2 * mean spacing)`` (as libwwz): higher up, a wavelet window holds too few samples to fit a
     local mean and a sinusoid. Raises InputError when the record is too short for ``fmin``
-    (every time would lie inside the cone of influence) or ``fmax`` is above Nyquist."""
-    t = np.asarray(t, dtype=np.float64)
-    span = float(t[-1] - t[0])
-    efold = math.sqrt(bandwidth) * center_frequency  # e-folding time * frequency
-    lowest = 2.0 * efold / span  # below this the COI covers the whole record
-    nyquist = 0.5 / dt if dt is not None else 0.5 * (t.size - 1) / span
-    auto_min, auto_max = fmin is None, fmax is None
-    fmin = 2.0 * lowest if fmin is None else float(fmin)
-    fmax = nyquist if fmax is None else float(fmax)
-    if not (math.isfinite(fmin) and fmin > 0):
-        raise InputError(f"fmin must be a positive number of cycles per unit of t, got {fmin}")
-    if not (math.isfinite(fmax) and fmax > 0):
-        raise InputError(f"fmax must be a positive number of cycles per unit of t, got {fmax}")
-    if fmin < lowest * (1 - 1e-12):
-        raise InputError(
-            f"record too short for fmin={fmin:g}: the wavelet at that frequency lasts "
-            f"{2 * efold / fmin:g} (two e-folding times), longer than the record's span {span:g}; "
-            f"use fmin >= {lowest:g}, a longer record, or a smaller bandwidth"
-        )
-    if dt is not None and fmax > nyquist * (1 + 1e-12):
-        raise InputError(f"fmax={fmax:g} is above the Nyquist frequency {nyquist:g} of these samples; lower fmax")
-    if fmin >= fmax:
-        # say which end sigfit chose: an automatic value is never quoted as the user's
-        lo = f"the automatic fmin ({fmin:g}, a wavelet two e-folding times within the record)" \
-            if auto_min else f"fmin={fmin:g}"
-        hi = f"the automatic fmax ({fmax:g}, the Nyquist frequency)" if auto_max else f"fmax={fmax:g}"
-        raise InputError(f"{lo} must be below {hi}; pass a lower fmin or a higher fmax")
-    return fmin, fmax
+    (every time would lie inside the cone of influence) or ``fmax`` is above Nyquist.
+
+    The rule lives in :func:`sigfit.grid.wavelet_band` (one module owns every band rule); this
+    wrapper gives it the Morlet defaults."""
+    return wavelet_band(t, fmin, fmax, dt, bandwidth=bandwidth, center_frequency=center_frequency)
 
 
 def frequency_grid(t, fmin, fmax, bandwidth, center_frequency, voices_per_octave, dt=None) -> np.ndarray:
