@@ -26,25 +26,12 @@ NUFFT_OPTIONS = {"eps": 1e-11, "upsampfac": 2.0, "showwarn": 0}
 # find the exact top) on one thread (a transform of ~1e4 points gains nothing from more, and on a
 # loaded machine OpenMP threads spin against each other: measured 10x slower).
 SEARCH_OPTIONS: dict = {"eps": 1e-6, "showwarn": 0}
-# A whole grid searched for its peaks (the default band's periodogram, which the trend choice,
-# the peak search and the batches share) asks for eps 1e-9 at finufft's upsampling 1.25, on the
-# default threads: powers within ~1e-7 of the exact ones (absolute; a peak's statistical scatter
-# is ~1/sqrt(N) of its height), at about half the time of NUFFT_OPTIONS on the ~3e6-frequency
-# default grid of 1000 irregular samples (issue 18; benchmarks/RESULTS.md). The answer does not
-# depend on these digits: least squares then find each peak's exact top.
-GRID_SEARCH_OPTIONS: dict = {"eps": 1e-9, "upsampfac": 1.25, "showwarn": 0}
-ACCURACIES = ("exact", "grid", "subset")
 
 
 def power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: FrequencyGrid, *,
-          accuracy: str = "exact") -> np.ndarray:
-    """Standard-normalised floating-mean Lomb-Scargle power of ``(tau, y, dy)`` on ``grid``.
-    ``accuracy``: ``"exact"`` (:data:`NUFFT_OPTIONS`, astropy's direct sum to ~4e-10), ``"grid"``
-    (a whole grid searched for its peaks, :data:`GRID_SEARCH_OPTIONS`) or ``"subset"`` (a
-    subset's search on one thread, :data:`SEARCH_OPTIONS`)."""
-    if accuracy not in ACCURACIES:
-        raise ValueError(f"accuracy {accuracy!r}: choose one of {ACCURACIES}")
-    options = {"exact": NUFFT_OPTIONS, "grid": GRID_SEARCH_OPTIONS, "subset": SEARCH_OPTIONS}[accuracy]
+          search: bool = False) -> np.ndarray:
+    """Standard-normalised floating-mean Lomb-Scargle power of ``(tau, y, dy)`` on ``grid``;
+    ``search=True`` trades the last digits for speed (:data:`SEARCH_OPTIONS`)."""
     return nifty_power(
         np.ascontiguousarray(tau, dtype=np.float64),
         np.ascontiguousarray(y, dtype=np.float64),
@@ -52,13 +39,13 @@ def power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: Frequency
         fmin=grid.start,
         fmax=grid.stop,
         size=grid.size,
-        nthreads=1 if accuracy == "subset" else nufft_threads(),
+        nthreads=1 if search else nufft_threads(),
         center_data=True,
         fit_mean=True,
         normalization="standard",
         assume_sorted_t=True,
         backend="finufft",
-        finufft_kwargs=dict(options),
+        finufft_kwargs=dict(SEARCH_OPTIONS if search else NUFFT_OPTIONS),
     )
 
 
