@@ -405,17 +405,9 @@ def _noise(coefficients, n_effective, variance, time, frequency, spacing, backgr
 
 
 def band(t, fmin=None, fmax=None, dt=None, bandwidth=DEFAULT_BANDWIDTH, center_frequency=DEFAULT_CENTER_FREQUENCY):
-    """The analysed band ``(fmin, fmax)`` for sorted times ``t``, defaults filled in and checked.
-
-    Default ``fmin``: the frequency whose wavelet e-folding time ``sqrt(B) C / f`` is a quarter of
-    the record (half the record then lies outside the cone of influence). Default ``fmax``: the
-    Nyquist frequency ``1/(2 dt)`` of uniform samples (``dt`` given), else the "pseudo-Nyquist"
-    ``1/(2 * mean spacing)`` (as libwwz): higher up, a wavelet window holds too few samples to fit a
-    local mean and a sinusoid. Raises InputError when the record is too short for ``fmin``
-    (every time would lie inside the cone of influence) or ``fmax`` is above Nyquist.
-
-    The rule lives in :func:`sigfit.grid.wavelet_band` (one module owns every band rule); this
-    wrapper gives it the Morlet defaults."""
+    """The analysed band ``(fmin, fmax)`` for sorted times ``t``, defaults filled in and checked:
+    :func:`sigfit.grid.wavelet_band` (one module owns every band rule, and its docstring states
+    this one) with the Morlet defaults."""
     return wavelet_band(t, fmin, fmax, dt, bandwidth=bandwidth, center_frequency=center_frequency)
 
 
