@@ -26,5 +26,5 @@ figures: setup
 	bash scripts/figures.sh
 
 docs: setup
-	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
+	$(BIN)/python -m sphinx -j auto -W --keep-going -b html docs docs/_build/html
 	@echo "open docs/_build/html/index.html"

@@ -209,7 +209,7 @@ def test_docs_build_without_warnings(tmp_path: Path):
     out = tmp_path / "html"
     doctrees = tmp_path / "doctrees"
     proc = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
+        [sys.executable, "-m", "sphinx", "-j", "auto", "-W", "--keep-going", "-q", "-b", "html",
          "-d", str(doctrees), str(ROOT / "docs"), str(out)],
         cwd=ROOT, env=_environment(),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=280,
