@@ -186,13 +186,13 @@ def find_peak(series: Samples, values: np.ndarray, dy: np.ndarray | None, plan: 
         step = subset_step(series.n)
         sub = slice(0, series.n, step)  # tau is sorted: an even cover of the span
         power = _pg.lombscargle.power(series.tau[sub], values[sub], None if dy is None else dy[sub],
-                                      plan.grid, search=True)
+                                      plan.grid, accuracy="subset")
         n_sub = -(-series.n // step)
         if subset_peak_is_decisive(freq, power, n_sub, series.span):
             return pick_peak(freq, power), Periodogram(
                 freq, power, normalization="standard",
                 method=f"{plan.method} (one sample in {step}: {n_sub} of {series.n})")
-    power = _finite_power(_pg.compute(plan.method, series.tau, values, dy, plan.grid))
+    power = _finite_power(_pg.compute(plan.method, series.tau, values, dy, plan.grid, search=True))
     return pick_peak(freq, power), Periodogram(freq, power, normalization="standard", method=plan.method)
 
 

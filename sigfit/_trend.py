@@ -130,7 +130,7 @@ def choose_degree(series: Samples, plan: SearchPlan, *, max_degree: int | None =
         if fft:
             return np.stack([_pg.compute("fft", series.tau, w, None, g) for w in rows])
         dsub = None if dy is None else np.broadcast_to(dy[sub], rows[:, sub].shape)
-        out = _pg.lombscargle.power(series.tau[sub], rows[:, sub], dsub, g)
+        out = _pg.lombscargle.power(series.tau[sub], rows[:, sub], dsub, g, accuracy="grid")
         return _finite_power(np.asarray(out, dtype=np.float64).reshape(len(rows), g.size))
 
     if first_power is not None:

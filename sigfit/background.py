@@ -126,7 +126,7 @@ def _power(tau, values, dy, frequency) -> np.ndarray:
             out.append(_power(tau, values, dy, f2)[:1])
             continue
         grid = FrequencyGrid(start=float(f[0]), step=float(f[1] - f[0]), size=int(f.size))
-        out.append(lombscargle.power(tau, values, dy, grid, search=True))
+        out.append(lombscargle.power(tau, values, dy, grid, accuracy="subset"))
     return np.concatenate(out)
 
 

@@ -100,7 +100,7 @@ def _batched_periodogram(tau: np.ndarray, values: np.ndarray, dy: np.ndarray | N
     one spreading of ``tau``). Returns (n_series, grid.size)."""
     from .periodograms import lombscargle
 
-    power = lombscargle.power(tau, values, dy, grid)
+    power = lombscargle.power(tau, values, dy, grid, accuracy="grid")  # as _trend.choose_degree's
     return np.asarray(power, dtype=np.float64).reshape(values.shape[0], grid.size)
 
 

@@ -54,12 +54,15 @@ class Backend:
     # sigfit.statistics' false-alarm methods (Baluev, Davies, naive) assume
     null: str = "beta"
     options: Mapping = field(default_factory=dict)  # keyword arguments passed to power
+    # further keyword arguments when a whole grid is searched for its peaks (compute(search=True)):
+    # a backend may trade digits the search does not need for speed there
+    search_options: Mapping = field(default_factory=dict)
 
 
 # The one list of methods. Docstrings that name them are checked against it in the tests.
 BACKENDS: dict[str, Backend] = {
     "fft": Backend(fft.power),
-    "lombscargle": Backend(lombscargle.power),
+    "lombscargle": Backend(lombscargle.power, search_options={"accuracy": "grid"}),
 }
 assert set(BACKENDS) == set(get_args(MethodName))
 METHODS: dict[str, Callable[..., np.ndarray]] = {name: b.power for name, b in BACKENDS.items()}
@@ -102,10 +105,12 @@ def resolve_method(
     return method
 
 
-def compute(method: str, tau, y, dy, grid: FrequencyGrid) -> np.ndarray:
-    """The power on ``grid`` by backend ``method`` (a resolved name), with its options."""
+def compute(method: str, tau, y, dy, grid: FrequencyGrid, *, search: bool = False) -> np.ndarray:
+    """The power on ``grid`` by backend ``method`` (a resolved name), with its options; with
+    ``search=True`` (a grid searched for its peaks) also its ``search_options``."""
     backend = BACKENDS[method]
-    return backend.power(tau, y, dy, grid, **backend.options)
+    return backend.power(tau, y, dy, grid, **backend.options,
+                         **(backend.search_options if search else {}))
 
 
 def as_higher_is_better(method: str, power: np.ndarray) -> np.ndarray:

@@ -26,12 +26,28 @@ NUFFT_OPTIONS = {"eps": 1e-11, "upsampfac": 2.0, "showwarn": 0}
 # find the exact top) on one thread (a transform of ~1e4 points gains nothing from more, and on a
 # loaded machine OpenMP threads spin against each other: measured 10x slower).
 SEARCH_OPTIONS: dict = {"eps": 1e-6, "showwarn": 0}
+# A whole grid searched for its peaks (the default band's periodogram, which the trend choice,
+# the peak search and the batches share) asks for eps 1e-9 at finufft's upsampling 1.25, on
+# one thread: powers within ~1e-7 of the exact ones (absolute; a peak's statistical scatter is
+# ~1/sqrt(N) of its height), at 0.67x the time of NUFFT_OPTIONS on two threads on the
+# ~3e6-frequency default grid of 1000 irregular samples (issue 18; benchmarks/RESULTS.md). One
+# thread because at upsampling 1.25 finufft's output depends on its thread count (~2e-9 apart
+# between 1 and 2 threads, measured; at 2.0 only the last bit moves), and the same series must
+# give the same answer alone, in a Dask batch, and on any machine. The reported answer does not
+# depend on these digits beyond its convergence tolerance: least squares find each peak's top.
+GRID_SEARCH_OPTIONS: dict = {"eps": 1e-9, "upsampfac": 1.25, "showwarn": 0}
+ACCURACIES = ("exact", "grid", "subset")
 
 
 def power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: FrequencyGrid, *,
-          search: bool = False) -> np.ndarray:
-    """Standard-normalised floating-mean Lomb-Scargle power of ``(tau, y, dy)`` on ``grid``;
-    ``search=True`` trades the last digits for speed (:data:`SEARCH_OPTIONS`)."""
+          accuracy: str = "exact") -> np.ndarray:
+    """Standard-normalised floating-mean Lomb-Scargle power of ``(tau, y, dy)`` on ``grid``.
+    ``accuracy``: ``"exact"`` (:data:`NUFFT_OPTIONS`, astropy's direct sum to ~4e-10), ``"grid"``
+    (a whole grid searched for its peaks, :data:`GRID_SEARCH_OPTIONS`) or ``"subset"`` (a
+    subset's search on one thread, :data:`SEARCH_OPTIONS`)."""
+    if accuracy not in ACCURACIES:
+        raise ValueError(f"accuracy {accuracy!r}: choose one of {ACCURACIES}")
+    options = {"exact": NUFFT_OPTIONS, "grid": GRID_SEARCH_OPTIONS, "subset": SEARCH_OPTIONS}[accuracy]
     return nifty_power(
         np.ascontiguousarray(tau, dtype=np.float64),
         np.ascontiguousarray(y, dtype=np.float64),
@@ -39,13 +55,13 @@ def power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: Frequency
         fmin=grid.start,
         fmax=grid.stop,
         size=grid.size,
-        nthreads=1 if search else nufft_threads(),
+        nthreads=nufft_threads() if accuracy == "exact" else 1,
         center_data=True,
         fit_mean=True,
         normalization="standard",
         assume_sorted_t=True,
         backend="finufft",
-        finufft_kwargs=dict(SEARCH_OPTIONS if search else NUFFT_OPTIONS),
+        finufft_kwargs=dict(options),
     )
 
 
