@@ -27,10 +27,10 @@ from .grid import (
     Band,
     FrequencyGrid,
     default_band,
+    fft_grid,
     make_grid,
     truncate_band,
 )
-from .periodograms.fft import fft_grid
 from .sampling import describe
 
 
