@@ -69,6 +69,9 @@ ZOOM_WORK = 2**22  # samples + bins per zoom window, summed over windows: sets n
 MIN_CANDIDATES, MAX_CANDIDATES = 32, 256
 ZOOM_HALF_WIDTH = 1.0  # in units of 1/L: the Fejer kernel's main lobe
 LOW_BAND = 2.0  # below LOW_BAND/L the lag window cannot resolve; search it coherently
+# finufft's accuracy in the zoom windows (relative to sum |c|): the powers there are searched
+# for peaks that least squares then refine
+ZOOM_EPS = 1e-9
 CIC_MARGIN = 8  # off-grid lags: grid step 1/(CIC_MARGIN*fmax) keeps cloud-in-cell aliases < 2%
 
 
@@ -361,15 +364,37 @@ def _coherent(tc, y, dy, f_lo: float, f_hi: float, df: float) -> tuple[np.ndarra
     return np.concatenate(freqs), np.concatenate(powers)
 
 
-def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    intervals = sorted(intervals)
-    out: list[list[float]] = []
-    for lo, hi in intervals:
-        if out and lo <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], hi)
-        else:
-            out.append([lo, hi])
-    return [(a, b) for a, b in out]
+def _zoom(tc, y, dy, centres: np.ndarray, plan: CoarseToFinePlan, df: float):
+    """The floating-mean Lomb-Scargle power (standard normalisation) in a window of half-width
+    ``plan.zoom_half_width`` around each coarse peak, on the lattice ``k * df`` shared by all
+    windows (an overlap is the same frequencies, kept once), clipped to
+    ``[plan.low_band_max, plan.fmax]``. All windows go through a few many-vector transforms
+    (:func:`sigfit.periodograms.trig.lattice_window_sums`) instead of one periodogram call each,
+    and the power comes from the sums in closed form
+    (:func:`sigfit.periodograms.generalized.explained_one_term`)."""
+    from .periodograms.generalized import explained_one_term, prepare
+    from .periodograms.trig import lattice_window_sums
+
+    if centres.size == 0:
+        return np.zeros(0), np.zeros(0)
+    half = int(math.ceil(plan.zoom_half_width / df))
+    m = 2 * half + 1
+    first = np.rint(np.asarray(centres, dtype=np.float64) / df).astype(np.int64) - half
+    w, yc, chi2_ref = prepare(y, dy, fit_mean=True, center_data=True)
+    c = np.vstack([w, w * yc]).astype(np.complex128)
+    at_f = lattice_window_sums(tc, c, first, df, m, [1], eps=ZOOM_EPS, max_elements=BIN_CHUNK)
+    at_2f = lattice_window_sums(tc, c[:1], first, df, m, [2], eps=ZOOM_EPS, max_elements=BIN_CHUNK)
+    k, keep = np.unique((first[:, None] + np.arange(m)[None, :]).ravel(), return_index=True)
+    f = k * df
+    keep = keep[(f >= plan.low_band_max) & (f <= plan.fmax)]
+    f = f[(f >= plan.low_band_max) & (f <= plan.fmax)]
+    sw = np.stack([np.full(keep.size, w.sum(), dtype=np.complex128),  # the weights at 0, f, 2f
+                   at_f[:, 0, 0].reshape(-1)[keep], at_2f[:, 0, 0].reshape(-1)[keep]])
+    sy = at_f[:, 1, 0].reshape(-1)[keep]  # the weighted values at f
+    if not chi2_ref > 0:
+        return f, np.zeros(f.size)
+    p = explained_one_term(sw, sy, float(np.dot(w, yc)))
+    return f, np.clip(p, 0.0, chi2_ref) / chi2_ref
 
 
 def search(
@@ -467,18 +492,11 @@ def _search(t, y, dy, *, fmin, fmax, oversampling, n_candidates, n_peaks, max_bi
             fc = cand * fstep
             top = _distinct_top(fc, coarse[cand], plan.n_candidates, plan.zoom_half_width)
             del coarse
-            hw = plan.zoom_half_width
-            windows = [(max(f - hw, plan.low_band_max), min(f + hw, fmax)) for f in fc[top]]
-            windows = [w_ for w_ in windows if w_[1] > w_[0]]
-            if plan.low_band_max > fmin:
-                windows.append((fmin, plan.low_band_max))
             bar.update(1)
-            fs, ps = [], []
-            for lo, hi in _merge(windows):
-                f_, p_ = _coherent(tc, y, dy, lo, hi, df)
-                fs.append(f_)
-                ps.append(p_)
-            freq, power = np.concatenate(fs), np.concatenate(ps)
+            freq, power = _zoom(tc, y, dy, fc[top], plan, df)
+            if plan.low_band_max > fmin:
+                f_, p_ = _coherent(tc, y, dy, fmin, plan.low_band_max, df)
+                freq, power = np.concatenate([f_, freq]), np.concatenate([p_, power])
             o = np.argsort(freq, kind="stable")
             freq, power = freq[o], power[o]
             bar.update(1)

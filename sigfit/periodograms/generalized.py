@@ -203,6 +203,32 @@ def explained(xtx: np.ndarray, xty: np.ndarray, wsum: float) -> np.ndarray:
     return total
 
 
+def explained_one_term(sw: np.ndarray, sy: np.ndarray, y0: float) -> np.ndarray:
+    """:func:`explained` for the floating-mean sinusoid (``fit_mean=True, nterms=1``) in closed
+    form: the mean eliminated (a Schur complement), then the 2 x 2 system of sine and cosine solved
+    directly; vector operations over the frequencies instead of a factorisation loop. Frequencies
+    where that system is singular to :data:`RCOND` (``f = 0``; Nyquist on a lattice) go to
+    :func:`explained`, which drops the vanishing column. ``sw`` is ``(3, M)`` (the weights' sums
+    at 0, f, 2f), ``sy`` ``(M,)`` (the weighted values' sums at f)."""
+    c0 = sw[0].real
+    c, s = sw[1].real, sw[1].imag
+    c2, s2 = sw[2].real, sw[2].imag
+    a11 = 0.5 * (c0 - c2) - s * s / c0  # sin-sin, less the mean's share
+    a22 = 0.5 * (c0 + c2) - c * c / c0  # cos-cos
+    a12 = 0.5 * s2 - s * c / c0
+    b1 = sy.imag - s * y0 / c0
+    b2 = sy.real - c * y0 / c0
+    det = a11 * a22 - a12 * a12
+    ok = (a11 > ZERO_COLUMN * c0) & (a22 > ZERO_COLUMN * c0) & (det > RCOND * a11 * a22)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = (a22 * b1 * b1 - 2.0 * a12 * b1 * b2 + a11 * b2 * b2) / det + y0 * y0 / c0
+    if not ok.all():
+        bad = ~ok
+        xtx, xty = _normal_equations(sw[:, bad], sy[None, bad], y0, True, 1)
+        p[bad] = explained(xtx, xty, float(c0[bad][0]))
+    return p
+
+
 def _from_sums(t, y, dy, frequency, *, fit_mean, center_data, nterms, normalization, sums):
     w, yc, chi2_ref = prepare(y, dy, fit_mean=fit_mean, center_data=center_data)
     if nterms == 0:

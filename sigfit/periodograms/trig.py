@@ -123,6 +123,36 @@ def nufft_sums(t: np.ndarray, c: np.ndarray, frequency: np.ndarray, harmonics, *
     return out
 
 
+def lattice_window_sums(t: np.ndarray, c: np.ndarray, first: np.ndarray, df: float, m: int,
+                        harmonics, *, eps: float = NUFFT_EPS,
+                        max_elements: int = 1 << 20) -> np.ndarray:
+    """:func:`nufft_sums` on many windows of one lattice at once: window ``j`` holds the ``m``
+    frequencies ``(first[j] + k) * df``, ``k < m``. The windows of a harmonic share one set of
+    points, so a chunk of windows is one many-vector type-1 transform (finufft sorts the points
+    once), not one call per window; each window's offset goes into its strengths, its phases by
+    an error-free product. A chunk holds at most ``max_elements`` strengths (``windows x rows of
+    c x samples``), which bounds the memory. Returns ``(len(first), n_k, len(harmonics), m)``."""
+    import finufft
+
+    c = np.atleast_2d(np.asarray(c, dtype=np.complex128))
+    n_k, n = c.shape
+    first = np.asarray(first, dtype=np.int64)
+    out = np.empty((first.size, n_k, len(harmonics), m), dtype=np.complex128)
+    per_chunk = max(1, max_elements // max(n_k * n, 1))
+    for i, h in enumerate(harmonics):
+        if h == 0:
+            out[:, :, i, :] = c.sum(axis=1)[None, :, None]
+            continue
+        x = TWO_PI * centred_cycles(h * df, t)
+        for lo in range(0, first.size, per_chunk):
+            centre = (first[lo : lo + per_chunk] + m // 2) * df  # finufft's mode 0 of each window
+            shift = np.exp((1j * TWO_PI) * centred_cycles(h * centre[:, None], t[None, :]))
+            strengths = (shift[:, None, :] * c[None, :, :]).reshape(-1, n)
+            res = finufft.nufft1d1(x, strengths, m, eps=eps, isign=1, nthreads=NTHREADS)
+            out[lo : lo + per_chunk, :, i, :] = np.reshape(res, (-1, n_k, m))
+    return out
+
+
 def _groups(sorted_f: np.ndarray, half_t: float):
     """Consecutive slices of sorted frequencies whose width keeps the type-3 grid bounded."""
     width = TYPE3_MAX_PRODUCT / (TWO_PI * half_t)  # widest band (cycles per unit) of one group
