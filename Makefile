@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine:
 #   make demo   set up .venv, then run the demo (the seed's sine, estimated)
-#   make test   set up .venv, then run the whole test suite
+#   make test   set up .venv, then run the whole test suite (two pytest-xdist workers)
 #   make figures  regenerate the figures of the README and docs in docs/figures (about 25 min on 2 cores)
 #   make docs     build the documentation site into docs/_build/html (about 30 s)
 VENV ?= .venv
@@ -14,7 +14,7 @@ demo: setup
 	bash scripts/demo.sh
 
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 bench: setup
 	$(BIN)/python benchmarks/run_all.py

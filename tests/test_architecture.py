@@ -199,3 +199,15 @@ def test_the_line_count_skips_docstrings_and_comments():
     src = 'def f(x):\n    """Doc.\n\n    More doc."""\n    # a comment\n\n    y = x\n    return y\n'
     node = ast.parse(src).body[0]
     assert _code_lines(node, src.splitlines()) == 3  # def, y = x, return y
+
+
+def test_every_subpackage_is_installed():
+    """pyproject's explicit package list names every folder of sigfit/ that holds an
+    ``__init__.py``: a subpackage left out installs with the editable checkout here but is missing
+    from a wheel or a plain ``pip install .`` (sigfit.harmonics and sigfit.wavelet once were)."""
+    import tomllib
+
+    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(config["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(PACKAGE.parent).parts) for p in PACKAGE.rglob("__init__.py")}
+    assert found - listed == set(), f"add to [tool.setuptools] packages: {sorted(found - listed)}"
