@@ -19,9 +19,11 @@ a band ``B`` has ``oversampling * B * T`` bins: for random integer seconds over 
    ``M`` points; ``L`` is chosen so both stay under ``max_pairs`` and ``max_bins``.
 2. **Zoom, coherent, all samples.** Around each of the ``n_candidates`` (32 to 256, as many as a
    fixed work budget affords) strongest distinct coarse
-   peaks, the floating-mean Lomb-Scargle periodogram (nifty-ls) on ``[f - 1/L, f + 1/L]`` at the
-   full resolution ``1/(oversampling T)``, i.e. the full grid's own values there. Frequencies below
-   ``2/L``, which the lag window cannot resolve, get the full coherent grid too.
+   peaks, the floating-mean Lomb-Scargle periodogram on ``[f - 1/L, f + 1/L]`` at the full
+   resolution ``1/(oversampling T)``, i.e. the full grid's own values there: all windows on one
+   lattice ``k/(oversampling T)``, through a few many-vector NUFFTs
+   (:func:`sigfit.periodograms.trig.lattice_window_sums`) and the power in closed form. Frequencies
+   below ``2/L``, which the lag window cannot resolve, get the full coherent grid (nifty-ls) too.
 
 If the full grid itself fits in ``max_bins``, :func:`search` simply evaluates it (in chunks).
 

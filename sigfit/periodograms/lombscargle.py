@@ -69,9 +69,10 @@ def nifty_power(tau, y, dy, *, fmin: float, fmax: float, size: int, nthreads: in
                 **options) -> np.ndarray:
     """The one call into nifty-ls: the power of its ``lombscargle`` on ``size`` frequencies
     from ``fmin`` to ``fmax``, as float64. ``options`` go to nifty-ls unchanged: :func:`power`
-    pins the finufft backend and :data:`NUFFT_OPTIONS`; the zoom windows of the coarse-to-fine
-    search (:mod:`sigfit.search`) keep nifty-ls's own defaults (its answer is then refined by
-    least squares, and its cost and accuracy are the ones measured in benchmarks/bench_clock.py)."""
+    pins the finufft backend and :data:`NUFFT_OPTIONS`; :mod:`sigfit.search`'s full grids and low
+    band keep nifty-ls's own defaults (its answer is then refined by least squares, and its cost
+    and accuracy are the ones measured in benchmarks/bench_clock.py; the zoom windows go through
+    :func:`sigfit.periodograms.trig.lattice_window_sums` instead)."""
     import nifty_ls
 
     result = nifty_ls.lombscargle(tau, y, dy=dy, fmin=fmin, fmax=fmax, Nf=size, nthreads=nthreads,
