@@ -8,6 +8,8 @@ no loop over frequencies and no N x M array.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from .._numerics import nufft_threads
@@ -39,30 +41,50 @@ GRID_SEARCH_OPTIONS: dict = {"eps": 1e-9, "upsampfac": 1.25, "showwarn": 0}
 ACCURACIES = ("exact", "grid", "subset")
 
 
+# A whole grid at accuracy "grid" of at least this many frequencies is cut into GRID_PARTS equal
+# parts, each one single-threaded nifty-ls call, run side by side in Python threads where more
+# than one thread is allowed (nifty-ls and finufft release the GIL): 1.6-1.9x faster on 2 cores
+# (3.1e6 frequencies, 1000 samples: 1.41-1.48 -> 0.74-0.91 s). The cut depends on the grid only,
+# never on the threads, so the powers are the same alone, in a single-threaded batch worker and on
+# any machine (they differ from one uncut call by ~3e-7, within GRID_SEARCH_OPTIONS' accuracy).
+GRID_SPLIT_MIN = 1 << 18
+GRID_PARTS = 2
+
+
 def power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: FrequencyGrid, *,
           accuracy: str = "exact") -> np.ndarray:
     """Standard-normalised floating-mean Lomb-Scargle power of ``(tau, y, dy)`` on ``grid``.
     ``accuracy``: ``"exact"`` (:data:`NUFFT_OPTIONS`, astropy's direct sum to ~4e-10), ``"grid"``
-    (a whole grid searched for its peaks, :data:`GRID_SEARCH_OPTIONS`) or ``"subset"`` (a
-    subset's search on one thread, :data:`SEARCH_OPTIONS`)."""
+    (a whole grid searched for its peaks, :data:`GRID_SEARCH_OPTIONS`, cut in
+    :data:`GRID_PARTS` above :data:`GRID_SPLIT_MIN` frequencies) or ``"subset"`` (a subset's
+    search on one thread, :data:`SEARCH_OPTIONS`)."""
     if accuracy not in ACCURACIES:
         raise ValueError(f"accuracy {accuracy!r}: choose one of {ACCURACIES}")
     options = {"exact": NUFFT_OPTIONS, "grid": GRID_SEARCH_OPTIONS, "subset": SEARCH_OPTIONS}[accuracy]
-    return nifty_power(
-        np.ascontiguousarray(tau, dtype=np.float64),
-        np.ascontiguousarray(y, dtype=np.float64),
-        None if dy is None else np.ascontiguousarray(dy, dtype=np.float64),
-        fmin=grid.start,
-        fmax=grid.stop,
-        size=grid.size,
-        nthreads=nufft_threads() if accuracy == "exact" else 1,
-        center_data=True,
-        fit_mean=True,
-        normalization="standard",
-        assume_sorted_t=True,
-        backend="finufft",
-        finufft_kwargs=dict(options),
-    )
+    tau = np.ascontiguousarray(tau, dtype=np.float64)
+    y = np.ascontiguousarray(y, dtype=np.float64)
+    dy = None if dy is None else np.ascontiguousarray(dy, dtype=np.float64)
+
+    def on(part: FrequencyGrid, nthreads: int | None) -> np.ndarray:
+        return nifty_power(tau, y, dy, fmin=part.start, fmax=part.stop, size=part.size,
+                           nthreads=nthreads, center_data=True, fit_mean=True,
+                           normalization="standard", assume_sorted_t=True, backend="finufft",
+                           finufft_kwargs=dict(options))
+
+    if accuracy == "exact":
+        return on(grid, nufft_threads())
+    if accuracy == "subset" or grid.size < GRID_SPLIT_MIN:
+        return on(grid, 1)
+    cuts = [grid.size * k // GRID_PARTS for k in range(GRID_PARTS + 1)]
+    parts = [FrequencyGrid(start=grid.start + a * grid.step, step=grid.step, size=b - a)
+             for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+    workers = 1 if nufft_threads() == 1 else min(GRID_PARTS, os.cpu_count() or 1)
+    if workers == 1:
+        return np.concatenate([on(p, 1) for p in parts], axis=-1)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(workers) as pool:
+        return np.concatenate(list(pool.map(lambda p: on(p, 1), parts)), axis=-1)
 
 
 def nifty_power(tau, y, dy, *, fmin: float, fmax: float, size: int, nthreads: int | None,
