@@ -382,19 +382,18 @@ def _zoom(tc, y, dy, centres: np.ndarray, plan: CoarseToFinePlan, df: float):
     half = int(math.ceil(plan.zoom_half_width / df))
     m = 2 * half + 1
     first = np.rint(np.asarray(centres, dtype=np.float64) / df).astype(np.int64) - half
-    w, yc, chi2_ref = prepare(y, dy, fit_mean=True, center_data=True)
-    c = np.vstack([w, w * yc]).astype(np.complex128)
-    at_f = lattice_window_sums(tc, c, first, df, m, [1], eps=ZOOM_EPS, max_elements=BIN_CHUNK)
-    at_2f = lattice_window_sums(tc, c[:1], first, df, m, [2], eps=ZOOM_EPS, max_elements=BIN_CHUNK)
     k, keep = np.unique((first[:, None] + np.arange(m)[None, :]).ravel(), return_index=True)
-    f = k * df
-    keep = keep[(f >= plan.low_band_max) & (f <= plan.fmax)]
-    f = f[(f >= plan.low_band_max) & (f <= plan.fmax)]
-    sw = np.stack([np.full(keep.size, w.sum(), dtype=np.complex128),  # the weights at 0, f, 2f
-                   at_f[:, 0, 0].reshape(-1)[keep], at_2f[:, 0, 0].reshape(-1)[keep]])
-    sy = at_f[:, 1, 0].reshape(-1)[keep]  # the weighted values at f
+    inside = (k * df >= plan.low_band_max) & (k * df <= plan.fmax)
+    f, keep = k[inside] * df, keep[inside]
+    w, yc, chi2_ref = prepare(y, dy, fit_mean=True, center_data=True)
     if not chi2_ref > 0:
         return f, np.zeros(f.size)
+    c = np.vstack([w, w * yc]).astype(np.complex128)
+    at_f = lattice_window_sums(tc, c, first * df, df, m, 1, eps=ZOOM_EPS, max_elements=BIN_CHUNK)
+    at_2f = lattice_window_sums(tc, c[:1], first * df, df, m, 2, eps=ZOOM_EPS, max_elements=BIN_CHUNK)
+    sw = np.stack([np.full(keep.size, w.sum(), dtype=np.complex128),  # the weights at 0, f, 2f
+                   at_f[:, 0].reshape(-1)[keep], at_2f[:, 0].reshape(-1)[keep]])
+    sy = at_f[:, 1].reshape(-1)[keep]  # the weighted values at f
     p = explained_one_term(sw, sy, float(np.dot(w, yc)))
     return f, np.clip(p, 0.0, chi2_ref) / chi2_ref
 

@@ -88,13 +88,8 @@ def nufft_sums(t: np.ndarray, c: np.ndarray, frequency: np.ndarray, harmonics, *
         for i, h in enumerate(harmonics):
             if h == 0:
                 out[:, i, :] = c.sum(axis=1)[:, None]
-                continue
-            # centre the modes: finufft's modes run over -m//2 .. m - m//2 - 1 (isign +1)
-            fc = h * (f0 + df * (m // 2))
-            x = TWO_PI * centred_cycles(h * df, t)
-            strengths = c * np.exp((1j * TWO_PI) * centred_cycles(fc, t))[None, :]
-            res = finufft.nufft1d1(x, strengths, m, eps=eps, isign=1, nthreads=NTHREADS)
-            out[:, i, :] = np.reshape(res, (n_k, m))
+            else:
+                out[:, i, :] = lattice_window_sums(t, c, f0, df, m, h, eps=eps)[0]
         return out
     # arbitrary frequencies: sort them once, then group per harmonic
     order = np.argsort(frequency, kind="stable")
@@ -123,33 +118,31 @@ def nufft_sums(t: np.ndarray, c: np.ndarray, frequency: np.ndarray, harmonics, *
     return out
 
 
-def lattice_window_sums(t: np.ndarray, c: np.ndarray, first: np.ndarray, df: float, m: int,
-                        harmonics, *, eps: float = NUFFT_EPS,
+def lattice_window_sums(t: np.ndarray, c: np.ndarray, starts: np.ndarray, df: float, m: int,
+                        h: int, *, eps: float = NUFFT_EPS,
                         max_elements: int = 1 << 20) -> np.ndarray:
-    """:func:`nufft_sums` on many windows of one lattice at once: window ``j`` holds the ``m``
-    frequencies ``(first[j] + k) * df``, ``k < m``. The windows of a harmonic share one set of
-    points, so a chunk of windows is one many-vector type-1 transform (finufft sorts the points
-    once), not one call per window; each window's offset goes into its strengths, its phases by
-    an error-free product. A chunk holds at most ``max_elements`` strengths (``windows x rows of
-    c x samples``), which bounds the memory. Returns ``(len(first), n_k, len(harmonics), m)``."""
+    """``sum_j c_j exp(2 pi i h f t_j)`` on windows of ``m`` frequencies ``f = starts[w] + k*df``
+    (``k < m``), all spaced ``df``: the type-1 transform of :func:`nufft_sums`' regular grids,
+    many windows at once. The windows share one set of points, so a chunk of them is one
+    many-vector transform (finufft sorts the points once), not one call per window; each window's
+    offset goes into its strengths, its phase by an error-free product. A chunk holds at most
+    ``max_elements`` strengths (``windows x rows of c x samples``), which bounds the memory.
+    Returns ``(len(starts), n_k, m)``."""
     import finufft
 
     c = np.atleast_2d(np.asarray(c, dtype=np.complex128))
     n_k, n = c.shape
-    first = np.asarray(first, dtype=np.int64)
-    out = np.empty((first.size, n_k, len(harmonics), m), dtype=np.complex128)
+    starts = np.atleast_1d(np.asarray(starts, dtype=np.float64))
+    out = np.empty((starts.size, n_k, m), dtype=np.complex128)
     per_chunk = max(1, max_elements // max(n_k * n, 1))
-    for i, h in enumerate(harmonics):
-        if h == 0:
-            out[:, :, i, :] = c.sum(axis=1)[None, :, None]
-            continue
-        x = TWO_PI * centred_cycles(h * df, t)
-        for lo in range(0, first.size, per_chunk):
-            centre = (first[lo : lo + per_chunk] + m // 2) * df  # finufft's mode 0 of each window
-            shift = np.exp((1j * TWO_PI) * centred_cycles(h * centre[:, None], t[None, :]))
-            strengths = (shift[:, None, :] * c[None, :, :]).reshape(-1, n)
-            res = finufft.nufft1d1(x, strengths, m, eps=eps, isign=1, nthreads=NTHREADS)
-            out[lo : lo + per_chunk, :, i, :] = np.reshape(res, (-1, n_k, m))
+    # centre the modes: finufft's modes run over -m//2 .. m - m//2 - 1 (isign +1)
+    x = TWO_PI * centred_cycles(h * df, t)
+    for lo in range(0, starts.size, per_chunk):
+        fc = h * (starts[lo : lo + per_chunk] + df * (m // 2))
+        shift = np.exp((1j * TWO_PI) * centred_cycles(fc[:, None], t[None, :]))
+        strengths = (shift[:, None, :] * c[None, :, :]).reshape(-1, n)
+        res = finufft.nufft1d1(x, strengths, m, eps=eps, isign=1, nthreads=NTHREADS)
+        out[lo : lo + per_chunk] = np.reshape(res, (-1, n_k, m))
     return out
 
 
