@@ -1,6 +1,8 @@
 """Finding peaks (the second stage of :func:`sigfit.estimate`): the highest peak of the plan's
 periodogram (full grid, coarse-to-fine, or an even subset of many samples when its peak is
-decisive), refined by a parabola, and the nested-band rule that says in which band a peak won."""
+decisive), refined by a parabola, and the nested-band rule that says in which band a peak won.
+Every search sits behind one interface (:func:`peak_finder`: :class:`GridPeaks`,
+:class:`GivenPeaks`, the wavelet's :class:`sigfit.wavelet.WaveletSearch`)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from ._numerics import SUBSET_MIN_N, overwhelming, parabolic_vertex, subset_step
 from ._validate import (
     Samples,
 )
+from .errors import InputError
 from .grid import (
     MAX_GRID_SIZE,
     FrequencyGrid,
@@ -204,3 +207,59 @@ def _finite_power(power: np.ndarray) -> np.ndarray:
     if np.all(np.isfinite(power)):
         return power
     return np.where(np.isfinite(power), np.clip(power, 0.0, 1.0), 0.0)
+
+
+# The peak-finder interface: every way of finding the next peak, behind one call. A finder has
+#   find_peak(series, values, dy, plan) -> (frequency, Periodogram)
+#   standard: bool   True when the Periodogram holds standard-normalised least-squares power (the
+#                    nested bands, the background's choice and the peak's own power apply to it)
+#   finish(series, components, degree) -> dict   what the finder adds to the result (the
+#                    wavelet's track and stationarity), {} for the others
+# and the prewhitening loop of sigfit.estimate calls nothing else. A new search (a GPU grid, a
+# PDM scan) is one more class with these three members, chosen in peak_finder below.
+class GridPeaks:
+    """The plan's periodogram (:func:`find_peak`): the full grid, an even subset at large N when
+    its peak is decisive, or coarse-to-fine when the grid is too large for memory."""
+
+    standard = True
+
+    def __init__(self, max_grid_size: int = MAX_GRID_SIZE):
+        self.max_grid_size = max_grid_size
+
+    def find_peak(self, series: Samples, values, dy, plan: SearchPlan):
+        return find_peak(series, values, dy, plan, self.max_grid_size)
+
+    def finish(self, series, components, degree) -> dict:
+        return {}
+
+
+class GivenPeaks(GridPeaks):
+    """The first search's periodogram given, computed elsewhere on the plan's grid
+    (:func:`sigfit.estimate_many` computes it for many series sharing their stamps in one batched
+    NUFFT call); later searches (the residuals') are :class:`GridPeaks`'."""
+
+    def __init__(self, power, max_grid_size: int = MAX_GRID_SIZE):
+        super().__init__(max_grid_size)
+        self.power = power
+
+    def find_peak(self, series: Samples, values, dy, plan: SearchPlan):
+        if self.power is None:
+            return super().find_peak(series, values, dy, plan)
+        power, self.power = np.asarray(self.power, dtype=np.float64), None
+        if power.shape != (plan.grid.size,):
+            raise InputError(f"first_power has shape {power.shape}, the grid has {plan.grid.size} "
+                             "frequencies: compute it on this call's grid")
+        freq = plan.grid.frequency()
+        return pick_peak(freq, power), Periodogram(freq, power, "standard", plan.method)
+
+
+def peak_finder(plan: SearchPlan, *, first_power=None, max_grid_size: int = MAX_GRID_SIZE):
+    """The finder for a plan: the wavelet's (method="wavelet"), the given first periodogram
+    (``first_power``, not for a coarse plan, whose grid is never evaluated whole), or the grid's."""
+    if plan.method == "wavelet":
+        from .wavelet import WaveletSearch
+
+        return WaveletSearch()
+    if first_power is not None and not plan.coarse:
+        return GivenPeaks(first_power, max_grid_size)
+    return GridPeaks(max_grid_size)

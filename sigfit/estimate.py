@@ -22,6 +22,7 @@ from ._peaks import (  # noqa: F401  (tests read subset_peak_is_decisive here)
     _finite_power,
     find_peak,
     nested_peak,
+    peak_finder,
     pick_peak,
     subset_peak_is_decisive,  # noqa: F401  (documented here)
 )
@@ -45,7 +46,6 @@ from ._validate import (
     warn,
 )
 from .background import (
-    fitted_lines,
     harmonics_against_background,
     judge,
     noise_warning,
@@ -57,18 +57,13 @@ from .grid import (
 )
 from .harmonics import (
     MAX_HARMONICS,
-    Fit,
-    amplitude_phase,
     find_components,
     fit_periodic,
-    fit_trend,
     n_params,
-    refine,
     to_components,
-    tone_powers,
 )
 from .plan import AUTO_ZOOM_BINS, SearchPlan, plan_search  # noqa: F401  (AUTO_ZOOM_BINS: documented here)
-from .results import Component, EstimateResult, Periodogram, TrendChoice
+from .results import EstimateResult, Periodogram, TrendChoice
 from .search import audit_frequency_precision, audit_time_lattice
 from .significance import effective_baseline
 from .statistics import ESTIMATE_METHODS as ESTIMATE_FAP_METHODS
@@ -278,172 +273,49 @@ def _prepare(series, *, method, n_components, fmin, fmax, oversampling, degree, 
 def _estimate(series, *, method, n_components, fmin, fmax, oversampling, degree, fap_threshold,
               max_grid_size, first_power, harmonics, max_harmonics,
               fap_method="baluev") -> EstimateResult:
-    """:func:`estimate` on validated (and scaled) samples: prepare (:func:`_prepare`), then
-    the harmonic components' path (:func:`_estimate_periodic`) or the tones' path (sinusoids,
-    the wavelet): find and fit them one at a time (:func:`_find_tones`), then test them all
-    against the final residual's background and build the result (:func:`_tones_result`)."""
+    """:func:`estimate` on validated (and scaled) samples: prepare (:func:`_prepare`), find the
+    components one at a time with the plan's peak finder (:func:`sigfit._peaks.peak_finder`),
+    fit them (:func:`_estimate_periodic`), test them, build the result."""
     plan, degree, trend_choice, first_power = _prepare(
         series, method=method, n_components=n_components, fmin=fmin, fmax=fmax,
         oversampling=oversampling, degree=degree, max_grid_size=max_grid_size,
         first_power=first_power, harmonics=harmonics, max_harmonics=max_harmonics,
         fap_method=fap_method)
-
-    tau, yv = series.tau, series.y
-    t_scale = float(np.max(np.abs(tau)))
-    dy_search = series.dy if plan.method == "lombscargle" else None
-    max_shift = 1.0 / series.span  # one main-lobe half width: the fit stays on its peak
-    bandwidth = plan.grid.stop - plan.grid.start
-    baseline = effective_baseline(tau, series.weights)
-
-    if plan.method != "wavelet" and (harmonics != 1 or plan.coarse):
-        # periodic components with harmonics (sigfit.harmonics); the wavelet keeps its own path
-        return _estimate_periodic(
-            series, plan, n_components=n_components, degree=degree, dy_search=dy_search,
-            fap_threshold=fap_threshold, max_grid_size=max_grid_size, first_power=first_power,
-            harmonics=harmonics, max_harmonics=max_harmonics, trend_choice=trend_choice,
-            min_frequency=1.0 / series.span if fmin is not None else plan.grid.start,
-            fap_method=fap_method,
-        )
-
-    # the periodogram sees the data with the trend (and offset) removed first
-    trend = fit_trend(tau, yv, series.dy, degree, t_scale)
-    work = yv - np.polynomial.polynomial.polyval(tau / t_scale, trend)
-    fit, widths, first_periodogram, alias_notes, search = _find_tones(
-        series, plan, work, n_components=n_components, degree=degree, first_power=first_power,
-        dy_search=dy_search, fap_threshold=fap_threshold, fap_method=fap_method, t_scale=t_scale,
-        max_shift=max_shift, bandwidth=bandwidth, baseline=baseline)
-    return _tones_result(series, plan, fit, widths, first_periodogram, alias_notes, search,
-                         degree=degree, bandwidth=bandwidth, baseline=baseline,
-                         fap_method=fap_method, fap_threshold=fap_threshold, t_scale=t_scale,
-                         trend_choice=trend_choice)
-
-
-def _find_tones(series, plan, work, *, n_components, degree, first_power, dy_search, fap_threshold,
-                fap_method, t_scale, max_shift, bandwidth, baseline):
-    """Tones one at a time (prewhitening): the peak of the residual's periodogram (or the
-    wavelet's), judged against the background, refined jointly with the tones before it by
-    least squares; stops at the first tone that is not significant. Returns ``(fit, widths,
-    first_periodogram, alias_notes, search)``: ``widths`` the band each peak was judged in."""
-    tau, yv = series.tau, series.y
-    first_periodogram = None
-    alias_notes: list[str] = []
-    widths: list[float] = []  # the band each tone's peak was judged in (nested bands)
-    freqs: list[float] = []
-    fit: Fit | None = None
-    search = None
-    if plan.method == "wavelet":
-        from .wavelet import WaveletSearch
-
-        search = WaveletSearch()
-    for k in range(n_components):
-        if search is not None:
-            f0, pgram = search.find_peak(series, work, series.dy, plan)
-        elif k == 0 and first_power is not None:
-            if np.shape(first_power) != (plan.grid.size,):
-                raise InputError(
-                    f"first_power has shape {np.shape(first_power)}, the grid has "
-                    f"{plan.grid.size} frequencies: compute it on this call's grid"
-                )
-            freq = plan.grid.frequency()
-            power = np.asarray(first_power, dtype=np.float64)
-            f0 = pick_peak(freq, power)
-            pgram = Periodogram(freq, power, normalization="standard", method=plan.method)
-        else:
-            f0, pgram = find_peak(series, work, dy_search, plan)
-        widths.append(bandwidth)
-        if search is None and (len(plan.levels) > 1 or plan.trend_below):
-            f0, _, widths[-1] = nested_peak(pgram.frequency, pgram.power, plan.levels,
-                                            plan.grid.start, series.n, baseline, degree + 1 + 3 * k,
-                                            interpolate=not plan.coarse,
-                                            trend_below=plan.trend_below)
-        if first_periodogram is None:
-            first_periodogram = pgram
-            alias_notes = alias_warning(pgram, f0, float(np.max(pgram.power)), tau, series.n)
-        n_null = degree + 1 + 3 * k
-
-        def tone_fap(z, m, w=widths[-1]):  # over the nested band the peak won in
-            return nested_fap(z, series.n, w, baseline, m, plan, span=series.span, method=fap_method)
-
-        # to search and stop against (the wavelet's spectrum is no standard periodogram)
-        noise = background_of(series, plan, work, degree, pgram=pgram if search is None else None)
-        if search is None:
-            f1, _ = against_background(pgram, f0, noise, lambda z, m=n_null: tone_fap(z, m) <= fap_threshold)
-            if f1 != f0:  # the background's choice, judged over the whole band
-                f0, widths[-1] = f1, bandwidth
-        fit = refine(tau, yv, series.dy, [*freqs, f0], degree, max_shift=max_shift, t_scale=t_scale)
-        freqs = list(fit.frequency)
-        new_power = noise.whiten(tone_powers(tau, yv, series.dy, fit)[-1], freqs[-1])
-        fap = tone_fap(new_power, n_null, widths[-1])
-        if fap > fap_threshold:
-            break  # reported, flagged not significant; weaker tones are noise too
-        work = fit.residual
-
-    return fit, widths, first_periodogram, alias_notes, search
-
-
-def _tones_result(series, plan, fit, widths, first_periodogram, alias_notes, search, *, degree,
-                  bandwidth, baseline, fap_method, fap_threshold, t_scale, trend_choice):
-    """The last stages of the tones' path: every tone judged against the background of the final
-    residual (its lines left out), the warnings, and the :class:`EstimateResult`."""
-    tau, yv = series.tau, series.y
-    assert fit is not None
-    n_tones = fit.nu.size
-    powers = tone_powers(tau, yv, series.dy, fit)
-    # every tone judged against the background of the final residual, its lines left out
-    noise = background_of(series, plan, fit.residual, degree, fitted_lines(fit.frequency))
-    components = []
-    for k in range(n_tones):
-        f, f_err, amp, amp_err, phase, phase_err = amplitude_phase(fit, k, series.t_ref)
-        # the same phase at t = t_ref (inside the data), with its own error
-        ref_phase, ref_phase_err = amplitude_phase(fit, k, 0.0)[4:]
-        width = widths[k] if k < len(widths) else bandwidth
-        component = Component(frequency=f, frequency_err=f_err, phase=phase, phase_err=phase_err,
-                              amplitude=amp, amplitude_err=amp_err, power=float(powers[k]),
-                              false_alarm_probability=1.0, reference_time=float(series.t_ref),
-                              reference_phase=ref_phase, reference_phase_err=ref_phase_err)
-        components.append(judge(
-            component, float(powers[k]), f, degree + 1 + 3 * (n_tones - 1), noise,
-            lambda z, m, w=width: nested_fap(z, series.n, w, baseline, m, plan, span=series.span,
-                                             method=fap_method),
-            fap_threshold,
-        ))
-    components.sort(key=lambda c: -c.amplitude)
-    if not (components and components[0].significant):
-        alias_notes = []  # no detection, no claim to qualify
-    if (note := noise_warning(noise)) is not None:
-        warn(series.warnings, note)
-    for note in alias_notes + too_few_cycles(components, series.span, degree):
-        warn(series.warnings, note)
-
-    return _result(series, plan, fit, components, degree=degree, t_scale=t_scale,
-                   first_periodogram=first_periodogram, trend_choice=trend_choice, noise=noise,
-                   search=search)
+    finder = peak_finder(plan, first_power=first_power, max_grid_size=max_grid_size)
+    return _estimate_periodic(
+        series, plan, finder, n_components=n_components, degree=degree,
+        # the wavelet's spectrum fits sinusoids (the fundamental's identification reads a
+        # least-squares periodogram's lines)
+        fap_threshold=fap_threshold, harmonics=1 if plan.method == "wavelet" else harmonics,
+        max_harmonics=max_harmonics, trend_choice=trend_choice,
+        min_frequency=1.0 / series.span if fmin is not None else plan.grid.start,
+        fap_method=fap_method,
+    )
 
 
 def _estimate_periodic(
     series: Samples,
     plan: SearchPlan,
+    finder,
     *,
     n_components: int,
     degree: int,
-    dy_search,
     fap_threshold: float,
-    max_grid_size: int,
-    first_power,
     harmonics,
     max_harmonics: int,
     trend_choice: TrendChoice | None = None,
     min_frequency: float | None = None,
     fap_method: str = "baluev",
 ) -> EstimateResult:
-    """:func:`estimate` with periodic components that may carry harmonics (sigfit.harmonics):
-    prewhitening on the plan's periodogram (full grid or coarse-to-fine), each peak taken to its
-    fundamental, harmonics chosen by BIC, everything refit jointly."""
+    """Find, fit and test: prewhitening on the ``finder``'s peaks (the plan's periodogram, full
+    grid, subset or coarse-to-fine, or the wavelet's), each peak taken to its fundamental and its
+    harmonics chosen by BIC (``harmonics=1``: pure sinusoids, the one-harmonic case of the same
+    loop), everything refit jointly by one Gauss-Newton loop (:func:`sigfit.harmonics.fit_periodic`),
+    each component judged against the background of the final residual."""
     tau, yv = series.tau, series.y
     t_scale = float(np.max(np.abs(tau)))
-    search = _Prewhitening(series, plan, degree=degree, dy_search=dy_search,
-                           fap_threshold=fap_threshold, max_grid_size=max_grid_size,
-                           first_power=first_power, fap_method=fap_method)
+    search = _Prewhitening(series, plan, finder, degree=degree, fap_threshold=fap_threshold,
+                           fap_method=fap_method)
     fit, infos = find_components(
         tau, yv, series.dy, search.peak, n_components=n_components, degree=degree, t_scale=t_scale,
         nyquist=plan.harmonic_nyquist,
@@ -464,19 +336,20 @@ def _estimate_periodic(
     components.sort(key=lambda c: -c.amplitude)
     return _result(series, plan, fit, components, degree=degree, t_scale=t_scale,
                    first_periodogram=search.pgrams[0] if search.pgrams else None,
-                   trend_choice=trend_choice, noise=noise)
+                   trend_choice=trend_choice, noise=noise, finder=finder)
 
 
 class _Prewhitening:
-    """The periodogram side of the harmonic path's prewhitening: each residual's peak (the
-    plan's periodogram, the nested band it wins in, the background's choice), the false-alarm
-    probability over that band, and the rule that stops the search."""
+    """The periodogram side of the prewhitening: each residual's peak (from the plan's peak
+    finder; on a standard periodogram also the nested band it wins in and the background's
+    choice), the false-alarm probability over that band, and the rule that stops the search."""
 
-    def __init__(self, series: Samples, plan: SearchPlan, *, degree, dy_search, fap_threshold,
-                 max_grid_size, first_power, fap_method):
-        self.series, self.plan, self.degree = series, plan, degree
-        self.dy_search, self.fap_threshold, self.max_grid_size = dy_search, fap_threshold, max_grid_size
-        self.first_power, self.fap_method = first_power, fap_method
+    def __init__(self, series: Samples, plan: SearchPlan, finder, *, degree, fap_threshold,
+                 fap_method):
+        self.series, self.plan, self.finder, self.degree = series, plan, finder, degree
+        # the least-squares periodogram and the wavelet weight by dy; the FFT cannot
+        self.dy_search = series.dy if plan.method in ("lombscargle", "wavelet") else None
+        self.fap_threshold, self.fap_method = fap_threshold, fap_method
         self.bandwidth = plan.grid.stop - plan.grid.start
         self.baseline = effective_baseline(series.tau, series.weights)
         self.pgrams: list[Periodogram] = []
@@ -486,21 +359,14 @@ class _Prewhitening:
         self.searched: dict = {}  # the last peak's background, frequency and band width
 
     def peak(self, values):
-        """``(frequency, power)`` of the peak of the residual ``values`` (find_components' find_peak)."""
-        series, plan, degree, first_power = self.series, self.plan, self.degree, self.first_power
-        if not self.pgrams and first_power is not None and not plan.coarse:
-            if np.shape(first_power) != (plan.grid.size,):
-                raise InputError(
-                    f"first_power has shape {np.shape(first_power)}, the grid has "
-                    f"{plan.grid.size} frequencies: compute it on this call's grid"
-                )
-            freq = plan.grid.frequency()
-            power = np.asarray(first_power, dtype=np.float64)
-            f0, pgram = pick_peak(freq, power), Periodogram(freq, power, "standard", plan.method)
-        else:
-            f0, pgram = find_peak(series, values, self.dy_search, plan, self.max_grid_size)
+        """``(frequency, power)`` of the peak of the residual ``values`` (find_components' find_peak).
+        ``power`` is the standard power of the peak, or 0 from a finder whose spectrum is not
+        standard (the wavelet's): find_components then takes the refined peak's own."""
+        series, plan, degree = self.series, self.plan, self.degree
+        f0, pgram = self.finder.find_peak(series, values, self.dy_search, plan)
+        standard = self.finder.standard
         z = float(np.max(pgram.power))
-        if len(plan.levels) > 1 or plan.trend_below:
+        if standard and (len(plan.levels) > 1 or plan.trend_below):
             # nested bands: the most significant band's peak, not the highest power
             f0, z, self.width_of[z] = nested_peak(pgram.frequency, pgram.power, plan.levels,
                                                   plan.grid.start, series.n, self.baseline,
@@ -511,17 +377,18 @@ class _Prewhitening:
         self.pgrams.append(pgram)
         # searched and stopped against the background of what is left (red: the highest peak
         # may be a wander, and a weaker tone above the local level the real one)
-        self.searched["noise"] = noise = background_of(series, plan, values, degree, pgram=pgram)
+        self.searched["noise"] = noise = background_of(series, plan, values, degree,
+                                                       pgram=pgram if standard else None)
         n_null = degree + 1 + 3 * (len(self.pgrams) - 1)
         width = self.width_of.get(z, self.bandwidth)
-        if not plan.coarse:
+        if standard and not plan.coarse:
             f1, power = against_background(
                 pgram, f0, noise, lambda zz: self.fap(zz, n_null, width) <= self.fap_threshold)
             if f1 != f0:  # the background's choice, judged over the whole band
                 f0, z, width = f1, power, self.bandwidth
         self.searched["frequency"], self.searched["width"] = f0, width
         self.width_at[f0] = width
-        return f0, z
+        return f0, (z if standard else 0.0)
 
     def fap(self, power, n_null, width=None):
         """The false-alarm probability of ``power`` over the nested band it won in (or ``width``)."""
@@ -575,10 +442,11 @@ def _periodic_notes(series, plan, components, noise, alias_notes, degree) -> lis
 
 
 def _result(series, plan, fit, components, *, degree, t_scale, first_periodogram, trend_choice,
-            noise, search=None) -> EstimateResult:
-    """The one result builder of both paths: residual scatter (and its precision audit), the
+            noise, finder) -> EstimateResult:
+    """The one result builder: residual scatter (and its precision audit), the
     offset and trend, components at the stamps' Nyquist frequency folded into the offset
-    (:func:`sigfit._judge.at_nyquist`), the wavelet's track and stationarity (``search``)."""
+    (:func:`sigfit._judge.at_nyquist`), what the peak finder adds (the wavelet's track and
+    stationarity)."""
     dof = series.n - fit.n_params
     residual_std = math.sqrt(float(fit.residual @ fit.residual) / max(dof, 1))
     audit_value_precision(series, residual_std)
@@ -589,7 +457,7 @@ def _result(series, plan, fit, components, *, degree, t_scale, first_periodogram
         for note in notes:
             warn(series.warnings, note)
     trend_coef = tuple(float(c) for c in poly[:0:-1]) + (0.0,) if degree > 0 else ()
-    extras = {} if search is None else search.finish(series, components, degree)
+    extras = finder.finish(series, components, degree)
     return EstimateResult(
         components=components,
         offset=float(poly[0]),

@@ -31,10 +31,10 @@ and referred back to ``t = 0`` the same way, so they keep their digits at ``t ~ 
 
 The package, one concern a module:
 
-- ``_design``: design columns, Gram matrices (explicit or from one NUFFT), the BIC;
-- ``_lstsq``: the joint Gauss-Newton fit of several fundamentals (:func:`fit_periodic`);
-- ``_tone``: one or more plain sinusoids by ``scipy.optimize.least_squares`` (:func:`refine`,
-  formerly ``sigfit.refine``), the trend, amplitudes and phases;
+- ``_design``: design columns, Gram matrices (explicit or from one NUFFT), the BIC, the
+  polynomial trend alone (:func:`fit_trend`);
+- ``_lstsq``: the one least-squares loop, the joint Gauss-Newton fit of several fundamentals
+  and their harmonics (:func:`fit_periodic`; plain sinusoids are its one-harmonic case);
 - ``_choice``: the number of harmonics and the fundamental behind a peak;
 - ``_steps``: step-shaped signals (a clock's digits);
 - ``_prewhiten``: components found one after another, and their ``Component`` records.
@@ -52,7 +52,7 @@ from ._choice import (
     line_p_values,
     select_n_harmonics,
 )
-from ._design import MAX_HARMONICS, harmonic_limit
+from ._design import MAX_HARMONICS, fit_trend, harmonic_limit, n_params
 from ._lstsq import PeriodicFit, evaluate_centred, fit_periodic
 from ._prewhiten import (
     ComponentInfo,
@@ -65,16 +65,13 @@ from ._prewhiten import (
     _selection_subset as _selection_subset,
 )
 from ._steps import StepBracket, step_bracket, with_frequency
-from ._tone import Fit, amplitude_phase, fit_trend, n_params, refine, tone_powers
 
 __all__ = [
     "ComponentInfo",
-    "Fit",
     "FundamentalChoice",
     "MAX_HARMONICS",
     "PeriodicFit",
     "StepBracket",
-    "amplitude_phase",
     "choose_fundamental",
     "coherence_p_value",
     "component_powers",
@@ -87,11 +84,9 @@ __all__ = [
     "identify_fundamental",
     "line_p_values",
     "n_params",
-    "refine",
     "select_n_harmonics",
     "single_threaded",
     "step_bracket",
     "to_components",
-    "tone_powers",
     "with_frequency",
 ]

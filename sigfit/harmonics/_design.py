@@ -1,7 +1,7 @@
 """Design columns and Gram matrices of harmonic models: the polynomial and ``sin, cos(2 pi h f
 tau)`` columns, ``[X y]^T W [X y]`` in chunks or from trigonometric sums by one non-uniform FFT,
 the residual path of one Cholesky factor, and the BIC; how many harmonics a frequency and a
-sample count allow."""
+sample count allow; the polynomial trend alone (:func:`fit_trend`)."""
 
 from __future__ import annotations
 
@@ -76,6 +76,32 @@ def _poly_cols(u: np.ndarray, degree: int) -> np.ndarray:
     for j in range(1, degree + 1):
         cols[:, j] = cols[:, j - 1] * u
     return cols
+
+
+def n_params(n_components: int, degree: int) -> int:
+    """Parameters of a model with ``n_components`` sinusoids and a trend of ``degree``."""
+    return degree + 1 + 3 * n_components
+
+
+def fit_trend(tau, y, dy, degree: int, t_scale: float) -> np.ndarray:
+    """The polynomial (offset included) alone, ``c_0..c_d`` in powers of ``u = tau/t_scale``:
+    what the periodogram sees removed.
+
+    Weighted normal equations on equilibrated columns (``|u| <= 1`` keeps them of comparable
+    size), in single-threaded ``einsum``; ``lstsq`` if singular."""
+    aw = _poly_cols(tau / t_scale, degree)
+    yw = y
+    if dy is not None:
+        sw = 1.0 / dy
+        aw, yw = aw * sw[:, None], y * sw
+    norms = np.sqrt(np.einsum("ij,ij->j", aw, aw))
+    norms[norms == 0] = 1.0
+    g = np.einsum("ij,ik->jk", aw, aw) / np.outer(norms, norms)
+    rhs = np.einsum("ij,i->j", aw, yw) / norms
+    try:
+        return np.linalg.solve(g, rhs) / norms
+    except np.linalg.LinAlgError:
+        return np.linalg.lstsq(aw, yw, rcond=None)[0]
 
 
 REANCHOR = 16  # harmonics between exact evaluations in the angle-addition recurrence

@@ -25,10 +25,16 @@ from ._choice import (
     first_new_period,
     select_n_harmonics,
 )
-from ._design import MAX_HARMONICS, _explicit_harmonics, _harmonics_affordable, gram, harmonic_limit
+from ._design import (
+    MAX_HARMONICS,
+    _explicit_harmonics,
+    _harmonics_affordable,
+    fit_trend,
+    gram,
+    harmonic_limit,
+)
 from ._lstsq import FREQUENCY_ERR_FLOOR, PeriodicFit, _solve, fit_periodic
 from ._steps import StepBracket, step_bracket, with_frequency
-from ._tone import fit_trend
 
 
 @dataclass(frozen=True)

@@ -50,9 +50,12 @@ class WaveletSearch:
     wavelet spectrum seeds the shared least-squares refinement, and the strongest ridge and a
     stationarity test are added to the result.
 
-    ``find_peak`` has the signature of :func:`sigfit.estimate.find_peak`, so the estimate loop
-    (prewhitening, joint refinement, false-alarm probabilities) is the same for every method.
+    A peak finder (:func:`sigfit._peaks.peak_finder`): ``find_peak``, ``standard`` and ``finish``,
+    so the estimate loop (prewhitening, joint refinement, false-alarm probabilities) is the same
+    for every method.
     """
+
+    standard = False  # the global wavelet spectrum is no standard-normalised periodogram
 
     def __init__(self, bandwidth: float = DEFAULT_BANDWIDTH, center_frequency: float = DEFAULT_CENTER_FREQUENCY):
         self.bandwidth = bandwidth
@@ -152,7 +155,7 @@ def stationarity(series, sc: Scalogram, frequency: float, *, degree: int = 0, le
     """
     from scipy.stats import chi2
 
-    from ..harmonics import amplitude_phase, refine
+    from ..harmonics import component_summary, fit_periodic
     from ..results import Stationarity
 
     test = STATIONARITY_TEST.format(cycles=SEGMENT_CYCLES, level=level)
@@ -178,11 +181,13 @@ def stationarity(series, sc: Scalogram, frequency: float, *, degree: int = 0, le
             continue
         t_seg = tau[inside]
         mid = 0.5 * (a + b)
-        fit = refine(
-            t_seg - mid, y[inside], None if dy is None else dy[inside], [float(seeds[0])], degree,
-            max_shift=1.0 / (b - a),
-        )
-        f, f_err, amp, amp_err, _, _ = amplitude_phase(fit, 0, 0.0)
+        # the errors of least squares under white noise (no sandwich): the segments are short
+        fit = fit_periodic(t_seg - mid, y[inside], None if dy is None else dy[inside],
+                           [float(seeds[0])], [1], degree=degree, max_shift=1.0 / (b - a),
+                           robust=False)
+        s = component_summary(fit, 0, 0.0)
+        f, f_err = s["frequency"], s["frequency_err"]
+        amp, amp_err = float(s["amplitudes"][0]), float(s["amplitude_errs"][0])
         if not (math.isfinite(f_err) and amp >= _DETECTED * amp_err):
             continue
         mids.append(mid)
