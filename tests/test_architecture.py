@@ -133,6 +133,46 @@ def test_one_call_into_nifty_ls():
     assert len(re.findall(r"nifty_ls\.lombscargle\(", (PACKAGE / "periodograms/lombscargle.py").read_text())) == 1
 
 
+def test_one_least_squares_loop():
+    # every model (sinusoids, harmonic series, the wavelet's tones, its segments) is fitted by
+    # the one Gauss-Newton loop: no second nonlinear solver, no second copy of the loop
+    assert _definitions(r"\bleast_squares\(|\bcurve_fit\(|\bleastsq\(") == []
+    assert _definitions(r"^def fit_periodic\(") == ["sigfit/harmonics/_lstsq.py"]
+    assert _definitions(r"^def _gauss_newton\(") == ["sigfit/harmonics/_lstsq.py"]
+
+
+def test_one_pipeline_and_one_peak_finder_interface():
+    import importlib
+
+    import numpy as np
+
+    import sigfit
+    from sigfit._peaks import GivenPeaks, GridPeaks, peak_finder
+    from sigfit._validate import validate_series
+    from sigfit.plan import plan_search
+    from sigfit.wavelet import WaveletSearch
+
+    # estimate's path runs through one prewhitening loop, whatever the method or harmonics
+    source = Path(importlib.import_module("sigfit.estimate").__file__).read_text()
+    assert source.count("find_components(") == 1
+    assert "_find_tones" not in source and "refine(" not in source
+    for finder in (GridPeaks(), GivenPeaks(np.zeros(3)), WaveletSearch()):
+        assert callable(finder.find_peak) and callable(finder.finish)
+        assert isinstance(finder.standard, bool)
+    # harmonics=1 is the one-harmonic case of the same fit: on a pure sinusoid it gives the
+    # automatic choice's answer to the last digit
+    rng = np.random.default_rng(5)
+    t = np.sort(rng.uniform(0, 50, 400))
+    y = np.sin(2 * np.pi * 0.73 * t + 0.4) + rng.normal(0, 0.3, t.size)
+    one, auto = (sigfit.estimate(t, y, fmax=5.0, harmonics=h).components[0] for h in (1, "auto"))
+    assert auto.n_harmonics == 1
+    assert (one.frequency, one.frequency_err, one.phase, one.amplitude_err) == \
+        (auto.frequency, auto.frequency_err, auto.phase, auto.amplitude_err)
+    plan = plan_search(validate_series(t, y, None, n_params=4), "wavelet", fmin=None, fmax=None,
+                       oversampling=5, max_grid_size=10**6)
+    assert isinstance(peak_finder(plan), WaveletSearch)
+
+
 def test_every_periodogram_declares_what_it_returns():
     from sigfit import periodograms
 
