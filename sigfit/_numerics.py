@@ -16,6 +16,7 @@ every other module may import it without a cycle.
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 
@@ -94,20 +95,35 @@ def nufft_threads() -> int | None:
     count from finufft's runtime but runs its helpers on another one, and prints
     ``Warning: nthreads (2) > omp_get_max_threads() (1)`` on every call when they disagree;
     asking for the smallest limit keeps both within it and the output quiet."""
+    counts = _openmp_counts()
+    if not counts or min(counts) == max(counts):
+        return None
+    return max(1, min(counts))
+
+
+def _openmp_counts() -> list[int]:
+    """The thread limits of the OpenMP runtimes nifty-ls and finufft run on (empty when
+    threadpoolctl is absent or finds none)."""
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:
-        return None
+        return []
     if not _OPENMP:
         import finufft  # noqa: F401  (their runtimes must be loaded before the scan)
         import nifty_ls  # noqa: F401
 
         _OPENMP.append([c for c in ThreadpoolController().lib_controllers
                         if c.user_api == "openmp"])
-    counts = [c.num_threads for c in _OPENMP[0]]
-    if not counts or min(counts) == max(counts):
-        return None
-    return max(1, min(counts))
+    return [c.num_threads for c in _OPENMP[0]]
+
+
+def thread_budget() -> int:
+    """How many threads sigfit may run side by side: the cores, within the OpenMP limit
+    (``OMP_NUM_THREADS=1`` as Dask sets for its workers, :func:`single_threaded`, a
+    threadpoolctl limit), so that a single-threaded batch worker stays on one core."""
+    counts = _openmp_counts()
+    cores = os.cpu_count() or 1
+    return max(1, min([cores, *counts]))
 
 
 # --------------------------------------------------------------------------------------------

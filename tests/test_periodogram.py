@@ -154,3 +154,38 @@ def test_public_periodogram_matches_astropy_and_refuses_oversized_grids():
     assert even.method == "fft" and even.frequency[-1] <= 0.5 + 1e-12
     with pytest.raises(InputError, match="narrower"):
         sigfit.periodogram(t, y, fmax=1e6, max_grid_size=1000)
+
+
+def test_grid_split_same_powers_on_any_thread_budget_and_one_core_in_a_worker():
+    # a whole grid above GRID_SPLIT_MIN is cut in parts run side by side where threads are
+    # allowed; under an OpenMP limit of one (a Dask worker, single_threaded) they run one after
+    # another on one core, with the same powers bit for bit
+    import threading
+
+    from sigfit._numerics import single_threaded, thread_budget
+    from sigfit.grid import FrequencyGrid
+    from sigfit.periodograms import lombscargle
+
+    rng = np.random.default_rng(3)
+    tau = np.sort(rng.uniform(-50, 50, 300))
+    y = np.sin(2 * np.pi * 3.3 * tau) + rng.normal(0, 1, tau.size)
+    grid = FrequencyGrid(start=0.01, step=0.002, size=lombscargle.GRID_SPLIT_MIN + 7)
+    seen = []
+    original = lombscargle.nifty_power
+
+    def spy(*a, **k):
+        seen.append(threading.current_thread().name)
+        return original(*a, **k)
+
+    lombscargle.nifty_power = spy
+    try:
+        free = lombscargle.power(tau, y, None, grid, accuracy="grid")
+        with single_threaded():
+            assert thread_budget() == 1
+            seen.clear()
+            one = lombscargle.power(tau, y, None, grid, accuracy="grid")
+            assert seen == [threading.current_thread().name] * lombscargle.GRID_PARTS
+    finally:
+        lombscargle.nifty_power = original
+    np.testing.assert_array_equal(free, one)
+    assert free.shape == (grid.size,)

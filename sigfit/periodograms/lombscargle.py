@@ -8,11 +8,9 @@ no loop over frequencies and no N x M array.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
-from .._numerics import nufft_threads
+from .._numerics import nufft_threads, thread_budget
 from ..grid import FrequencyGrid
 
 # finufft's requested accuracy. nifty-ls defaults to eps=1e-9 at upsampling 1.25, which leaves
@@ -78,7 +76,7 @@ def power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: Frequency
     cuts = [grid.size * k // GRID_PARTS for k in range(GRID_PARTS + 1)]
     parts = [FrequencyGrid(start=grid.start + a * grid.step, step=grid.step, size=b - a)
              for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
-    workers = 1 if nufft_threads() == 1 else min(GRID_PARTS, os.cpu_count() or 1)
+    workers = min(GRID_PARTS, thread_budget())  # one in a single-threaded batch worker
     if workers == 1:
         return np.concatenate([on(p, 1) for p in parts], axis=-1)
     from concurrent.futures import ThreadPoolExecutor
