@@ -333,14 +333,27 @@ def _open_client(client: Any, scheduler: str | None, workers: int | None, proces
     n = workers if workers is not None else (os.cpu_count() or 1)
     if n < 1:
         raise InputError(f"workers must be >= 1, got {n}")
-    cluster = local_cluster(n, processes=processes)
-    c = Client(cluster)
+    import dask
+
+    # the client's own link to the scheduler keeps its recent messages too (the chunks it sent)
+    with dask.config.set({"distributed.admin.low-level-log-length": MESSAGE_LOG_LENGTH}):
+        cluster = local_cluster(n, processes=processes)
+        c = Client(cluster)
 
     def close():
         c.close()
         cluster.close()
 
     return c, close
+
+
+# Dask keeps the last `distributed.admin.low-level-log-length` (default 1000) messages of every
+# link for debugging, payloads included when under 1 MB: the scheduler's link to each worker held
+# the last thousand chunks of series it sent (64 series of 100 samples: ~100 KB each), so the
+# client process of a streamed run grew by ~6.8 KB per series up to ~100 MB per worker, and more
+# with longer series (benchmarks/bench_stream.py). The clusters and clients estimate_many starts
+# keep this many; a client or scheduler you pass keeps its own setting.
+MESSAGE_LOG_LENGTH = 16
 
 
 def local_cluster(n_workers: int, *, processes: bool = True):
@@ -365,7 +378,11 @@ def local_cluster(n_workers: int, *, processes: bool = True):
                if k != "MALLOC_TRIM_THRESHOLD_"}
     # the workers' own log lines (start, stop, "event loop unresponsive") stay out of stderr
     environ["DASK_LOGGING__DISTRIBUTED"] = "error"
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}), _workers_ignore_sigint():
+    # and their message and state-machine logs stay short (MESSAGE_LOG_LENGTH)
+    environ["DASK_DISTRIBUTED__ADMIN__LOW_LEVEL_LOG_LENGTH"] = str(MESSAGE_LOG_LENGTH)
+    config = {"distributed.nanny.pre-spawn-environ": environ,
+              "distributed.admin.low-level-log-length": MESSAGE_LOG_LENGTH}
+    with dask.config.set(config), _workers_ignore_sigint():
         return LocalCluster(**kw)
 
 

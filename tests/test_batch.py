@@ -266,3 +266,25 @@ def test_other_estimate_keywords_pass_through(client):
         estimate_many(series, dy=np.ones(3), client=client)
     with pytest.raises(sigfit.InputError, match="first_power"):
         estimate_many(series, first_power=np.ones(3), client=client)
+
+
+def test_own_cluster_keeps_short_message_logs():
+    # Dask keeps the last 1000 messages of each link, payloads under 1 MB included: a streamed run
+    # held its last thousand chunks of series in the client process. The cluster and client that
+    # estimate_many starts keep MESSAGE_LOG_LENGTH, on the scheduler's links, the client's and
+    # in the workers; a run through them still gives every series its row.
+    import dask
+
+    c, close = batch._open_client(None, None, 1, False)
+    try:
+        scheduler = c.cluster.scheduler
+        assert scheduler.stream_comms
+        for comm in scheduler.stream_comms.values():
+            assert comm.recent_message_log.maxlen == batch.MESSAGE_LOG_LENGTH
+        assert c.scheduler_comm.recent_message_log.maxlen == batch.MESSAGE_LOG_LENGTH
+        rows = list(estimate_many(_series(3), client=c, fmax=1.0, harmonics=1, progress=False))
+        assert sorted(r["series"] for r in rows if r["component"] == 0) == ["s0", "s1", "s2"]
+    finally:
+        close()
+    # the caller's own configuration is left as it was
+    assert dask.config.get("distributed.admin.low-level-log-length") != batch.MESSAGE_LOG_LENGTH
