@@ -157,32 +157,8 @@ def choose_degree(series: Samples, plan: SearchPlan, *, max_degree: int | None =
             powers[d] = np.minimum(power0 * (ref[0] / max(ref[d], 1e-300)), 1.0)
             if low is not None:
                 powers[d, :n_low] = low[d - 1]
-    tau = series.tau
-    t_scale = float(np.max(np.abs(tau)))
-    u = tau / t_scale
-    sw = None if dy is None else 1.0 / dy
-    baseline = effective_baseline(tau, series.weights)
-    levels = tuple(min(x, grid.stop) for x in plan.levels)
-    n = series.n
-    # a tone costs three parameters: with few samples the extra tones would fit the noise (and
-    # BIC, an asymptotic criterion, would not see it), so they come in one per 30 samples
-    n_tones = max(1, min(TREND_TONES, n // (3 * SAMPLES_PER_PARAMETER)))
-    bics = []
-    for d in range(d_max + 1):
-        f0, _, _ = nested_peak(freq, powers[d], levels, grid.start, n, baseline, d + 1,
-                               trend_below=plan.trend_below)
-        tones = []
-        for f in (f0, *_rival_tones(freq, powers[d], f0, n_tones - 1, 1.0 / baseline)):
-            ph = 2.0 * math.pi * centred_cycles(f, tau)
-            tones += [np.sin(ph), np.cos(ph)]
-        x = np.stack([u**j for j in range(d + 1)] + tones, axis=1)
-        yy = series.y
-        if sw is not None:
-            x, yy = x * sw[:, None], yy * sw
-        coef, *_ = np.linalg.lstsq(x, yy, rcond=None)
-        rss = max(float(np.sum((yy - x @ coef) ** 2)), 1e-300)
-        k = d + 1 + 3 * (len(tones) // 2)
-        bics.append((rss if sw is not None else n * math.log(rss / n)) + k * math.log(n))
+    bics = _degree_bics(series, plan, freq, powers, grid.start, grid.stop)
+    n_tones = _n_tones(series.n)
     order = np.argsort(bics)
     best = int(order[0])
     margin = float(bics[int(order[1])] - bics[best])
@@ -191,6 +167,66 @@ def choose_degree(series: Samples, plan: SearchPlan, *, max_degree: int | None =
             f"(next best, degree {int(order[1])}, by {margin:.1f})")
     reuse = own and (best == 0 or fft)
     return best, rule, (powers[best] if reuse else None)
+
+
+def _degree_bics(series: Samples, plan: SearchPlan, freq, powers, start: float, stop: float) -> list[float]:
+    """BIC of each trend degree ``d`` (row ``d`` of ``powers``, the periodogram with that degree
+    removed): the polynomial, the most significant peak and the next strongest distinct ones
+    (:data:`TREND_TONES`, one per 30 samples) fitted together by linear least squares.
+
+    The tones' columns are built once per frequency (the degrees mostly share their peaks), and
+    the least squares solve the equilibrated normal equations (``lstsq``'s SVD where they are
+    singular): the fit is P <= 10 columns of up to millions of rows, where the SVD cost 4x more."""
+    tau, dy, n = series.tau, series.dy, series.n
+    u = tau / float(np.max(np.abs(tau)))
+    sw = None if dy is None else 1.0 / dy
+    baseline = effective_baseline(tau, series.weights)
+    levels = tuple(min(x, stop) for x in plan.levels)
+    n_tones = _n_tones(n)
+    columns: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+    yy = series.y if sw is None else series.y * sw
+    bics = []
+    for d in range(powers.shape[0]):
+        f0, _, _ = nested_peak(freq, powers[d], levels, start, n, baseline, d + 1,
+                               trend_below=plan.trend_below)
+        tones = []
+        for f in (f0, *_rival_tones(freq, powers[d], f0, n_tones - 1, 1.0 / baseline)):
+            if f not in columns:
+                ph = 2.0 * math.pi * centred_cycles(f, tau)
+                columns[f] = (np.sin(ph), np.cos(ph))
+            tones += columns[f]
+        x = np.stack([u**j for j in range(d + 1)] + tones, axis=1)
+        if sw is not None:
+            x = x * sw[:, None]
+        rss = max(float(np.sum((yy - x @ _least_squares(x, yy)) ** 2)), 1e-300)
+        k = d + 1 + 3 * (len(tones) // 2)
+        bics.append((rss if sw is not None else n * math.log(rss / n)) + k * math.log(n))
+    return bics
+
+
+def _n_tones(n: int) -> int:
+    """Sinusoids fitted beside each trend degree. A tone costs three parameters: with few samples
+    the extra tones would fit the noise (and BIC, an asymptotic criterion, would not see it), so
+    they come in one per 30 samples, up to :data:`TREND_TONES`."""
+    return max(1, min(TREND_TONES, n // (3 * SAMPLES_PER_PARAMETER)))
+
+
+def _least_squares(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``argmin |y - x c|`` by the normal equations on unit-norm columns (Cholesky), or by
+    ``lstsq`` when they are singular or ill-conditioned (condition of the scaled Gram matrix
+    above 1e10, where the normal equations would lose more than the residual's digits need)."""
+    norms = np.sqrt(np.einsum("ij,ij->j", x, x))
+    norms[norms == 0] = 1.0
+    xs = x / norms
+    g = xs.T @ xs
+    try:
+        if np.linalg.cond(g) > 1e10:
+            raise np.linalg.LinAlgError
+        c = np.linalg.cholesky(g)
+        coef = np.linalg.solve(c.T, np.linalg.solve(c, xs.T @ y))
+    except np.linalg.LinAlgError:
+        coef = np.linalg.lstsq(x, y, rcond=None)[0] * norms
+    return coef / norms
 
 
 # A residual after the trend within this many ulps of the values' magnitude is round-off
