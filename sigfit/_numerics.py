@@ -4,7 +4,8 @@ parabolic peak, and the large-N subset rule.
 - :func:`two_product`, :func:`centred_cycles`, :func:`frac_cycles`: ``f*t`` reduced to whole
   cycles with an error-free product (Dekker 1971), so phases keep their digits at ``t ~ 4e9``.
 - :func:`single_threaded`, :func:`nufft_threads`: BLAS/OpenMP thread limits.
-- :func:`parabolic_vertex`: the sub-grid peak of three samples.
+- :func:`parabolic_vertex`: the sub-grid peak of three samples; :func:`pick_peak`: the highest
+  peak of a sampled curve, so refined.
 - :data:`SUBSET_N`, :data:`SUBSET_MIN_N`, :data:`SUBSET_MIN_LOG_ODDS`, :func:`subset_step`,
   :func:`overwhelming`: the rule by which the peak search (``sigfit.estimate``) and the model
   selection (``sigfit.harmonics``) run on every m-th sample at large N.
@@ -154,6 +155,16 @@ def parabolic_vertex(x0, x1, x2, y0, y1, y2):
     return dx, y1 + b * dx + c * dx * dx
 
 
+def pick_peak(frequency: np.ndarray, power: np.ndarray) -> float:
+    """The frequency of the highest peak, refined by a parabola through its three grid points
+    (:func:`parabolic_vertex`; the grid point itself at either end)."""
+    i = int(np.argmax(power))
+    if 0 < i < power.size - 1:
+        dx, _ = parabolic_vertex(*frequency[i - 1:i + 2], *power[i - 1:i + 2])
+        return float(frequency[i] + dx)
+    return float(frequency[i])
+
+
 # --------------------------------------------------------------------------------------------
 # the large-N subset rule
 
@@ -182,6 +193,6 @@ def overwhelming(power: float, n: int) -> bool:
 
 __all__ = [
     "TWO_PI", "two_product", "frac_cycles", "centred_cycles", "single_threaded", "nufft_threads",
-    "parabolic_vertex", "SUBSET_N", "SUBSET_MIN_N", "SUBSET_MIN_LOG_ODDS", "subset_step",
+    "parabolic_vertex", "pick_peak", "SUBSET_N", "SUBSET_MIN_N", "SUBSET_MIN_LOG_ODDS", "subset_step",
     "overwhelming",
 ]

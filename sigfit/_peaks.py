@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from . import periodograms as _pg
-from ._numerics import SUBSET_MIN_N, overwhelming, parabolic_vertex, subset_step
+from ._numerics import SUBSET_MIN_N, overwhelming, pick_peak, subset_step
 from ._validate import (
     Samples,
 )
@@ -115,15 +115,6 @@ def _level_maxima(frequency: np.ndarray, power: np.ndarray, levels):
 
 
 SELECTION_MAX_BINS = 1 << 20  # the degree is chosen on at most this many frequencies
-
-
-def pick_peak(frequency: np.ndarray, power: np.ndarray) -> float:
-    """The frequency of the highest peak, refined by a parabola through its three grid points."""
-    i = int(np.argmax(power))
-    if 0 < i < power.size - 1:
-        dx, _ = parabolic_vertex(*frequency[i - 1:i + 2], *power[i - 1:i + 2])
-        return float(frequency[i] + dx)
-    return float(frequency[i])
 
 
 # Plenty of samples (sigfit._numerics.SUBSET_MIN_N): the peak search first runs on an even subset

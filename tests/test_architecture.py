@@ -121,6 +121,9 @@ def test_shared_numerics_are_defined_once():
     assert _definitions(r"^def nufft_threads\(") == one
     assert _definitions(r"^(SEARCH_)?SUBSET_(MIN_)?N\s*=") == one
     assert _definitions(r"134217729\.0") == one  # Veltkamp's splitter
+    assert _definitions(r"^def (parabolic_vertex|pick_peak)\(") == one
+    # no parabola through three samples written out anywhere else
+    assert _definitions(r"p0 - 2 \* p1 \+ p2|\[i - 1\] - 2 \* \w+\[i\]") == []
 
 
 def test_one_atomic_writer():

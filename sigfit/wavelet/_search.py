@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from .._numerics import pick_peak
 from ._families import DEFAULT_BANDWIDTH, DEFAULT_CENTER_FREQUENCY
 from ._ridges import _vertex, ridges
 from ._transform import Scalogram, scalogram
@@ -94,12 +95,7 @@ class WaveletSearch:
         size = max(3, int(math.ceil((hi - lo) / plan.grid.step)) + 1)
         grid = FrequencyGrid(start=lo, step=(hi - lo) / (size - 1), size=size)
         power = _pg.compute("lombscargle", series.tau, values, dy, grid)
-        i = int(np.argmax(power))
-        if 0 < i < size - 1 and power[i - 1] - 2 * power[i] + power[i + 1] < 0:
-            p0, p1, p2 = power[i - 1 : i + 2]
-            f0 = grid.start + (i + 0.5 * (p0 - p2) / (p0 - 2 * p1 + p2)) * grid.step
-        else:
-            f0 = grid.start + i * grid.step
+        f0 = pick_peak(grid.frequency(), power)
         pgram = Periodogram(sc.frequency, sc.global_spectrum(), normalization="wavelet", method="wavelet")
         return float(f0), pgram
 
