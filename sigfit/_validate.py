@@ -145,7 +145,7 @@ def _paired_arrays(t, y) -> tuple[np.ndarray, np.ndarray]:
     if t_in.shape != y_in.shape:
         raise InputError(
             f"t and y must have the same length, got {t_in.size} and {y_in.size}: "
-            "pass one value per time stamp"
+            "pass one value per time stamp (arrays of equal length)"
         )
     return t_in, y_in
 
@@ -431,11 +431,13 @@ def parse_detrend(detrend) -> int | None:
 
 # ---------------------------------------------------------------------------------------------
 # Scaling extreme magnitudes. float64 holds 1e-308..1e308, but least squares square their inputs
-# (and frequencies are squared into period errors): values near 1e308 overflow, values near
-# 1e-170 underflow. Outside these bounds t and y (with dy) are scaled by a power of two, which is
-# exact, before the numerics; the result is scaled back (Scale.restore). Inside them nothing
-# changes, bit for bit.
-SCALE_FREE_RANGE = (1e-100, 1e100)
+# (and frequencies are squared into period errors), and the sandwich covariance sums (J r)^2, the
+# fourth power of y: |y| of 1e77 overflowed it (errors NaN) and 1e-90 underflowed it (errors 10x
+# too small), both inside the first bounds of 1e-100..1e100 (found by hypothesis,
+# tests/test_reliability_numerics.py). Outside these bounds t and y (with dy) are scaled by a
+# power of two, which is exact, before the numerics; the result is scaled back (Scale.restore).
+# Inside them nothing changes, bit for bit.
+SCALE_FREE_RANGE = (1e-50, 1e50)
 # dy against |y|: the weights 1/dy^2 times y^2 must stay inside float64 whatever the scale
 MAX_DY_RATIO = 1e140
 

@@ -144,6 +144,19 @@ def test_power_of_two_scalings_change_nothing_but_units(k, j):
     assert c.significant == c0.significant
 
 
+@pytest.mark.parametrize("k", [-300, -256, 256, 330])
+def test_errors_survive_magnitudes_whose_fourth_power_leaves_float64(k):
+    # found by the property above: |y| ~ 1e77 overflowed the sandwich covariance's sum of
+    # (J r)^2 (errors NaN) and ~1e-90 underflowed it (errors 10x too small), inside the first
+    # scale-free range; the errors scale with y like the amplitude
+    a = math.ldexp(1.0, k)
+    t, y = T[:120], Y[:120]
+    c0, c = _quiet(t, y).components[0], _quiet(t, y * a).components[0]
+    assert c.frequency_err == pytest.approx(c0.frequency_err, rel=1e-9)
+    assert c.amplitude_err / a == pytest.approx(c0.amplitude_err, rel=1e-9)
+    assert c.significant == c0.significant
+
+
 # --- 14: errors never quote an automatic fmin/fmax as the user's --------------------------------
 
 def test_band_errors_say_which_end_is_automatic():
