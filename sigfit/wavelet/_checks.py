@@ -6,35 +6,21 @@ import math
 
 import numpy as np
 
+from .._validate import parse_detrend, validate_series
 from ..errors import InputError
+from ..harmonics import fit_trend
 
 
 def _prepare(t, y):
-    if np.iscomplexobj(y):
-        # as estimate: numpy would drop the imaginary part with only a ComplexWarning (issue 13)
-        raise InputError("y is complex: pass the real part (or analyse real and imaginary parts separately)")
-    masks = []
-    if isinstance(t, np.ma.MaskedArray) or isinstance(y, np.ma.MaskedArray):
-        masks = [np.ma.getmaskarray(a).ravel() for a in (t, y) if isinstance(a, np.ma.MaskedArray)]
-        t, y = np.ma.getdata(t), np.ma.getdata(y)  # masked samples are dropped below, never read
-    try:
-        t = np.asarray(t, dtype=np.float64)
-        y = np.asarray(y, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InputError("t and y must be numeric 1-D arrays") from None
-    if t.ndim != 1 or y.ndim != 1 or t.size != y.size:
-        raise InputError(f"t and y must be 1-D arrays of equal length, got shapes {t.shape} and {y.shape}")
-    good = np.isfinite(t) & np.isfinite(y)
-    for m in masks:
-        good &= ~m
-    _check_magnitudes(t[good], y[good])
-    t, y = t[good], y[good]
+    """Sorted float64 ``(t, y)``: validated as :func:`sigfit.estimate` validates its samples
+    (:func:`sigfit._validate.validate_series`: shapes, numbers, masks, datetimes and astropy
+    times, non-finite rows dropped with a warning, constant values refused), then the wavelet's
+    own limits: at least 8 samples, and magnitudes whose squares stay inside float64."""
+    series = validate_series(t, y, None, n_params=1)
+    t, y = series.t, series.y
+    _check_magnitudes(t, y)
     if t.size < 8:
         raise InputError(f"a scalogram needs at least 8 finite samples, got {t.size}")
-    order = np.argsort(t, kind="stable")
-    t, y = t[order], y[order]
-    if not t[-1] > t[0]:
-        raise InputError("all samples are at the same time: the record has no span")
     return t, y
 
 
@@ -75,17 +61,13 @@ def _check_n_times(n_times, n):
 
 
 def _remove_trend(tc, y, detrend):
-    if detrend in (None, "none", 0):
-        return y - y.mean()
-    if detrend == "linear":
-        degree = 1
-    else:
-        try:
-            degree = int(detrend)
-        except (TypeError, ValueError):
-            raise InputError(f"detrend must be None, 'linear' or a polynomial degree, got {detrend!r}") from None
-        if degree < 0:
-            raise InputError(f"detrend degree must be >= 0, got {degree}")
-    x = tc / max(float(np.max(np.abs(tc))), np.finfo(float).tiny)
-    coef = np.polynomial.polynomial.polyfit(x, y, degree)
-    return y - np.polynomial.polynomial.polyval(x, coef)
+    """``y`` less its polynomial trend of the degree ``detrend`` names (:func:`sigfit._validate.
+    parse_detrend`; the wavelet has no automatic choice), fitted as :func:`sigfit.estimate`
+    removes it before its periodogram (:func:`sigfit.harmonics.fit_trend`)."""
+    degree = parse_detrend(detrend)
+    if degree is None:
+        raise InputError("the scalogram's detrend must be 'none', 'linear' or a polynomial degree: "
+                         "'auto' chooses the degree jointly with a periodic model, as "
+                         "sigfit.estimate(t, y, method='wavelet') does")
+    t_scale = max(float(np.max(np.abs(tc))), np.finfo(float).tiny)
+    return y - np.polynomial.polynomial.polyval(tc / t_scale, fit_trend(tc, y, None, degree, t_scale))
