@@ -84,10 +84,17 @@ def step_bracket(
     if edges is None:
         return None
     pre_t, pre_c, post_t, post_c = edges
+    # every edge's samples side by side (each edge has some on both sides): one pass per offset
+    pre_starts = np.cumsum([0] + [a.size for a in pre_t[:-1]])
+    post_starts = np.cumsum([0] + [a.size for a in post_t[:-1]])
+    pt, pc = np.concatenate(pre_t), np.concatenate(pre_c)
+    qt, qc = np.concatenate(post_t), np.concatenate(post_c)
 
     def excess(d: float) -> float:
-        return max(float(np.max(pc + d * pt) - np.min(qc + d * qt))
-                   for pt, pc, qt, qc in zip(pre_t, pre_c, post_t, post_c, strict=True))
+        """The largest overlap of an edge's two sides at ``frequency + d`` (<= 0: consistent)."""
+        top = np.maximum.reduceat(pc + d * pt, pre_starts)
+        bottom = np.minimum.reduceat(qc + d * qt, post_starts)
+        return float(np.max(top - bottom))
 
     interval = _consistent_interval(excess, reach, frequency)
     if interval is None:
