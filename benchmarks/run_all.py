@@ -5,7 +5,8 @@ go to stderr); paste them into RESULTS.md when they change. The whole set takes 
 on 2 cores (most of it the baselines' 120-second clock runs and learning-rate sweeps);
 ``--only`` picks some of them.
 
-Run: ``python benchmarks/run_all.py [--only estimate clock batch baselines realdata]``
+Run: ``python benchmarks/run_all.py [--only estimate clock batch batch-defaults stream baselines
+realdata]``
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ BENCHMARKS = {
     "estimate": ["bench_estimate.py", "--detect-trials", "200", "--trials", "200"],
     "clock": ["bench_clock.py"],
     "batch": ["bench_batch.py"],
+    "batch-defaults": ["bench_batch.py", "--defaults", "--series", "60", "--block", "30",
+                       "--sampling", "own"],
+    "stream": ["bench_stream.py", "--sizes", "1000", "10000"],
     "baselines": ["bench_baselines.py", "--sweep-budget", "20", "--budget", "120"],
     "realdata": ["bench_realdata.py"],
 }
