@@ -6,6 +6,7 @@ parabolic peak, and the large-N subset rule.
 - :func:`single_threaded`, :func:`nufft_threads`: BLAS/OpenMP thread limits.
 - :func:`parabolic_vertex`: the sub-grid peak of three samples; :func:`pick_peak`: the highest
   peak of a sampled curve, so refined.
+- :func:`normal_lstsq`: linear least squares of a few columns (the trend, the trend's BIC fits).
 - :data:`SUBSET_N`, :data:`SUBSET_MIN_N`, :data:`SUBSET_MIN_LOG_ODDS`, :func:`subset_step`,
   :func:`overwhelming`: the rule by which the peak search (``sigfit.estimate``) and the model
   selection (``sigfit.harmonics``) run on every m-th sample at large N.
@@ -166,6 +167,31 @@ def pick_peak(frequency: np.ndarray, power: np.ndarray) -> float:
 
 
 # --------------------------------------------------------------------------------------------
+# linear least squares of a few columns
+
+# Above this condition number of the equilibrated normal matrix the normal equations lose more
+# digits than a residual needs; the SVD takes over
+NORMAL_COND_MAX = 1e10
+
+
+def normal_lstsq(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``argmin |y - x c|`` for a tall ``x`` of a few columns: the normal equations on unit-norm
+    columns (one matrix product), or ``lstsq``'s SVD where they are singular or their condition
+    passes :data:`NORMAL_COND_MAX`."""
+    norms = np.sqrt(np.einsum("ij,ij->j", x, x))
+    norms[norms == 0] = 1.0
+    xs = x / norms
+    g = xs.T @ xs
+    rhs = xs.T @ y
+    try:
+        if not np.linalg.cond(g) <= NORMAL_COND_MAX:
+            raise np.linalg.LinAlgError
+        return np.linalg.solve(g, rhs) / norms
+    except np.linalg.LinAlgError:
+        return np.linalg.lstsq(x, y, rcond=None)[0]
+
+
+# --------------------------------------------------------------------------------------------
 # the large-N subset rule
 
 # Plenty of samples: the peak search and the model selection first run on an even subset (every
@@ -193,6 +219,6 @@ def overwhelming(power: float, n: int) -> bool:
 
 __all__ = [
     "TWO_PI", "two_product", "frac_cycles", "centred_cycles", "single_threaded", "nufft_threads",
-    "parabolic_vertex", "pick_peak", "SUBSET_N", "SUBSET_MIN_N", "SUBSET_MIN_LOG_ODDS", "subset_step",
+    "parabolic_vertex", "pick_peak", "normal_lstsq", "SUBSET_N", "SUBSET_MIN_N", "SUBSET_MIN_LOG_ODDS", "subset_step",
     "overwhelming",
 ]

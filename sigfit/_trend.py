@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from . import periodograms as _pg
-from ._numerics import SUBSET_MIN_N, centred_cycles, subset_step
+from ._numerics import SUBSET_MIN_N, centred_cycles, normal_lstsq, subset_step
 from ._peaks import SELECTION_MAX_BINS, _finite_power, nested_peak
 from ._validate import (
     Samples,
@@ -175,8 +175,8 @@ def _degree_bics(series: Samples, plan: SearchPlan, freq, powers, start: float, 
     (:data:`TREND_TONES`, one per 30 samples) fitted together by linear least squares.
 
     The tones' columns are built once per frequency (the degrees mostly share their peaks), and
-    the least squares solve the equilibrated normal equations (``lstsq``'s SVD where they are
-    singular): the fit is P <= 10 columns of up to millions of rows, where the SVD cost 4x more."""
+    the least squares are :func:`sigfit._numerics.normal_lstsq` (P <= 10 columns of up to
+    millions of rows, where ``lstsq``'s SVD cost 4x more)."""
     tau, dy, n = series.tau, series.dy, series.n
     u = tau / float(np.max(np.abs(tau)))
     sw = None if dy is None else 1.0 / dy
@@ -198,7 +198,7 @@ def _degree_bics(series: Samples, plan: SearchPlan, freq, powers, start: float, 
         x = np.stack([u**j for j in range(d + 1)] + tones, axis=1)
         if sw is not None:
             x = x * sw[:, None]
-        rss = max(float(np.sum((yy - x @ _least_squares(x, yy)) ** 2)), 1e-300)
+        rss = max(float(np.sum((yy - x @ normal_lstsq(x, yy)) ** 2)), 1e-300)
         k = d + 1 + 3 * (len(tones) // 2)
         bics.append((rss if sw is not None else n * math.log(rss / n)) + k * math.log(n))
     return bics
@@ -209,24 +209,6 @@ def _n_tones(n: int) -> int:
     the extra tones would fit the noise (and BIC, an asymptotic criterion, would not see it), so
     they come in one per 30 samples, up to :data:`TREND_TONES`."""
     return max(1, min(TREND_TONES, n // (3 * SAMPLES_PER_PARAMETER)))
-
-
-def _least_squares(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``argmin |y - x c|`` by the normal equations on unit-norm columns (Cholesky), or by
-    ``lstsq`` when they are singular or ill-conditioned (condition of the scaled Gram matrix
-    above 1e10, where the normal equations would lose more than the residual's digits need)."""
-    norms = np.sqrt(np.einsum("ij,ij->j", x, x))
-    norms[norms == 0] = 1.0
-    xs = x / norms
-    g = xs.T @ xs
-    try:
-        if np.linalg.cond(g) > 1e10:
-            raise np.linalg.LinAlgError
-        c = np.linalg.cholesky(g)
-        coef = np.linalg.solve(c.T, np.linalg.solve(c, xs.T @ y))
-    except np.linalg.LinAlgError:
-        coef = np.linalg.lstsq(x, y, rcond=None)[0] * norms
-    return coef / norms
 
 
 # A residual after the trend within this many ulps of the values' magnitude is round-off

@@ -122,6 +122,9 @@ def test_shared_numerics_are_defined_once():
     assert _definitions(r"^(SEARCH_)?SUBSET_(MIN_)?N\s*=") == one
     assert _definitions(r"134217729\.0") == one  # Veltkamp's splitter
     assert _definitions(r"^def (parabolic_vertex|pick_peak)\(") == one
+    # one solver of the few-column normal equations (the trend, the trend's BIC fits)
+    assert _definitions(r"^def normal_lstsq\(") == one
+    assert _definitions(r"norms\[norms == 0\] = 1\.0") == one
     # no parabola through three samples written out anywhere else
     assert _definitions(r"p0 - 2 \* p1 \+ p2|\[i - 1\] - 2 \* \w+\[i\]") == []
 

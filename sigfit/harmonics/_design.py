@@ -13,6 +13,7 @@ from .._numerics import (
     TWO_PI,
     centred_cycles,
     frac_cycles,
+    normal_lstsq,
 )
 
 MAX_HARMONICS = 48  # default cap: cost grows as N*(2H)^2 per Gauss-Newton step
@@ -85,23 +86,13 @@ def n_params(n_components: int, degree: int) -> int:
 
 def fit_trend(tau, y, dy, degree: int, t_scale: float) -> np.ndarray:
     """The polynomial (offset included) alone, ``c_0..c_d`` in powers of ``u = tau/t_scale``:
-    what the periodogram sees removed.
-
-    Weighted normal equations on equilibrated columns (``|u| <= 1`` keeps them of comparable
-    size), in single-threaded ``einsum``; ``lstsq`` if singular."""
+    what the periodogram sees removed (weighted, :func:`sigfit._numerics.normal_lstsq`; ``|u| <= 1``
+    keeps the columns of comparable size)."""
     aw = _poly_cols(tau / t_scale, degree)
-    yw = y
-    if dy is not None:
-        sw = 1.0 / dy
-        aw, yw = aw * sw[:, None], y * sw
-    norms = np.sqrt(np.einsum("ij,ij->j", aw, aw))
-    norms[norms == 0] = 1.0
-    g = np.einsum("ij,ik->jk", aw, aw) / np.outer(norms, norms)
-    rhs = np.einsum("ij,i->j", aw, yw) / norms
-    try:
-        return np.linalg.solve(g, rhs) / norms
-    except np.linalg.LinAlgError:
-        return np.linalg.lstsq(aw, yw, rcond=None)[0]
+    if dy is None:
+        return normal_lstsq(aw, y)
+    sw = 1.0 / dy
+    return normal_lstsq(aw * sw[:, None], y * sw)
 
 
 REANCHOR = 16  # harmonics between exact evaluations in the angle-addition recurrence
