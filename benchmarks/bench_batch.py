@@ -155,11 +155,14 @@ def start_cluster(n_workers):
     """The LocalCluster estimate_many itself would start (sigfit.batch.local_cluster)."""
     from distributed import Client
 
-    from sigfit.batch import local_cluster
+    import dask
+
+    from sigfit.batch import MESSAGE_LOG_LENGTH, QUIET_DASK, local_cluster
 
     t0 = time.perf_counter()
     cluster = local_cluster(n_workers)
-    client = Client(cluster)
+    with dask.config.set({**QUIET_DASK, "distributed.admin.low-level-log-length": MESSAGE_LOG_LENGTH}):
+        client = Client(cluster)
     return cluster, client, time.perf_counter() - t0
 
 

@@ -336,7 +336,7 @@ def _open_client(client: Any, scheduler: str | None, workers: int | None, proces
     import dask
 
     # the client's own link to the scheduler keeps its recent messages too (the chunks it sent)
-    with dask.config.set({"distributed.admin.low-level-log-length": MESSAGE_LOG_LENGTH}):
+    with dask.config.set({**QUIET_DASK, "distributed.admin.low-level-log-length": MESSAGE_LOG_LENGTH}):
         cluster = local_cluster(n, processes=processes)
         c = Client(cluster)
 
@@ -354,6 +354,18 @@ def _open_client(client: Any, scheduler: str | None, workers: int | None, proces
 # with longer series (benchmarks/bench_stream.py). The clusters and clients estimate_many starts
 # keep this many; a client or scheduler you pass keeps its own setting.
 MESSAGE_LOG_LENGTH = 16
+# Dask's housekeeping on the clusters and clients estimate_many starts, as distributed's own test
+# clusters set it: the event-loop tick every 500 ms instead of every 20 ms, and no statistical
+# profiler sampling the worker threads every 10 ms. Idle, a 2-worker LocalCluster's processes
+# used 0.15 core for these and the rest of their upkeep; at work the ticks and samples also take
+# the GIL from the estimates (benchmarks/RESULTS.md). A client or scheduler you pass keeps its own.
+QUIET_DASK = {"distributed.admin.tick.interval": "500ms",
+              "distributed.worker.profile.enabled": False}
+
+
+def _dask_environ(config: dict[str, Any]) -> dict[str, str]:
+    """``config`` as the DASK_* environment variables a spawned worker process reads."""
+    return {"DASK_" + k.upper().replace(".", "__").replace("-", "_"): str(v) for k, v in config.items()}
 
 
 def local_cluster(n_workers: int, *, processes: bool = True):
@@ -379,9 +391,9 @@ def local_cluster(n_workers: int, *, processes: bool = True):
     # the workers' own log lines (start, stop, "event loop unresponsive") stay out of stderr
     environ["DASK_LOGGING__DISTRIBUTED"] = "error"
     # and their message and state-machine logs stay short (MESSAGE_LOG_LENGTH)
-    environ["DASK_DISTRIBUTED__ADMIN__LOW_LEVEL_LOG_LENGTH"] = str(MESSAGE_LOG_LENGTH)
-    config = {"distributed.nanny.pre-spawn-environ": environ,
-              "distributed.admin.low-level-log-length": MESSAGE_LOG_LENGTH}
+    quiet = {**QUIET_DASK, "distributed.admin.low-level-log-length": MESSAGE_LOG_LENGTH}
+    environ.update(_dask_environ(quiet))
+    config = {"distributed.nanny.pre-spawn-environ": environ, **quiet}
     with dask.config.set(config), _workers_ignore_sigint():
         return LocalCluster(**kw)
 

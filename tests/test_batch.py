@@ -268,6 +268,25 @@ def test_other_estimate_keywords_pass_through(client):
         estimate_many(series, first_power=np.ones(3), client=client)
 
 
+def test_own_cluster_ticks_slowly_and_does_not_profile():
+    # the housekeeping of the cluster and client estimate_many starts (QUIET_DASK) reaches the
+    # scheduler, the client and the spawned worker processes; the caller's config is untouched
+    import dask
+
+    c, close = batch._open_client(None, None, 1, True)
+    try:
+        tick = batch.QUIET_DASK["distributed.admin.tick.interval"]
+        assert set(c.run(lambda: dask.config.get("distributed.admin.tick.interval")).values()) == {tick}
+        assert set(c.run(lambda: dask.config.get("distributed.worker.profile.enabled")).values()) == {False}
+        assert set(c.run(lambda dask_worker: dask_worker._tick_interval).values()) == {0.5}
+        assert c.cluster.scheduler._tick_interval == 0.5
+        rows = list(estimate_many(_series(2), client=c, fmax=1.0, harmonics=1, progress=False))
+        assert sorted(r["series"] for r in rows if r["component"] == 0) == ["s0", "s1"]
+    finally:
+        close()
+    assert dask.config.get("distributed.admin.tick.interval") != batch.QUIET_DASK["distributed.admin.tick.interval"]
+
+
 def test_own_cluster_keeps_short_message_logs():
     # Dask keeps the last 1000 messages of each link, payloads under 1 MB included: a streamed run
     # held its last thousand chunks of series in the client process. The cluster and client that
