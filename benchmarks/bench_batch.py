@@ -18,7 +18,9 @@ Everyone searches the same grid: ``sigfit.estimate``'s grid for ``fmax = 5`` at 
 3. ``estimate_many`` on a LocalCluster (loopback, processes) with 1 and with 2 single-threaded
    workers; cluster start-up is timed apart, a warm-up batch runs first;
 4. per-task overhead: round trip of ``--tasks`` empty tasks on the 1-worker cluster, and the
-   pickled size of one chunk (what the client ships to a worker per task).
+   pickled size of one chunk (what the client ships to a worker per task);
+5. idle upkeep: CPU the 2-worker cluster's processes (client with its in-process scheduler,
+   workers) use over ``--idle`` seconds of doing nothing.
 
 Accuracy is reported too: the fraction of series whose answer lies within ``1/(2*span)`` of the
 true frequency (the main lobe), so that speed is not bought with wrong answers.
@@ -176,6 +178,16 @@ def task_overhead(client, n_tasks):
     return (time.perf_counter() - t0) / n_tasks
 
 
+def idle_upkeep(client, seconds):
+    """Cores used by this process (client and the LocalCluster's scheduler) and the workers of
+    ``client`` while nothing is submitted: (client, workers)."""
+    p0, w0 = time.process_time(), cpu_seconds(client)
+    t0 = time.perf_counter()
+    time.sleep(seconds)
+    dt = time.perf_counter() - t0
+    return (time.process_time() - p0) / dt, (cpu_seconds(client) - w0) / dt
+
+
 def _noop(x):
     return x
 
@@ -196,6 +208,8 @@ def main(argv=None):
                     help="series per block; methods take turns block by block")
     ap.add_argument("--sampling", choices=["own", "shared", "both"], default="both")
     ap.add_argument("--tasks", type=int, default=500, help="empty tasks for the overhead")
+    ap.add_argument("--idle", type=float, default=5.0,
+                    help="seconds of doing nothing over which the idle upkeep is measured (0: skip)")
     ap.add_argument("--harmonics", default="1",
                     help="sigfit's harmonics option: 1 (a pure sinusoid, the model astropy fits; "
                     "default here) or auto (sigfit's default: fundamental and harmonics by BIC)")
@@ -215,6 +229,7 @@ def main(argv=None):
     c2, client2, start2 = start_cluster(2)
     log(f"clusters up: 1 worker {start1:.2f} s, 2 workers {start2:.2f} s")
     overhead = task_overhead(client1, args.tasks)
+    idle = idle_upkeep(client2, args.idle) if args.idle > 0 else None
     methods = ("astropy", "loop", "d1", "d2")
     rows = []
     try:
@@ -278,6 +293,9 @@ def main(argv=None):
               + "; on the true peak " + ", ".join(f"{m} {r['hit'][m]:.4f}" for m in methods))
     print(f"- per-task overhead (empty task, 1 worker, {args.tasks} at once): "
           f"{overhead * 1e3:.2f} ms")
+    if idle is not None:
+        print(f"- idle upkeep of the 2-worker cluster over {args.idle:g} s: client and scheduler "
+              f"{idle[0]:.3f} core, workers {idle[1]:.3f} core")
     print(f"- one chunk of 256 series x {args.samples} samples pickles to {size / 1e6:.2f} MB "
           f"({samplings[-1]} time stamps)")
     print(f"- LocalCluster start-up: {start1:.2f} s (1 worker), {start2:.2f} s (2 workers)")
