@@ -148,16 +148,25 @@ def choose_degree(series: Samples, plan: SearchPlan, *, max_degree: int | None =
     ref = [float(np.sum(w * (r - np.average(r, weights=w)) ** 2)) for r in works]
     if fft:
         powers = np.concatenate([power0[None], pgram(works[1:], grid)])
+
+        def row(d: int) -> np.ndarray:
+            return powers[d]
     else:
         n_low = min(grid.size, int(math.ceil(LOW_CYCLES / series.span / grid.step)) + 1)
         low = pgram(works[1:], FrequencyGrid(grid.start, grid.step, n_low)) if n_low >= 3 else None
-        powers = np.empty((d_max + 1, grid.size))
-        powers[0] = power0
-        for d in range(1, d_max + 1):
-            powers[d] = np.minimum(power0 * (ref[0] / max(ref[d], 1e-300)), 1.0)
+        # one degree at a time in one buffer: the (degrees, grid) array of a default band (3e6
+        # frequencies at N = 1e3) cost 100 MB and, page-faulted in, 80 ms of an estimate
+        buf = np.empty(grid.size)
+
+        def row(d: int) -> np.ndarray:
+            if d == 0:
+                return power0
+            np.multiply(power0, ref[0] / max(ref[d], 1e-300), out=buf)
+            np.minimum(buf, 1.0, out=buf)
             if low is not None:
-                powers[d, :n_low] = low[d - 1]
-    bics = _degree_bics(series, plan, freq, powers, grid.start, grid.stop)
+                buf[:n_low] = low[d - 1]
+            return buf
+    bics = _degree_bics(series, plan, freq, row, d_max + 1, grid.start, grid.stop)
     n_tones = _n_tones(series.n)
     order = np.argsort(bics)
     best = int(order[0])
@@ -166,13 +175,15 @@ def choose_degree(series: Samples, plan: SearchPlan, *, max_degree: int | None =
     rule = (f"BIC over trend degrees 0..{d_max} fitted with the {fitted}: degree {best} "
             f"(next best, degree {int(order[1])}, by {margin:.1f})")
     reuse = own and (best == 0 or fft)
-    return best, rule, (powers[best] if reuse else None)
+    return best, rule, (row(best) if reuse else None)
 
 
-def _degree_bics(series: Samples, plan: SearchPlan, freq, powers, start: float, stop: float) -> list[float]:
-    """BIC of each trend degree ``d`` (row ``d`` of ``powers``, the periodogram with that degree
-    removed): the polynomial, the most significant peak and the next strongest distinct ones
-    (:data:`TREND_TONES`, one per 30 samples) fitted together by linear least squares.
+def _degree_bics(series: Samples, plan: SearchPlan, freq, row, n_degrees: int, start: float,
+                 stop: float) -> list[float]:
+    """BIC of each trend degree ``d < n_degrees`` (``row(d)``, the periodogram with that degree
+    removed, used before the next row is asked for): the polynomial, the most significant peak
+    and the next strongest distinct ones (:data:`TREND_TONES`, one per 30 samples) fitted
+    together by linear least squares.
 
     The tones' columns are built once per frequency (the degrees mostly share their peaks), and
     the least squares are :func:`sigfit._numerics.normal_lstsq` (P <= 10 columns of up to
@@ -186,11 +197,12 @@ def _degree_bics(series: Samples, plan: SearchPlan, freq, powers, start: float, 
     columns: dict[float, tuple[np.ndarray, np.ndarray]] = {}
     yy = series.y if sw is None else series.y * sw
     bics = []
-    for d in range(powers.shape[0]):
-        f0, _, _ = nested_peak(freq, powers[d], levels, start, n, baseline, d + 1,
+    for d in range(n_degrees):
+        power = row(d)
+        f0, _, _ = nested_peak(freq, power, levels, start, n, baseline, d + 1,
                                trend_below=plan.trend_below)
         tones = []
-        for f in (f0, *_rival_tones(freq, powers[d], f0, n_tones - 1, 1.0 / baseline)):
+        for f in (f0, *_rival_tones(freq, power, f0, n_tones - 1, 1.0 / baseline)):
             if f not in columns:
                 ph = 2.0 * math.pi * centred_cycles(f, tau)
                 columns[f] = (np.sin(ph), np.cos(ph))

@@ -284,6 +284,40 @@ def _chunks(items: Iterator[SeriesItem | FileRef], chunk_size: int,
         yield list(files), [f.path for f in files]
 
 
+# The default chunk size holds for all but the last TAIL_ROUNDS rounds of tasks of a run of known
+# length; there the chunks shrink (guided self-scheduling: a piece is the remaining series over
+# 2 x the worker threads, at least one), so that the workers finish together instead of one of
+# them running a last whole chunk alone
+TAIL_ROUNDS = 2
+
+
+def _tail_pieces(chunk: list[_Group | FileRef], ids: list[Any], remaining: int | None,
+                 n_threads: int) -> Iterator[tuple[list[_Group | FileRef], list[Any]]]:
+    """``(chunk, ids)`` as it is, or cut into smaller pieces when ``remaining`` (the series not yet
+    submitted, this chunk's included) is within :data:`TAIL_ROUNDS` rounds of chunks of the end.
+    A group's members stay one group per piece (one batched periodogram each)."""
+    if remaining is None or remaining > TAIL_ROUNDS * max(1, n_threads) * len(ids):
+        yield chunk, ids
+        return
+    entries = [(item, m) for item in chunk
+               for m in (item.members if isinstance(item, _Group) else [item])]
+    start = 0
+    while start < len(entries):
+        left = max(remaining, len(entries) - start)  # a count that fell short is no reason for 1s
+        k = min(len(entries) - start, max(1, math.ceil(left / (2 * max(1, n_threads)))))
+        piece: list[_Group | FileRef] = []
+        for item, m in entries[start:start + k]:
+            if not isinstance(item, _Group):
+                piece.append(m)
+            elif piece and isinstance(piece[-1], _Group) and piece[-1].t is item.t:
+                piece[-1].members.append(m)
+            else:
+                piece.append(_Group(item.t, [m]))
+        yield piece, ids[start:start + k]
+        start += k
+        remaining -= k
+
+
 # ---------------------------------------------------------------------------------------------
 # Dask (the output files: sigfit._batch_files)
 
@@ -487,7 +521,8 @@ def estimate_many(
         scheduler (``"tcp://host:8786"``); or a LocalCluster on loopback with ``workers``
         single-threaded workers (default: one per core), in processes unless ``processes=False``.
     chunk_size : int, optional
-        Series per Dask task (default: about 8 tasks per worker thread, at most 256).
+        Series per Dask task (default: about 8 tasks per worker thread, at most 256; then the
+        last tasks of a run of known length are smaller, :data:`TAIL_ROUNDS`).
     progress : bool, optional
         Show a tqdm bar over series on stderr; None (default): only when stderr is a terminal.
     on_rows : callable, optional
@@ -563,32 +598,39 @@ def _check_batch_options(dy, estimate_options, *, chunk_size, output, resume, re
         raise InputError("retry_errors (--retry-failed) needs resume=True (--resume)")
 
 
+_NO_SERIES = object()
+
+
 def _write_all(writer, lock, run: dict, *, output, n_done: int) -> BatchSummary:
     """Every row of ``run`` written to ``writer`` as tasks complete, the output discarded when
     every series failed, the lock released; the :class:`BatchSummary`."""
     t0 = _now()
     n_rows = 0
-    seen: set[Any] = set()
-    failed: set[Any] = set()
+    # ids are unique (_unique_ids) and a series' rows come together (run_chunk): series are
+    # counted where the id changes, not kept in a set (a million ids would cost ~100 MB)
+    n_seen = n_failed = 0
+    last: Any = _NO_SERIES
     first_error = None
     discarded = False
     try:
         for row in _generate(writer=writer, **run):
             n_rows += 1
-            seen.add(row["series"])
-            if row["error"]:
-                failed.add(row["series"])
-                if first_error is None:
-                    sid, err = str(row["series"]), str(row["error"])
-                    first_error = err if err.startswith(sid) else f"{sid}: {err}"
+            if row["series"] != last:
+                last = row["series"]
+                n_seen += 1
+                if row["error"]:  # a failed series has its one error row
+                    n_failed += 1
+                    if first_error is None:
+                        sid, err = str(row["series"]), str(row["error"])
+                        first_error = err if err.startswith(sid) else f"{sid}: {err}"
         writer.close()
-        if seen and failed == seen and writer.created:
+        if n_seen and n_failed == n_seen and writer.created:
             writer.discard()  # every series failed: a file of errors would only block the retry
             discarded = True
     finally:
         writer.close()
         lock.release()
-    return BatchSummary(os.fspath(output), len(seen), len(failed), n_done, n_rows,
+    return BatchSummary(os.fspath(output), n_seen, n_failed, n_done, n_rows,
                         _now() - t0, first_error=first_error, discarded=discarded,
                         notes=list(getattr(writer, "notes", [])))
 
@@ -641,12 +683,17 @@ def _generate(*, items, n_items, options, client, scheduler, workers, processes,
             bar.update(len(ids))
             return rows
 
-        for chunk, ids in _chunks(items, size, window=size * max(1, n_threads) * 4):
-            while ac.count() >= max_in_flight:
-                yield from collect(next(ac))
-            fut = c.submit(run_chunk, chunk, options, pure=False)
-            ids_of[fut.key] = ids
-            ac.add(fut)
+        # a run of known length with the default size: its last chunks shrink (_tail_pieces)
+        remaining = n_items if chunk_size is None else None
+        for whole, whole_ids in _chunks(items, size, window=size * max(1, n_threads) * 4):
+            for chunk, ids in _tail_pieces(whole, whole_ids, remaining, n_threads):
+                while ac.count() >= max_in_flight:
+                    yield from collect(next(ac))
+                fut = c.submit(run_chunk, chunk, options, pure=False)
+                ids_of[fut.key] = ids
+                ac.add(fut)
+                if remaining is not None:
+                    remaining -= len(ids)
         for fut in ac:
             yield from collect(fut)
         bar.close()

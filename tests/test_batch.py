@@ -307,3 +307,25 @@ def test_own_cluster_keeps_short_message_logs():
         close()
     # the caller's own configuration is left as it was
     assert dask.config.get("distributed.admin.low-level-log-length") != batch.MESSAGE_LOG_LENGTH
+
+
+def test_last_chunks_shrink_and_keep_every_series_once():
+    # guided self-scheduling at the end of a run of known length: the pieces shrink to one
+    # series, keep the order, and members sharing their stamps stay one group per piece
+    from sigfit._batch_inputs import _Group, SeriesItem
+
+    t1, t2 = np.arange(10.0), np.arange(5.0)
+    chunk = [_Group(t1, [SeriesItem(f"a{i}", t1, t1) for i in range(6)]),
+             _Group(t2, [SeriesItem(f"b{i}", t2, t2) for i in range(4)])]
+    ids = [m.id for g in chunk for m in g.members]
+    assert list(batch._tail_pieces(chunk, ids, None, 2)) == [(chunk, ids)]
+    assert list(batch._tail_pieces(chunk, ids, 41, 2)) == [(chunk, ids)]
+    for remaining in (20, 10, 3):  # 3: a count that fell short still cuts sensibly
+        pieces = list(batch._tail_pieces(chunk, ids, remaining, 2))
+        sizes = [len(i) for _, i in pieces]
+        assert sizes == sorted(sizes, reverse=True) and sizes[-1] == 1 and len(pieces) > 1
+        assert [x for _, i in pieces for x in i] == ids
+        assert [m.id for c, _ in pieces for g in c for m in g.members] == ids
+        for c, _ in pieces:
+            assert all(m.t is g.t for g in c for m in g.members)
+            assert len({id(g.t) for g in c}) == len(c)  # one group per set of stamps
