@@ -10,11 +10,11 @@ process and of the largest worker, the size of the output, and that every series
 row (none lost, none twice).
 
 The per-series options are ``--options`` (default ``fmax=5 harmonics=1``: the batch machinery
-is what is measured, not the estimate; at sigfit's defaults a series of 100 samples costs ~34 ms,
-and 1e5 of them ~30 min on 2 cores).
+is what is measured, not the estimate; at sigfit's defaults a series of 100 samples costs ~34 ms).
 
-Run: ``python benchmarks/bench_stream.py`` (1e3, 1e4, 1e5 series of 100 samples; ~4 min on
-2 cores). ``--sizes 1000 10000 100000 1000000`` adds 1e6 (~30 min). Prints a Markdown table.
+Run: ``python benchmarks/bench_stream.py`` (1e3, 1e4, 1e5 series of 100 samples; ~21 min on
+2 cores at the ~90 series/s measured in RESULTS.md, 1e5 alone 19 min). ``--sizes 1000 10000
+100000 1000000`` adds 1e6 (~3 h more). Prints a Markdown table.
 """
 
 from __future__ import annotations
