@@ -189,3 +189,10 @@ def test_grid_split_same_powers_on_any_thread_budget_and_one_core_in_a_worker():
         lombscargle.nifty_power = original
     np.testing.assert_array_equal(free, one)
     assert free.shape == (grid.size,)
+    # several series at once (a batch's shared stamps): each row as on its own
+    rows = np.stack([y, np.cos(2 * np.pi * 7.1 * tau) + rng.normal(0, 1, tau.size)])
+    both = lombscargle.power(tau, rows, None, grid, accuracy="grid")
+    assert both.shape == (2, grid.size)
+    np.testing.assert_allclose(both[0], free, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(both[1], lombscargle.power(tau, rows[1], None, grid, accuracy="grid"),
+                               rtol=0, atol=1e-12)

@@ -41,12 +41,16 @@ ACCURACIES = ("exact", "grid", "subset")
 
 # A whole grid at accuracy "grid" of at least this many frequencies is cut into GRID_PARTS equal
 # parts, each one single-threaded nifty-ls call, run side by side in Python threads where more
-# than one thread is allowed (nifty-ls and finufft release the GIL): 1.6-1.9x faster on 2 cores
-# (3.1e6 frequencies, 1000 samples: 1.41-1.48 -> 0.74-0.91 s). The cut depends on the grid only,
-# never on the threads, so the powers are the same alone, in a single-threaded batch worker and on
-# any machine (they differ from one uncut call by ~3e-7, within GRID_SEARCH_OPTIONS' accuracy).
+# than one thread is allowed (nifty-ls and finufft release the GIL), each written straight into
+# its slice of the answer. Two parts were 1.6-1.9x faster than one call on 2 cores (3.1e6
+# frequencies, 1000 samples: 1.41-1.48 -> 0.74-0.91 s); eight keep that speed and hold a quarter
+# of the NUFFT workspace at a time: a default estimate of 1000 samples peaked at 461-469 MB of
+# RSS with two parts, 316-319 MB with eight (benchmarks/RESULTS.md). The cut depends on the grid
+# only, never on the threads, so the powers are the same alone, in a single-threaded batch worker
+# and on any machine (they differ from one uncut call by ~3e-7, within GRID_SEARCH_OPTIONS'
+# accuracy).
 GRID_SPLIT_MIN = 1 << 18
-GRID_PARTS = 2
+GRID_PARTS = 8
 
 
 def power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: FrequencyGrid, *,
@@ -76,13 +80,22 @@ def power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: Frequency
     cuts = [grid.size * k // GRID_PARTS for k in range(GRID_PARTS + 1)]
     parts = [FrequencyGrid(start=grid.start + a * grid.step, step=grid.step, size=b - a)
              for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+    # each part's power goes straight into its slice of the answer (no second copy of the grid)
+    out = np.empty(y.shape[:-1] + (grid.size,))
+
+    def fill(k: int) -> None:
+        out[..., cuts[k]:cuts[k + 1]] = np.asarray(on(parts[k], 1)).reshape(out[..., cuts[k]:cuts[k + 1]].shape)
+
     workers = min(GRID_PARTS, thread_budget())  # one in a single-threaded batch worker
     if workers == 1:
-        return np.concatenate([on(p, 1) for p in parts], axis=-1)
+        for k in range(len(parts)):
+            fill(k)
+        return out
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(workers) as pool:
-        return np.concatenate(list(pool.map(lambda p: on(p, 1), parts)), axis=-1)
+        list(pool.map(fill, range(len(parts))))
+    return out
 
 
 def nifty_power(tau, y, dy, *, fmin: float, fmax: float, size: int, nthreads: int | None,
