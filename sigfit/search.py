@@ -300,21 +300,56 @@ def _lag_spectrum(x: np.ndarray, z: np.ndarray, plan: CoarseToFinePlan, bar) -> 
     # the histogram zero-padded to n_fft, freed before the spectrum is read. numpy's rfft, not
     # scipy.fft's: the same numbers here, but scipy keeps the plan of each length in a cache, and
     # the plan of a clock's 8.4e6-point transform held 64 MB for the rest of the process
-    padded = np.zeros(plan.n_fft)
-    m = min(hist.size, plan.n_fft)
-    padded[:m] = hist[:m]
-    hist.resize(0, refcheck=False)
-    spec = np.fft.rfft(padded)
-    del padded
-    power = spec.real
-    del spec
     freq_step = 1.0 / (plan.n_fft * plan.lag_step)
-    k_max = min(power.size - 1, int(math.floor(plan.fmax / freq_step)))
-    power = power[: k_max + 1].copy()
+    k_max = min(plan.n_fft // 2, int(math.floor(plan.fmax / freq_step)))
+    power = _real_spectrum(hist, plan.n_fft, k_max)  # frees hist
     if not plan.exact_lags:
         f = np.arange(k_max + 1) * freq_step
         power /= np.sinc(f * plan.lag_step) ** 2  # undo the cloud-in-cell response
     return power, np.float64(freq_step)
+
+
+def _real_spectrum(h: np.ndarray, n: int, k_max: int) -> np.ndarray:
+    """``Re`` of the length-``n`` DFT of ``h`` (zero beyond its end) at ``k = 0..k_max``; ``h``
+    is consumed (emptied) to free its memory early.
+
+    For even ``n``: three real transforms of length ``n/2``, one after another. The even ``k``
+    come from ``h`` folded modulo ``n/2``. The odd ``k`` come from ``d = h`` folded with a sign,
+    twisted by ``exp(-2 pi i m / n)``: ``Re X_(2j+1) = Re A_j + Im B_j`` with ``A``, ``B`` the
+    transforms of ``d cos`` and ``d sin``. They agree with one transform of length ``n`` to
+    rounding (2e-16 of the largest value, tested), and their work arrays are half as long: one
+    8.4e6-point real FFT took 193 MB beyond its input, the clock's peak memory."""
+    if n % 2 or h.size > n:
+        padded = np.zeros(n)
+        padded[: min(h.size, n)] = h[:n]
+        h.resize(0, refcheck=False)
+        return np.fft.rfft(padded)[: k_max + 1].real.copy()
+    half = n // 2
+    m = min(h.size, half)
+    even = np.zeros(half)
+    even[:m] = h[:m]
+    odd = np.zeros(half)
+    odd[:m] = h[:m]
+    if h.size > half:
+        even[: h.size - half] += h[half:]
+        odd[: h.size - half] -= h[half:]
+    h.resize(0, refcheck=False)
+    out = np.empty(k_max + 1)
+    n_even, n_odd = out[0::2].size, out[1::2].size
+    out[0::2] = np.fft.rfft(even)[:n_even].real
+    del even
+    if n_odd:
+        sine = np.arange(half, dtype=np.float64)
+        sine *= 2.0 * math.pi / n
+        cosine = np.cos(sine)
+        cosine *= odd
+        np.sin(sine, out=sine)
+        sine *= odd
+        del odd
+        out[1::2] = np.fft.rfft(cosine)[:n_odd].real
+        del cosine
+        out[1::2] += np.fft.rfft(sine)[:n_odd].imag
+    return out
 
 
 def _local_maxima(p: np.ndarray) -> np.ndarray:

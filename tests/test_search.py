@@ -244,3 +244,22 @@ def test_nested_peak_equals_its_masks(ascending):
         if np.any(f <= min(levels)):
             args = (f, p, levels, 0.05, 1000, 100.0, 1)
             assert nested_peak(*args) == _nested_by_masks(*args)
+
+
+@pytest.mark.parametrize("n, size, k_max", [(1000, 501, 500), (1000, 502, 500), (1000, 300, 137),
+                                            (1002, 503, 501), (999, 400, 499), (64, 64, 32),
+                                            (4096, 2049, 2048)])
+def test_real_spectrum_is_the_real_part_of_the_padded_rfft(n, size, k_max):
+    # the lag spectrum's transform in three half-length pieces (even n) equals the real part of
+    # one rfft of the zero-padded histogram to rounding, whatever the histogram's length
+    from sigfit.search import _real_spectrum
+
+    rng = np.random.default_rng(size)
+    h = rng.random(size) * rng.random(size) * 1e3
+    padded = np.zeros(n)
+    padded[: min(size, n)] = h[:n]
+    expected = np.fft.rfft(padded)[: k_max + 1].real
+    got = _real_spectrum(h.copy(), n, k_max)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-14 * np.max(np.abs(expected)))
+
