@@ -329,3 +329,22 @@ def test_last_chunks_shrink_and_keep_every_series_once():
         for c, _ in pieces:
             assert all(m.t is g.t for g in c for m in g.members)
             assert len({id(g.t) for g in c}) == len(c)  # one group per set of stamps
+
+
+def test_id_set_remembers_old_ids_by_digest(monkeypatch):
+    # the duplicate-id check keeps recent ids exactly and older ones as 16-byte digests: every
+    # id is still found after the recent ones are folded away, and no new one is mistaken
+    from sigfit._batch_inputs import IdSet, _unique_ids
+
+    monkeypatch.setattr(IdSet, "RECENT", 7)
+    seen = IdSet()
+    keys = [f"s{i}" for i in range(100)] + ["", "ünï", "a\udcff"]
+    for k in keys:
+        assert k not in seen
+        seen.add(k)
+    assert len(seen) == len(keys)
+    assert all(k in seen for k in keys)
+    assert not any(f"t{i}" in seen for i in range(1000))
+    items = [batch.SeriesItem(f"s{i}", None, None) for i in range(50)] + [batch.SeriesItem("s3", None, None)]
+    with pytest.raises(sigfit.InputError, match="'s3' appears twice"):
+        list(_unique_ids(iter(items)))
