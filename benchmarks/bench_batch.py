@@ -155,15 +155,14 @@ def hit_rate(found, truth):
 
 def start_cluster(n_workers):
     """The LocalCluster estimate_many itself would start (sigfit.batch.local_cluster)."""
+    import dask
     from distributed import Client
 
-    import dask
-
-    from sigfit.batch import MESSAGE_LOG_LENGTH, QUIET_DASK, local_cluster
+    from sigfit.batch import local_cluster, own_cluster_config
 
     t0 = time.perf_counter()
     cluster = local_cluster(n_workers)
-    with dask.config.set({**QUIET_DASK, "distributed.admin.low-level-log-length": MESSAGE_LOG_LENGTH}):
+    with dask.config.set(own_cluster_config()):
         client = Client(cluster)
     return cluster, client, time.perf_counter() - t0
 

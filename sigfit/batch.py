@@ -370,7 +370,7 @@ def _open_client(client: Any, scheduler: str | None, workers: int | None, proces
     import dask
 
     # the client's own link to the scheduler keeps its recent messages too (the chunks it sent)
-    with dask.config.set({**QUIET_DASK, "distributed.admin.low-level-log-length": MESSAGE_LOG_LENGTH}):
+    with dask.config.set(own_cluster_config()):
         cluster = local_cluster(n, processes=processes)
         c = Client(cluster)
 
@@ -395,6 +395,12 @@ MESSAGE_LOG_LENGTH = 16
 # the GIL from the estimates (benchmarks/RESULTS.md). A client or scheduler you pass keeps its own.
 QUIET_DASK = {"distributed.admin.tick.interval": "500ms",
               "distributed.worker.profile.enabled": False}
+
+
+def own_cluster_config() -> dict[str, Any]:
+    """The Dask configuration of the clusters and clients estimate_many starts: short message
+    logs (:data:`MESSAGE_LOG_LENGTH`) and quiet housekeeping (:data:`QUIET_DASK`)."""
+    return {**QUIET_DASK, "distributed.admin.low-level-log-length": MESSAGE_LOG_LENGTH}
 
 
 def _dask_environ(config: dict[str, Any]) -> dict[str, str]:
@@ -425,7 +431,7 @@ def local_cluster(n_workers: int, *, processes: bool = True):
     # the workers' own log lines (start, stop, "event loop unresponsive") stay out of stderr
     environ["DASK_LOGGING__DISTRIBUTED"] = "error"
     # and their message and state-machine logs stay short (MESSAGE_LOG_LENGTH)
-    quiet = {**QUIET_DASK, "distributed.admin.low-level-log-length": MESSAGE_LOG_LENGTH}
+    quiet = own_cluster_config()
     environ.update(_dask_environ(quiet))
     config = {"distributed.nanny.pre-spawn-environ": environ, **quiet}
     with dask.config.set(config), _workers_ignore_sigint():

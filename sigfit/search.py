@@ -297,9 +297,6 @@ def _lag_spectrum(x: np.ndarray, z: np.ndarray, plan: CoarseToFinePlan, bar) -> 
         k += 1
     flush()
 
-    # the histogram zero-padded to n_fft, freed before the spectrum is read. numpy's rfft, not
-    # scipy.fft's: the same numbers here, but scipy keeps the plan of each length in a cache, and
-    # the plan of a clock's 8.4e6-point transform held 64 MB for the rest of the process
     freq_step = 1.0 / (plan.n_fft * plan.lag_step)
     k_max = min(plan.n_fft // 2, int(math.floor(plan.fmax / freq_step)))
     power = _real_spectrum(hist, plan.n_fft, k_max)  # frees hist
@@ -318,7 +315,9 @@ def _real_spectrum(h: np.ndarray, n: int, k_max: int) -> np.ndarray:
     twisted by ``exp(-2 pi i m / n)``: ``Re X_(2j+1) = Re A_j + Im B_j`` with ``A``, ``B`` the
     transforms of ``d cos`` and ``d sin``. They agree with one transform of length ``n`` to
     rounding (2e-16 of the largest value, tested), and their work arrays are half as long: one
-    8.4e6-point real FFT took 193 MB beyond its input, the clock's peak memory."""
+    8.4e6-point real FFT took 193 MB beyond its input, the clock's peak memory. numpy's rfft,
+    not scipy.fft's: scipy keeps each length's plan in a cache, and the clock's held 64 MB for
+    the rest of the process."""
     if n % 2 or h.size > n:
         padded = np.zeros(n)
         padded[: min(h.size, n)] = h[:n]

@@ -312,7 +312,7 @@ def test_own_cluster_keeps_short_message_logs():
 def test_last_chunks_shrink_and_keep_every_series_once():
     # guided self-scheduling at the end of a run of known length: the pieces shrink to one
     # series, keep the order, and members sharing their stamps stay one group per piece
-    from sigfit._batch_inputs import _Group, SeriesItem
+    from sigfit._batch_inputs import SeriesItem, _Group
 
     t1, t2 = np.arange(10.0), np.arange(5.0)
     chunk = [_Group(t1, [SeriesItem(f"a{i}", t1, t1) for i in range(6)]),

@@ -84,7 +84,8 @@ def power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: Frequency
     out = np.empty(y.shape[:-1] + (grid.size,))
 
     def fill(k: int) -> None:
-        out[..., cuts[k]:cuts[k + 1]] = np.asarray(on(parts[k], 1)).reshape(out[..., cuts[k]:cuts[k + 1]].shape)
+        piece = out[..., cuts[k]:cuts[k + 1]]
+        piece[...] = np.reshape(on(parts[k], 1), piece.shape)
 
     workers = min(GRID_PARTS, thread_budget())  # one in a single-threaded batch worker
     if workers == 1:
