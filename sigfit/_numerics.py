@@ -112,7 +112,10 @@ def _openmp_counts() -> list[int]:
         return []
     if not _OPENMP:
         import finufft  # noqa: F401  (their runtimes must be loaded before the scan)
-        import nifty_ls  # noqa: F401
+
+        from ._nifty import nifty_ls
+
+        nifty_ls()
 
         _OPENMP.append([c for c in ThreadpoolController().lib_controllers
                         if c.user_api == "openmp"])

@@ -22,13 +22,12 @@ from .grid import (
 )
 from .plan import SearchPlan
 from .results import Periodogram
+from .significance import _gamma
 
 
 def _log_fap(power: float, n: int, bandwidth: float, baseline: float, n_null: int) -> float:
     """log of Baluev's false-alarm probability (:func:`sigfit.significance.false_alarm_probability`),
     kept finite far into the tail so that nested bands can be ranked when both are ~0."""
-    from scipy.special import gammaln
-
     z = min(max(float(power), 0.0), 1.0)
     n_h = n - n_null
     n_k = n_h - 2
@@ -37,8 +36,7 @@ def _log_fap(power: float, n: int, bandwidth: float, baseline: float, n_null: in
     if z >= 1.0:
         return -math.inf
     log1mz = math.log1p(-z)
-    gamma = math.sqrt(2.0 / n_h) * math.exp(gammaln(n_h / 2.0) - gammaln((n_h - 1.0) / 2.0))
-    log_tau = math.log(gamma * bandwidth * baseline * math.sqrt(0.5 * n_h * z)) + 0.5 * (n_k - 1) * log1mz
+    log_tau = math.log(_gamma(n_h) * bandwidth * baseline * math.sqrt(0.5 * n_h * z)) + 0.5 * (n_k - 1) * log1mz
     log_single = 0.5 * n_k * log1mz
     tau = math.exp(min(log_tau, 700.0))
     fap = -math.expm1(-tau) + math.exp(log_single - tau)

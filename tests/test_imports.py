@@ -36,3 +36,34 @@ def test_cli_import_pulls_no_torch_or_matplotlib():
     mods = _modules_after("import sigfit.cli")
     assert "torch" not in mods
     assert "matplotlib" not in mods
+
+
+_ESTIMATE = ("import numpy as np, sigfit; t = np.sort(np.random.default_rng(0).uniform(0, 100, 300)); "
+             "y = np.sin(2 * np.pi * 0.37 * t); r = sigfit.estimate(t, y)")
+
+
+def test_an_estimate_imports_neither_astropy_nor_scipy():
+    # nifty-ls imports astropy.timeseries (~0.6 s) only to register its astropy methods, and any
+    # scipy submodule costs ~0.25 s of scipy._lib: a default estimate of irregular samples needs
+    # neither (sigfit._nifty; math.lgamma and numpy's Cholesky instead)
+    mods = _modules_after(_ESTIMATE)
+    assert "nifty_ls" in mods
+    assert not {m for m in mods if m.split(".")[0] in ("astropy", "scipy")}
+
+
+def test_astropy_gets_nifty_ls_methods_when_imported_after_sigfit():
+    # what `import nifty_ls` registers in astropy's LombScargle is there when astropy comes later
+    code = (f"{_ESTIMATE}; from astropy.timeseries import LombScargle; "
+            "f = np.linspace(0.1, 1.0, 50); a = LombScargle(t, y).power(f, method='fastnifty'); "
+            "b = LombScargle(t, y).power(f, method='slow'); c = LombScargle(t, y).power(f, method='fastnifty_chi2'); "
+            "print(float(np.max(np.abs(a - b))), float(np.max(np.abs(c - b))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert all(float(x) < 1e-6 for x in out.stdout.split())
+
+
+def test_nifty_ls_is_imported_as_is_where_astropy_came_first():
+    code = ("import astropy.timeseries, sys; from sigfit._nifty import nifty_ls, _RegisterLater; nifty_ls(); "
+            "from astropy.timeseries.periodograms.lombscargle.implementations.main import METHODS; "
+            "print('fastnifty' in METHODS, any(isinstance(f, _RegisterLater) for f in sys.meta_path))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False"]

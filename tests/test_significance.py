@@ -236,3 +236,17 @@ def test_long_record_red_noise_is_seen_beyond_the_first_ordinates():
     r = _quiet(t, y, fmax=0.5)
     assert r.noise.model == "ar1" and r.noise.timescale == pytest.approx(5.0, rel=0.3)
     assert not r.significant
+
+
+@pytest.mark.parametrize("n", [3, 4, 7, 20, 49, 50, 51, 100, 1000, 10**5, 10**8, 10**12])
+def test_baluev_gamma_ratio_to_rounding_at_every_size(n):
+    # sqrt(2/n) Gamma(n/2) / Gamma((n-1)/2): a difference of log-gammas loses 1e-7 to cancellation
+    # at n = 1e8 (scipy's gammaln as much as math.lgamma); the series above 50 samples does not
+    mpmath = pytest.importorskip("mpmath")
+    from sigfit.significance import _gamma
+
+    with mpmath.workdps(40):
+        m = mpmath.mpf(n)
+        exact = float(mpmath.sqrt(2 / m) * mpmath.exp(mpmath.loggamma(m / 2) - mpmath.loggamma((m - 1) / 2)))
+    assert _gamma(n) == pytest.approx(exact, rel=1e-14, abs=0)
+    assert _gamma(n) < 1.0 and (n < 50 or abs(_gamma(n) - (1 - 0.75 / n)) < 2.0 / n**2)

@@ -253,16 +253,12 @@ def _gram_nufft(tau, y, sw, frequency: float, n_harmonics: int, degree: int, t_s
 def _rss_path(g: np.ndarray) -> np.ndarray | None:
     """Residual sum of squares after the first m columns, m = 0..p, from one Cholesky factor of
     the Gram matrix (the QR identity in the module docstring). None if the design is singular."""
-    from scipy.linalg import LinAlgError, cholesky
-
     p = g.shape[0] - 1
     try:
-        r = cholesky(g[:p, :p], lower=False)
-    except LinAlgError:
+        low = np.linalg.cholesky(g[:p, :p])  # R^T (p <= ~60: numpy's LAPACK, no scipy import)
+    except np.linalg.LinAlgError:
         return None
-    from scipy.linalg import solve_triangular
-
-    ry = solve_triangular(r, g[:p, p], trans="T", lower=False)
+    ry = np.linalg.solve(low, g[:p, p])  # R^-T g_y: the projections onto the orthonormal columns
     return g[p, p] - np.concatenate([[0.0], np.cumsum(ry**2)])
 
 

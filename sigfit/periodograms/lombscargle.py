@@ -107,8 +107,9 @@ def nifty_power(tau, y, dy, *, fmin: float, fmax: float, size: int, nthreads: in
     band keep nifty-ls's own defaults (its answer is then refined by least squares, and its cost
     and accuracy are the ones measured in benchmarks/bench_clock.py; the zoom windows go through
     :func:`sigfit.periodograms.trig.lattice_window_sums` instead)."""
-    import nifty_ls
+    from .._nifty import nifty_ls as load_nifty_ls
 
+    nifty_ls = load_nifty_ls()  # without the astropy it imports for nothing (sigfit._nifty)
     result = nifty_ls.lombscargle(tau, y, dy=dy, fmin=fmin, fmax=fmax, Nf=size, nthreads=nthreads,
                                   **options)
     return np.asarray(result.power, dtype=np.float64)
