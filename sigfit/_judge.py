@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from . import periodograms as _pg
-from ._numerics import centred_cycles
+from ._numerics import argmax_away, centred_cycles, nearest_index
 from ._peaks import (
     pick_peak,
 )
@@ -78,10 +78,9 @@ def alias_warning(pgram: Periodogram, f0: float, z0: float, tau: np.ndarray, n: 
     deviations of their difference (so another noise draw could swap them)."""
     span = float(tau[-1] - tau[0])
     freq, power = np.asarray(pgram.frequency), np.asarray(pgram.power)
-    away = np.abs(freq - f0) > 1.5 / span
-    if not np.any(away) or n <= 3:
+    i = argmax_away(freq, power, f0, 1.5 / span) if n > 3 else -1
+    if i < 0:
         return []
-    i = int(np.argmax(np.where(away, power, -np.inf)))
     f2, z2 = float(freq[i]), float(power[i])
     z1 = min(max(z0, float(np.max(power))), 1.0 - 1e-16)
     z2 = min(max(z2, 0.0), 1.0 - 1e-16)
@@ -217,8 +216,8 @@ def against_background(pgram: Periodogram, f0: float, noise, significant) -> tup
     judged against the background. A significant highest peak stays (a strong tone's harmonics
     or leakage must not outrank it)."""
     freq, power = np.asarray(pgram.frequency), np.asarray(pgram.power)
-    i = int(np.argmin(np.abs(freq - f0)))
+    i = nearest_index(freq, f0)
     if noise.model == "white" or significant(noise.whiten(float(power[i]), f0)):
         return f0, float(np.max(power))
     f1 = pick_peak(freq, whitened_power(freq, power, noise))
-    return f1, float(power[int(np.argmin(np.abs(freq - f1)))])
+    return f1, float(power[nearest_index(freq, f1)])

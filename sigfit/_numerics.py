@@ -169,6 +169,64 @@ def pick_peak(frequency: np.ndarray, power: np.ndarray) -> float:
     return float(frequency[i])
 
 
+def _ascending(frequency: np.ndarray) -> bool:
+    return frequency.ndim == 1 and (frequency.size < 2 or bool(frequency[-1] >= frequency[0]
+                                    and np.all(frequency[1:] >= frequency[:-1])))
+
+
+def nearest_index(frequency: np.ndarray, f0: float) -> int:
+    """``np.argmin(np.abs(frequency - f0))``: on an ascending grid by bisection and a look at the
+    few points around it (a default band has 3e6 frequencies), the same index."""
+    frequency = np.asarray(frequency)
+    if frequency.size > 8 and _ascending(frequency):
+        j = int(np.searchsorted(frequency, f0))
+        lo, hi = max(j - 2, 0), min(j + 2, frequency.size)
+        d = np.abs(frequency[lo:hi] - f0)
+        i = int(np.argmin(d))
+        # |f - f0| falls to its minimum and rises after it: a first minimum at the window's left
+        # edge might continue further left (a plateau of equal distances), so look everywhere
+        if d[i] == d[i] and (i > 0 or lo == 0):
+            return lo + i
+    return int(np.argmin(np.abs(frequency - f0)))
+
+
+def argmax_away(frequency: np.ndarray, power: np.ndarray, f0: float, width: float) -> int:
+    """The index of the highest power farther than ``width`` from ``f0``, -1 if none:
+    ``np.argmax(np.where(np.abs(frequency - f0) > width, power, -np.inf))`` after
+    ``np.any(...)``. On an ascending grid the points within ``width`` are one run of indices
+    (``|f - f0|`` falls, then rises), found by bisection with its edges checked point by point:
+    the same index from two argmaxes, without the grid-sized temporaries (a default band has 3e6
+    frequencies). Non-finite powers take the direct expression."""
+    frequency, power = np.asarray(frequency), np.asarray(power)
+    n = frequency.size
+    if n > 16 and power.shape == frequency.shape and _ascending(frequency):
+        lo = max(int(np.searchsorted(frequency, f0 - width)) - 2, 0)
+        hi = min(int(np.searchsorted(frequency, f0 + width, side="right")) + 2, n)
+        window = np.abs(frequency[lo:hi] - f0) > width
+        # every point outside the window is away when the window's edges are (monotone distance)
+        if hi > lo and (lo == 0 or window[0]) and (hi == n or window[-1]):
+            candidates = []  # (power, index): the first argmax of each part, in index order
+            if lo > 0:
+                j = int(np.argmax(power[:lo]))
+                candidates.append((power[j], j))
+            inner = np.flatnonzero(window)
+            if inner.size:
+                j = lo + int(inner[np.argmax(power[lo:hi][inner])])
+                candidates.append((power[j], j))
+            if hi < n:
+                j = hi + int(np.argmax(power[hi:]))
+                candidates.append((power[j], j))
+            if not candidates:
+                return -1
+            if all(np.isfinite(v) for v, _ in candidates):
+                best = max(v for v, _ in candidates)
+                return next(j for v, j in candidates if v == best)
+    away = np.abs(frequency - f0) > width
+    if not np.any(away):
+        return -1
+    return int(np.argmax(np.where(away, power, -np.inf)))
+
+
 # --------------------------------------------------------------------------------------------
 # linear least squares of a few columns
 

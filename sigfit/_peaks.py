@@ -11,7 +11,14 @@ import math
 import numpy as np
 
 from . import periodograms as _pg
-from ._numerics import SUBSET_MIN_N, overwhelming, pick_peak, subset_step
+from ._numerics import (
+    SUBSET_MIN_N,
+    argmax_away,
+    overwhelming,
+    parabolic_vertex,
+    pick_peak,
+    subset_step,
+)
 from ._validate import (
     Samples,
 )
@@ -52,8 +59,16 @@ def below_band(power: np.ndarray) -> int:
     p = np.asarray(power)
     if p.size < 2 or not p[1] <= p[0]:
         return 0
-    rising = np.flatnonzero(p[1:] > p[:-1])
-    return int(rising[0]) + 1 if rising.size else p.size
+    # the first rise, in blocks growing 4x: it is near the bottom, and a whole-grid pass (3e6
+    # frequencies in a default band) cost more than the rest of the nested-band rule
+    start, block = 0, 256
+    while start < p.size - 1:
+        stop = min(p.size, start + block + 1)
+        rising = np.flatnonzero(p[start + 1:stop] > p[start:stop - 1])
+        if rising.size:
+            return start + int(rising[0]) + 1
+        start, block = stop - 1, 4 * block
+    return p.size
 
 
 def nested_peak(frequency: np.ndarray, power: np.ndarray, levels, start: float, n: int,
@@ -65,11 +80,19 @@ def nested_peak(frequency: np.ndarray, power: np.ndarray, levels, start: float, 
     (:func:`sigfit.grid.default_band`). With ``trend_below``, the tail of a peak whose maximum
     lies below the band (:func:`below_band`) is no candidate. Returns
     ``(frequency, power, bandwidth)``."""
-    if trend_below:
-        k = below_band(power)
-        if 0 < k < np.size(power):
-            power = np.asarray(power, dtype=np.float64).copy()
-            power[:k] = 0.0
+    frequency, power = np.asarray(frequency), np.asarray(power)
+    k = below_band(power) if trend_below else 0
+    k = k if 0 < k < power.size else 0
+    ascending = frequency.size < 2 or bool(np.all(frequency[1:] >= frequency[:-1]))
+    if ascending and power.ndim == 1:
+        try:
+            return _nested_prefix_peak(frequency, power, levels, start, n, baseline, n_null, k,
+                                       interpolate)
+        except _NaNPower:
+            pass
+    if k:
+        power = np.asarray(power, dtype=np.float64).copy()
+        power[:k] = 0.0
     best = None
     for top, m, z in _level_maxima(frequency, power, levels):
         score = _log_fap(z, n, top - start, baseline, n_null)
@@ -82,6 +105,64 @@ def nested_peak(frequency: np.ndarray, power: np.ndarray, levels, start: float, 
     f, p = frequency[m], power[m]
     f0 = pick_peak(f, p) if interpolate else float(f[int(np.argmax(p))])
     return f0, z, float(top - start)
+
+
+class _NaNPower(ValueError):
+    """A NaN in a periodogram: :func:`nested_peak` takes the masks' path, whose NaN rules are
+    numpy's."""
+
+
+def _zeroed_argmax(power: np.ndarray, a: int, b: int, k: int) -> tuple[float, int]:
+    """The highest value of ``power[a:b]`` and its first index, with ``power[:k]`` read as 0
+    (the tail of a peak below the band, :func:`below_band`) and without a copy."""
+    best_v, best_i = None, -1
+    if a < min(k, b):
+        best_v, best_i = 0.0, a
+    lo = max(a, k)
+    if lo < b:
+        j = lo + int(np.argmax(power[lo:b]))
+        v = float(power[j])
+        if v != v:
+            raise _NaNPower
+        if best_v is None or v > best_v:
+            best_v, best_i = v, j
+    return best_v, best_i
+
+
+def _nested_prefix_peak(frequency, power, levels, start, n, baseline, n_null, k, interpolate):
+    """:func:`nested_peak` on an ascending grid: each band a prefix found by bisection, its
+    highest power and first argmax the running best of the pieces between levels, the first
+    ``k`` powers read as 0, and the winner's parabola through its three points. The masks'
+    numbers exactly (one argmax pass in all; before, a copy, a whole-grid pass for the tail below
+    the band and another for the winner's argmax)."""
+    ends = np.searchsorted(frequency, np.asarray(levels, dtype=np.float64) * (1 + 1e-12), side="right")
+    best = None
+    done, z, zi = 0, None, -1
+    for top, end in zip(levels, ends.tolist(), strict=True):
+        if end <= 0:
+            continue
+        if end < done:  # levels out of order: this band on its own
+            v, i = _zeroed_argmax(power, 0, end, k)
+        else:
+            if end > done:
+                v, i = _zeroed_argmax(power, done, end, k)
+                if z is None or v > z:
+                    z, zi = v, i
+                done = end
+            v, i = z, zi
+        score = _log_fap(v, n, top - start, baseline, n_null)
+        if best is None or score < best[0]:
+            best = (score, top, end, v, i)
+    if best is None:
+        _, i = _zeroed_argmax(power, 0, power.size, k)
+        return float(frequency[i]), float(power[i]) if i >= k else 0.0, float(levels[-1] - start)
+    _, top, end, z, i = best
+    if interpolate and 0 < i < end - 1:
+        zero = power.dtype.type(0)
+        p3 = [zero if j < k else power[j] for j in (i - 1, i, i + 1)]
+        dx, _ = parabolic_vertex(*frequency[i - 1:i + 2], *p3)
+        return float(frequency[i] + dx), z, float(top - start)
+    return float(frequency[i]), z, float(top - start)
 
 
 def _level_maxima(frequency: np.ndarray, power: np.ndarray, levels):
@@ -137,10 +218,10 @@ def subset_peak_is_decisive(frequency: np.ndarray, power: np.ndarray, n: int, sp
     z1 = min(max(float(power[i]), 0.0), 1.0 - 1e-16)
     if not overwhelming(z1, n):
         return False
-    away = np.abs(frequency - frequency[i]) > 1.5 / span
-    if not np.any(away):
+    j = argmax_away(frequency, power, frequency[i], 1.5 / span)
+    if j < 0:
         return True
-    z2 = min(max(float(np.max(power[away])), 0.0), 1.0 - 1e-16)
+    z2 = min(max(float(power[j]), 0.0), 1.0 - 1e-16)
     q1, q2 = (n - 3) * z1 / (1 - z1), (n - 3) * z2 / (1 - z2)
     sd = 2.0 * (math.sqrt(q1 + 1.0) + math.sqrt(q2 + 1.0))
     return q1 - q2 > SEARCH_SUBSET_MARGIN_SIGMA * sd

@@ -157,12 +157,15 @@ def choose_degree(series: Samples, plan: SearchPlan, *, max_degree: int | None =
         # one degree at a time in one buffer: the (degrees, grid) array of a default band (3e6
         # frequencies at N = 1e3) cost 100 MB and, page-faulted in, 80 ms of an estimate
         buf = np.empty(grid.size)
+        top0 = float(np.max(power0))
 
         def row(d: int) -> np.ndarray:
             if d == 0:
                 return power0
-            np.multiply(power0, ref[0] / max(ref[d], 1e-300), out=buf)
-            np.minimum(buf, 1.0, out=buf)
+            ratio = ref[0] / max(ref[d], 1e-300)
+            np.multiply(power0, ratio, out=buf)
+            if not top0 * ratio < 1.0:  # (rounding is monotone: else no power reaches 1)
+                np.minimum(buf, 1.0, out=buf)
             if low is not None:
                 buf[:n_low] = low[d - 1]
             return buf

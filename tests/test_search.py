@@ -213,10 +213,15 @@ def test_frequency_precision_audit():
     assert not audit_frequency_precision(1 / 97.0, 1e-12, 2.4e-7, 3e9, 10_000)
 
 
-def _nested_by_masks(frequency, power, levels, start, n, baseline, n_null):
+def _nested_by_masks(frequency, power, levels, start, n, baseline, n_null, trend_below=False):
     """The nested-band rule written with one mask per level (its definition)."""
-    from sigfit._peaks import _log_fap, pick_peak
+    from sigfit._peaks import _log_fap, below_band, pick_peak
 
+    if trend_below:  # the tail of a peak below the band is no candidate
+        k = below_band(power)
+        if 0 < k < power.size:
+            power = power.copy()
+            power[:k] = 0.0
     best = None
     for top in levels:
         m = frequency <= top * (1 + 1e-12)
@@ -229,21 +234,47 @@ def _nested_by_masks(frequency, power, levels, start, n, baseline, n_null):
     return pick_peak(frequency[m], power[m]), z, float(top - start)
 
 
+@pytest.mark.parametrize("trend_below", [False, True])
 @pytest.mark.parametrize("ascending", [True, False])
-def test_nested_peak_equals_its_masks(ascending):
-    """issue 18: the nested bands as prefixes by bisection give exactly the masks' answer."""
-    from sigfit._peaks import nested_peak
+def test_nested_peak_equals_its_masks(ascending, trend_below):
+    """issue 18: the nested bands as prefixes by bisection, the tail below the band read as 0
+    without a copy, give exactly the masks' answer (ties and a falling start included)."""
+    from sigfit._peaks import below_band, nested_peak
 
     rng = np.random.default_rng(18)
-    for _ in range(200):
-        size = int(rng.integers(3, 300))
+    checked = tails = 0
+    for _ in range(400):
+        size = int(rng.integers(3, 3000))
         f = np.sort(rng.uniform(0.0, 10.0, size)) if ascending else rng.uniform(0.0, 10.0, size)
         p = rng.beta(0.5, 20.0, size)
+        if rng.random() < 0.5:  # a tail falling from the lower edge, longer than a block at times
+            fall = int(rng.integers(1, size))
+            p[:fall] = np.sort(rng.uniform(0.0, 1.0, fall))[::-1]
+        if rng.random() < 0.2:
+            p = np.round(p, 2)  # ties, and zeros below the band's tail
         levels = tuple(np.sort(rng.uniform(0.5, 11.0, int(rng.integers(1, 6)))))
         levels += (float(f[size // 2]),)  # a level exactly on a frequency, out of order
         if np.any(f <= min(levels)):
             args = (f, p, levels, 0.05, 1000, 100.0, 1)
-            assert nested_peak(*args) == _nested_by_masks(*args)
+            assert nested_peak(*args, trend_below=trend_below) == _nested_by_masks(*args, trend_below)
+            assert nested_peak(*args, trend_below=trend_below, interpolate=False)[1:] == \
+                _nested_by_masks(*args, trend_below)[1:]
+            checked += 1
+            tails += 0 < below_band(p) < size
+    assert checked > 300 and tails > 100
+
+
+def test_below_band_is_the_first_rise():
+    from sigfit._peaks import below_band
+
+    rng = np.random.default_rng(5)
+    for size in (2, 3, 256, 257, 258, 1281, 5000):
+        for fall in {0, 1, size // 3, size - 2, size - 1, size}:
+            p = rng.uniform(0.0, 1.0, size)
+            p[:fall] = np.sort(p[:fall])[::-1]
+            rising = np.flatnonzero(p[1:] > p[:-1])
+            expected = 0 if size < 2 or not p[1] <= p[0] else (int(rising[0]) + 1 if rising.size else size)
+            assert below_band(p) == expected
 
 
 @pytest.mark.parametrize("n, size, k_max", [(1000, 501, 500), (1000, 502, 500), (1000, 300, 137),
