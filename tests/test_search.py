@@ -294,3 +294,27 @@ def test_real_spectrum_is_the_real_part_of_the_padded_rfft(n, size, k_max):
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-14 * np.max(np.abs(expected)))
 
+
+
+def test_lobe_bisection_equals_the_direct_expressions():
+    """issue 18: argmax_away and nearest_index (bisection on an ascending grid) give the index of
+    the whole-grid expressions they replace, ties, NaN, empty lobes and unsorted grids included."""
+    from sigfit._numerics import argmax_away, nearest_index
+
+    rng = np.random.default_rng(42)
+    for _ in range(5000):
+        n = int(rng.integers(1, 400))
+        kind = rng.random()
+        f = np.sort(rng.uniform(0, 10, n)) if kind < 0.6 else (
+            np.arange(n) * 0.01 + 1 if kind < 0.9 else rng.uniform(0, 10, n))
+        p = rng.random(n)
+        if rng.random() < 0.3:
+            p = np.round(p, 1)
+        if rng.random() < 0.05:
+            p[rng.integers(n)] = np.nan
+        f0 = float(rng.choice(f)) if rng.random() < 0.5 else float(rng.uniform(-1, 11))
+        width = float(rng.choice([0.0, 0.01, 0.1, 1.5, 20.0]))
+        away = np.abs(f - f0) > width
+        expected = int(np.argmax(np.where(away, p, -np.inf))) if np.any(away) else -1
+        assert argmax_away(f, p, f0, width) == expected
+        assert nearest_index(f, f0) == int(np.argmin(np.abs(f - f0)))
