@@ -21,30 +21,38 @@ import threading
 
 ASTROPY_METHODS = "astropy.timeseries.periodograms.lombscargle.implementations.main"
 _LOCK = threading.Lock()
+_LOADED: list = []  # the module once its import has finished (sys.modules has it from the start)
 
 
 def nifty_ls():
-    """The ``nifty_ls`` module (imported once; see the module notes)."""
-    module = sys.modules.get("nifty_ls")
-    if module is not None:
-        return module
+    """The ``nifty_ls`` module (imported once; see the module notes). Thread-safe: Dask's
+    threaded workers ask for it side by side."""
+    if _LOADED:
+        return _LOADED[0]
     with _LOCK:
-        if "nifty_ls" in sys.modules or ASTROPY_METHODS in sys.modules:
-            import nifty_ls as module
+        if _LOADED:
+            return _LOADED[0]
+        _LOADED.append(_import())
+        return _LOADED[0]
 
-            return module
-        sys.modules[ASTROPY_METHODS] = None  # its import now raises ImportError
-        level = logging.root.manager.disable
-        logging.disable(logging.INFO)  # nifty-ls logs "Astropy not found" at INFO
-        try:
-            import nifty_ls as module
-        finally:
-            logging.disable(level)
-            if sys.modules.get(ASTROPY_METHODS, 0) is None:
-                del sys.modules[ASTROPY_METHODS]
-        if ASTROPY_METHODS not in sys.modules:
-            sys.meta_path.insert(0, _RegisterLater())
+
+def _import():
+    if "nifty_ls" in sys.modules or ASTROPY_METHODS in sys.modules:
+        import nifty_ls as module  # (waits for an import under way elsewhere to finish)
+
         return module
+    sys.modules[ASTROPY_METHODS] = None  # its import now raises ImportError
+    level = logging.root.manager.disable
+    logging.disable(logging.INFO)  # nifty-ls logs "Astropy not found" at INFO
+    try:
+        import nifty_ls as module
+    finally:
+        logging.disable(level)
+        if sys.modules.get(ASTROPY_METHODS, 0) is None:
+            del sys.modules[ASTROPY_METHODS]
+    if ASTROPY_METHODS not in sys.modules:
+        sys.meta_path.insert(0, _RegisterLater())
+    return module
 
 
 def register(methods) -> None:

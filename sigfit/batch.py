@@ -144,46 +144,78 @@ def _search_inputs(s: SeriesItem, options: dict[str, Any]):
     return plan, series.tau, work, series.dy
 
 
+# A batched first periodogram holds this many bytes at most: a sub-batch of series sharing their
+# stamps is at most BATCH_POWER_BUDGET / (grid size * BATCH_BYTES_PER_POWER) of them (two at
+# least), computed when its first member's turn comes and freed with its last. Each power costs
+# its float64 and nifty-ls's share of complex workspace: 19 bytes measured (1000 samples on the
+# 3.1e6-frequency default band, 58 MB more peak RSS per series). A group of 256 series at
+# sigfit's defaults held 15 GB in one array before (issue 18).
+BATCH_POWER_BUDGET = 256 << 20
+BATCH_BYTES_PER_POWER = 24
+
+
+def _shared_batches(group: _Group, options: dict[str, Any]) -> list[tuple]:
+    """The sub-batches of ``group`` whose first periodogram is computed in one call:
+    ``(tau, grid, [(member index, inputs), ...])`` of two or more members each, in member order,
+    each within :data:`BATCH_POWER_BUDGET`."""
+    batches: dict[tuple, list[tuple[int, Any]]] = {}
+    for i, s in enumerate(group.members):
+        try:
+            inputs = _search_inputs(s, options)
+        except Exception:
+            inputs = None  # estimate() on its own will raise the same error: an error row
+        if inputs is not None:
+            plan = inputs[0]
+            batches.setdefault((plan.grid, inputs[3] is None), []).append((i, inputs))
+    out = []
+    for (grid, _), members in batches.items():
+        if len(members) < 2:
+            continue
+        # Equal stamps sort alike, but each series is centred on its own (weighted) mean time,
+        # so the taus differ by a constant. The floating-mean power does not change when time
+        # is shifted (the shift moves only the phase: Zechmeister & Kuerster 2009, eq. 5-20),
+        # so one tau serves the batch; anything but a constant shift is not batched.
+        tau = members[0][1][1]
+        tol = 1e-12 * max(float(np.max(np.abs(tau))), 1.0)
+        if not all(np.ptp(m[1][1] - tau) <= tol for m in members):
+            continue
+        if len({np.shape(m[1][2]) for m in members}) > 1:
+            continue  # detrend="auto" compared different numbers of degrees
+        per_member = grid.size * BATCH_BYTES_PER_POWER * max(1, math.prod(np.shape(members[0][1][2])[:-1]))
+        size = max(2, BATCH_POWER_BUDGET // per_member)
+        for start in range(0, len(members), size):
+            if len(members[start:start + size]) >= 2:
+                out.append((tau, grid, members[start:start + size]))
+    return out
+
+
+def _first_powers(tau, grid, members) -> dict[int, np.ndarray]:
+    """The batched first periodogram of one sub-batch: member index -> its power."""
+    values = np.stack([m[1][2] for m in members])  # (series[, degree], sample)
+    rows = values.shape[:-1]
+    values = values.reshape(-1, values.shape[-1])
+    dy = None
+    if members[0][1][3] is not None:
+        dy = np.stack([np.broadcast_to(m[1][3], np.shape(m[1][2])) for m in members])
+        dy = dy.reshape(values.shape)
+    power = _batched_periodogram(tau, values, dy, grid).reshape(*rows, grid.size)
+    return {i: power[row] for row, (i, _) in enumerate(members)}
+
+
 def _estimate_group(group: _Group, options: dict[str, Any]) -> list[dict[str, Any]]:
     """Estimate the members of a group; those that take the Lomb-Scargle path share one batched
-    periodogram per (grid, weighted or not), then each is refined and tested on its own."""
+    periodogram per (grid, weighted or not) and sub-batch (:data:`BATCH_POWER_BUDGET`), then each
+    is refined and tested on its own."""
+    subs = _shared_batches(group, options) if len(group.members) > 1 else []
+    waiting = {i: k for k, (_, _, members) in enumerate(subs) for i, _ in members}
     first: dict[int, np.ndarray] = {}
-    if len(group.members) > 1:
-        batches: dict[tuple, list[tuple[int, Any]]] = {}
-        for i, s in enumerate(group.members):
-            try:
-                inputs = _search_inputs(s, options)
-            except Exception:
-                inputs = None  # estimate() on its own will raise the same error: an error row
-            if inputs is not None:
-                plan = inputs[0]
-                batches.setdefault((plan.grid, inputs[3] is None), []).append((i, inputs))
-        for (grid, _), members in batches.items():
-            if len(members) < 2:
-                continue
-            # Equal stamps sort alike, but each series is centred on its own (weighted) mean time,
-            # so the taus differ by a constant. The floating-mean power does not change when time
-            # is shifted (the shift moves only the phase: Zechmeister & Kuerster 2009, eq. 5-20),
-            # so one tau serves the batch; anything but a constant shift is not batched.
-            tau = members[0][1][1]
-            tol = 1e-12 * max(float(np.max(np.abs(tau))), 1.0)
-            if not all(np.ptp(m[1][1] - tau) <= tol for m in members):
-                continue
-            if len({np.shape(m[1][2]) for m in members}) > 1:
-                continue  # detrend="auto" compared different numbers of degrees
-            values = np.stack([m[1][2] for m in members])  # (series[, degree], sample)
-            rows = values.shape[:-1]
-            values = values.reshape(-1, values.shape[-1])
-            dy = None
-            if members[0][1][3] is not None:
-                dy = np.stack([np.broadcast_to(m[1][3], np.shape(m[1][2])) for m in members])
-                dy = dy.reshape(values.shape)
-            power = _batched_periodogram(tau, values, dy, grid).reshape(*rows, grid.size)
-            for row, (i, _) in enumerate(members):
-                first[i] = power[row]
     rows: list[dict[str, Any]] = []
     for i, s in enumerate(group.members):
-        rows.extend(_estimate_series(s, options, first.get(i)))
+        k = waiting.pop(i, None)
+        if k is not None and i not in first:
+            first.update(_first_powers(*subs[k]))
+            subs[k] = None
+        rows.extend(_estimate_series(s, options, first.pop(i, None)))
     return rows
 
 

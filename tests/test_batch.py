@@ -348,3 +348,31 @@ def test_id_set_remembers_old_ids_by_digest(monkeypatch):
     items = [batch.SeriesItem(f"s{i}", None, None) for i in range(50)] + [batch.SeriesItem("s3", None, None)]
     with pytest.raises(sigfit.InputError, match="'s3' appears twice"):
         list(_unique_ids(iter(items)))
+
+
+def test_shared_stamps_are_batched_within_the_memory_budget(client, monkeypatch):
+    # issue 18: a group's batched first periodogram is cut into sub-batches of at most
+    # BATCH_POWER_BUDGET bytes, each computed at its first member's turn (256 series sharing
+    # their stamps at the defaults held 15 GB in one array before)
+    series = _series(7, shared=True)
+    calls = []
+    real = batch._batched_periodogram
+
+    def spy(t, Y, *args, **kwargs):
+        calls.append(np.shape(Y)[0])
+        out = real(t, Y, *args, **kwargs)
+        budget_rows = max(2, batch.BATCH_POWER_BUDGET // (out.shape[-1] * batch.BATCH_BYTES_PER_POWER))
+        assert np.shape(Y)[0] <= budget_rows
+        return out
+
+    monkeypatch.setattr(batch, "_batched_periodogram", spy)
+    # three series' worth of budget on this grid: sub-batches of 3, 3 and a lone one
+    from sigfit._validate import validate_series
+    from sigfit.plan import plan_search
+
+    t, y = series[0][1], series[0][2]
+    size = plan_search(validate_series(t, y, None), "auto", fmin=None, fmax=None, oversampling=5).grid.size
+    monkeypatch.setattr(batch, "BATCH_POWER_BUDGET", 3 * size * batch.BATCH_BYTES_PER_POWER)
+    rows = list(estimate_many(series, client=client, progress=False, chunk_size=7))
+    assert calls == [3, 3]
+    _check_against_estimate(rows, series, rtol=1e-7)

@@ -67,3 +67,12 @@ def test_nifty_ls_is_imported_as_is_where_astropy_came_first():
             "print('fastnifty' in METHODS, any(isinstance(f, _RegisterLater) for f in sys.meta_path))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "False"]
+
+
+def test_nifty_ls_loads_once_across_threads():
+    # Dask's threaded workers ask for it side by side: none may see the module half imported
+    code = ("import threading; from sigfit._nifty import nifty_ls; out = []; "
+            "ts = [threading.Thread(target=lambda: out.append(hasattr(nifty_ls(), 'lombscargle'))) for _ in range(8)]; "
+            "[t.start() for t in ts]; [t.join() for t in ts]; print(out.count(True))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["8"]
