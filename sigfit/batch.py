@@ -24,8 +24,6 @@ from typing import Any
 
 import numpy as np
 
-# the output files live in sigfit._batch_files and the row schema in sigfit.render; the names
-# that were public here stay importable
 from ._batch_files import OutputLock, is_transient, open_writer, options_text, read_rows
 from ._batch_inputs import (  # noqa: F401  (public here)
     FileRef,
@@ -39,6 +37,10 @@ from ._batch_inputs import (  # noqa: F401  (public here)
     expand_paths,
     read_long_table,
 )
+
+# the output files live in sigfit._batch_files and the row schema in sigfit.render; the names
+# that were public here stay importable
+from ._batch_shared import _first_powers, _shared_batches
 from .errors import InputError, SigfitError, SigfitWarning
 from .render import COLUMNS, COMPONENT_COLUMNS, SERIES_COLUMNS, error_row, result_rows  # noqa: F401
 
@@ -91,115 +93,6 @@ def _estimate_series(s: SeriesItem, options: dict[str, Any],
         for r in rows:
             r["warnings"] = "; ".join([*s.notes, *([r["warnings"]] if r["warnings"] else [])])
     return rows
-
-
-def _batched_periodogram(tau: np.ndarray, values: np.ndarray, dy: np.ndarray | None,
-                         grid) -> np.ndarray:
-    """Lomb-Scargle power of every row of ``values`` (n_series, n_samples) on one grid: core's
-    NUFFT backend, called once with a 2-D ``y`` (nifty-ls transforms all rows with one plan and
-    one spreading of ``tau``). Returns (n_series, grid.size)."""
-    from .periodograms import lombscargle
-
-    power = lombscargle.power(tau, values, dy, grid, accuracy="grid")  # as _trend.choose_degree's
-    return np.asarray(power, dtype=np.float64).reshape(values.shape[0], grid.size)
-
-
-def _search_inputs(s: SeriesItem, options: dict[str, Any]):
-    """(plan, tau, detrended values, dy) of the first periodogram :func:`sigfit.estimate` computes
-    for ``s``, or None when ``s`` does not take the Lomb-Scargle path with all its rows. With
-    ``detrend="auto"`` the values are less their mean only: degree 0's periodogram, which
-    :func:`sigfit.estimate.choose_degree` takes as ``first_power``."""
-    from ._validate import validate_options, validate_series
-    from .estimate import _selection_grid, auto_degrees, selection_values
-    from .grid import MAX_GRID_SIZE
-    from .harmonics import fit_trend, n_params
-    from .plan import plan_search
-
-    n_components, oversampling, fmin, fmax, degree = validate_options(
-        n_components=options["n_components"], oversampling=options["oversampling"],
-        fmin=options["fmin"], fmax=options["fmax"], detrend=options["detrend"],
-        fap_threshold=options["fap_threshold"],
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # estimate() itself reports them, once
-        series = validate_series(s.t, s.y, s.dy, n_params=n_params(n_components, degree or 0))
-    if series.n != np.size(s.t):
-        return None  # rows were dropped: this series no longer shares the group's time stamps
-    plan = plan_search(series, options["method"], fmin=fmin, fmax=fmax,
-                       oversampling=oversampling,
-                       max_grid_size=options.get("max_grid_size", MAX_GRID_SIZE))
-    if plan.method != "lombscargle" or plan.coarse:
-        return None  # the FFT path is cheap on its own; a coarse-to-fine search has no one grid
-    if degree is None:
-        d_max = auto_degrees(series.n, n_components)
-        grid, sub = _selection_grid(series, plan)
-        if d_max == 0 or grid is not plan.grid or sub != slice(None):
-            return None  # estimate() chooses the degree on a subset or sub-band of its own
-        # choose_degree() takes degree 0's periodogram (the values less their mean) from here
-        return plan, series.tau, selection_values(series, 0)[0], series.dy
-    # as in estimate(): the periodogram sees the values with the trend (and offset) removed
-    t_scale = float(np.max(np.abs(series.tau)))
-    trend = fit_trend(series.tau, series.y, series.dy, degree, t_scale)
-    work = series.y - np.polynomial.polynomial.polyval(series.tau / t_scale, trend)
-    return plan, series.tau, work, series.dy
-
-
-# A batched first periodogram holds this many bytes at most: a sub-batch of series sharing their
-# stamps is at most BATCH_POWER_BUDGET / (grid size * BATCH_BYTES_PER_POWER) of them (two at
-# least), computed when its first member's turn comes and freed with its last. Each power costs
-# its float64 and nifty-ls's share of complex workspace: 19 bytes measured (1000 samples on the
-# 3.1e6-frequency default band, 58 MB more peak RSS per series). A group of 256 series at
-# sigfit's defaults held 15 GB in one array before (issue 18).
-BATCH_POWER_BUDGET = 256 << 20
-BATCH_BYTES_PER_POWER = 24
-
-
-def _shared_batches(group: _Group, options: dict[str, Any]) -> list[tuple]:
-    """The sub-batches of ``group`` whose first periodogram is computed in one call:
-    ``(tau, grid, [(member index, inputs), ...])`` of two or more members each, in member order,
-    each within :data:`BATCH_POWER_BUDGET`."""
-    batches: dict[tuple, list[tuple[int, Any]]] = {}
-    for i, s in enumerate(group.members):
-        try:
-            inputs = _search_inputs(s, options)
-        except Exception:
-            inputs = None  # estimate() on its own will raise the same error: an error row
-        if inputs is not None:
-            plan = inputs[0]
-            batches.setdefault((plan.grid, inputs[3] is None), []).append((i, inputs))
-    out = []
-    for (grid, _), members in batches.items():
-        if len(members) < 2:
-            continue
-        # Equal stamps sort alike, but each series is centred on its own (weighted) mean time,
-        # so the taus differ by a constant. The floating-mean power does not change when time
-        # is shifted (the shift moves only the phase: Zechmeister & Kuerster 2009, eq. 5-20),
-        # so one tau serves the batch; anything but a constant shift is not batched.
-        tau = members[0][1][1]
-        tol = 1e-12 * max(float(np.max(np.abs(tau))), 1.0)
-        if not all(np.ptp(m[1][1] - tau) <= tol for m in members):
-            continue
-        if len({np.shape(m[1][2]) for m in members}) > 1:
-            continue  # detrend="auto" compared different numbers of degrees
-        per_member = grid.size * BATCH_BYTES_PER_POWER * max(1, math.prod(np.shape(members[0][1][2])[:-1]))
-        size = max(2, BATCH_POWER_BUDGET // per_member)
-        for start in range(0, len(members), size):
-            if len(members[start:start + size]) >= 2:
-                out.append((tau, grid, members[start:start + size]))
-    return out
-
-
-def _first_powers(tau, grid, members) -> dict[int, np.ndarray]:
-    """The batched first periodogram of one sub-batch: member index -> its power."""
-    values = np.stack([m[1][2] for m in members])  # (series[, degree], sample)
-    rows = values.shape[:-1]
-    values = values.reshape(-1, values.shape[-1])
-    dy = None
-    if members[0][1][3] is not None:
-        dy = np.stack([np.broadcast_to(m[1][3], np.shape(m[1][2])) for m in members])
-        dy = dy.reshape(values.shape)
-    power = _batched_periodogram(tau, values, dy, grid).reshape(*rows, grid.size)
-    return {i: power[row] for row, (i, _) in enumerate(members)}
 
 
 def _estimate_group(group: _Group, options: dict[str, Any]) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ pytest.importorskip("distributed")
 pytest.importorskip("pyarrow")
 
 import sigfit  # noqa: E402
-from sigfit import batch  # noqa: E402
+from sigfit import _batch_shared, batch  # noqa: E402
 from sigfit.batch import COLUMNS, estimate_many, read_rows  # noqa: E402
 
 FIELDS = ("frequency", "phase", "amplitude", "frequency_err", "phase_err", "amplitude_err",
@@ -87,13 +87,13 @@ def test_two_components_and_dict_source(client):
 def test_shared_time_stamps_are_batched_and_match_unbatched(client, monkeypatch, options):
     series = _series(6, shared=True)
     calls = []
-    real = batch._batched_periodogram
+    real = _batch_shared._batched_periodogram
 
     def spy(t, Y, *args, **kwargs):
         calls.append(np.shape(Y))
         return real(t, Y, *args, **kwargs)
 
-    monkeypatch.setattr(batch, "_batched_periodogram", spy)
+    monkeypatch.setattr(_batch_shared, "_batched_periodogram", spy)
     rows = list(estimate_many(series, client=client, progress=False, chunk_size=6, **options))
     assert calls == [(6, 200)]  # one NUFFT call for all six series
     # batched power differs from the 1-D call by NUFFT rounding only; refinement then agrees
@@ -104,13 +104,13 @@ def test_shared_time_stamps_with_weights_are_batched(client, monkeypatch):
     rng = np.random.default_rng(3)
     series = [(sid, t, y, rng.uniform(0.2, 0.5, t.size)) for sid, t, y in _series(4, shared=True)]
     calls = []
-    real = batch._batched_periodogram
+    real = _batch_shared._batched_periodogram
 
     def spy(t, Y, dy, grid):
         calls.append((np.shape(Y), np.shape(dy)))
         return real(t, Y, dy, grid)
 
-    monkeypatch.setattr(batch, "_batched_periodogram", spy)
+    monkeypatch.setattr(_batch_shared, "_batched_periodogram", spy)
     rows = list(estimate_many(series, client=client, progress=False, chunk_size=4))
     assert calls == [((4, 200), (4, 200))]
     _check_against_estimate(rows, series, rtol=1e-7)
@@ -356,23 +356,23 @@ def test_shared_stamps_are_batched_within_the_memory_budget(client, monkeypatch)
     # their stamps at the defaults held 15 GB in one array before)
     series = _series(7, shared=True)
     calls = []
-    real = batch._batched_periodogram
+    real = _batch_shared._batched_periodogram
 
     def spy(t, Y, *args, **kwargs):
         calls.append(np.shape(Y)[0])
         out = real(t, Y, *args, **kwargs)
-        budget_rows = max(2, batch.BATCH_POWER_BUDGET // (out.shape[-1] * batch.BATCH_BYTES_PER_POWER))
+        budget_rows = max(2, _batch_shared.BATCH_POWER_BUDGET // (out.shape[-1] * _batch_shared.BATCH_BYTES_PER_POWER))
         assert np.shape(Y)[0] <= budget_rows
         return out
 
-    monkeypatch.setattr(batch, "_batched_periodogram", spy)
+    monkeypatch.setattr(_batch_shared, "_batched_periodogram", spy)
     # three series' worth of budget on this grid: sub-batches of 3, 3 and a lone one
     from sigfit._validate import validate_series
     from sigfit.plan import plan_search
 
     t, y = series[0][1], series[0][2]
     size = plan_search(validate_series(t, y, None), "auto", fmin=None, fmax=None, oversampling=5).grid.size
-    monkeypatch.setattr(batch, "BATCH_POWER_BUDGET", 3 * size * batch.BATCH_BYTES_PER_POWER)
+    monkeypatch.setattr(_batch_shared, "BATCH_POWER_BUDGET", 3 * size * _batch_shared.BATCH_BYTES_PER_POWER)
     rows = list(estimate_many(series, client=client, progress=False, chunk_size=7))
     assert calls == [3, 3]
     _check_against_estimate(rows, series, rtol=1e-7)

@@ -157,10 +157,13 @@ def test_public_periodogram_matches_astropy_and_refuses_oversized_grids():
 
 
 def test_grid_split_same_powers_on_any_thread_budget_and_one_core_in_a_worker():
-    # a whole grid above GRID_SPLIT_MIN is cut in parts run side by side where threads are
+    # a whole grid above GRID_SPLIT_MIN is cut in equal parts run side by side where threads are
     # allowed; under an OpenMP limit of one (a Dask worker, single_threaded) they run one after
-    # another on one core, with the same powers bit for bit
+    # another on one core, with the same powers bit for bit and two finufft plans in all (issue
+    # 18: nifty-ls made two per part)
     import threading
+
+    import finufft
 
     from sigfit._numerics import single_threaded, thread_budget
     from sigfit.grid import FrequencyGrid
@@ -171,24 +174,26 @@ def test_grid_split_same_powers_on_any_thread_budget_and_one_core_in_a_worker():
     y = np.sin(2 * np.pi * 3.3 * tau) + rng.normal(0, 1, tau.size)
     grid = FrequencyGrid(start=0.01, step=0.002, size=lombscargle.GRID_SPLIT_MIN + 7)
     seen = []
-    original = lombscargle.nifty_power
+    original = finufft.Plan
 
     def spy(*a, **k):
         seen.append(threading.current_thread().name)
         return original(*a, **k)
 
-    lombscargle.nifty_power = spy
+    finufft.Plan = spy
     try:
         free = lombscargle.power(tau, y, None, grid, accuracy="grid")
         with single_threaded():
             assert thread_budget() == 1
             seen.clear()
             one = lombscargle.power(tau, y, None, grid, accuracy="grid")
-            assert seen == [threading.current_thread().name] * lombscargle.GRID_PARTS
+            assert seen == [threading.current_thread().name] * 2
     finally:
-        lombscargle.nifty_power = original
+        finufft.Plan = original
     np.testing.assert_array_equal(free, one)
     assert free.shape == (grid.size,)
+    # nifty-ls's one uncut call on the same grid: the same powers to its finufft accuracy
+    np.testing.assert_allclose(free, _nifty(tau, y, None, grid), rtol=0, atol=1e-8)
     # several series at once (a batch's shared stamps): each row as on its own
     rows = np.stack([y, np.cos(2 * np.pi * 7.1 * tau) + rng.normal(0, 1, tau.size)])
     both = lombscargle.power(tau, rows, None, grid, accuracy="grid")
@@ -196,3 +201,36 @@ def test_grid_split_same_powers_on_any_thread_budget_and_one_core_in_a_worker():
     np.testing.assert_allclose(both[0], free, rtol=0, atol=1e-12)
     np.testing.assert_allclose(both[1], lombscargle.power(tau, rows[1], None, grid, accuracy="grid"),
                                rtol=0, atol=1e-12)
+
+
+def _nifty(tau, y, dy, grid):
+    from sigfit.periodograms import lombscargle
+
+    return lombscargle.nifty_power(tau, y, dy, fmin=grid.start, fmax=grid.stop, size=grid.size,
+                                   nthreads=1, center_data=True, fit_mean=True,
+                                   normalization="standard", assume_sorted_t=True, backend="finufft",
+                                   finufft_kwargs=dict(lombscargle.GRID_SEARCH_OPTIONS))
+
+
+@pytest.mark.parametrize("weights", ["none", "shared", "rows"])
+@pytest.mark.parametrize("size", [64, 1000, 300_001])
+def test_grid_power_is_nifty_ls_on_every_row(weights, size):
+    """issue 18: grid_power (plans made once, the weights' transforms once per row of weights,
+    the power written without its time offset) gives nifty-ls's powers, rows and weights alike."""
+    from sigfit.grid import FrequencyGrid
+    from sigfit.periodograms import lombscargle
+
+    rng = np.random.default_rng(size)
+    n = 150
+    tau = np.sort(rng.uniform(-30, 30, n))
+    rows = np.sin(2 * np.pi * rng.uniform(0.1, 3, (3, 1)) * tau) + rng.normal(0, 1, (3, n))
+    dy = {"none": None, "shared": np.broadcast_to(rng.uniform(0.5, 2, n), rows.shape),
+          "rows": rng.uniform(0.5, 2, rows.shape)}[weights]
+    grid = FrequencyGrid(start=0.004, step=1 / (5 * 60.0), size=size)
+    got = lombscargle.grid_power(tau, rows, dy, grid)
+    assert got.shape == (3, size)
+    for k in range(3):
+        one = None if dy is None else np.ascontiguousarray(dy[k])
+        # one uncut nifty-ls call: its finufft accuracy apart (the parts have other fine grids)
+        np.testing.assert_allclose(got[k], _nifty(tau, rows[k], one, grid), rtol=0, atol=1e-8)
+        np.testing.assert_allclose(lombscargle.grid_power(tau, rows[k], one, grid), got[k], rtol=0, atol=1e-12)

@@ -40,17 +40,19 @@ ACCURACIES = ("exact", "grid", "subset")
 
 
 # A whole grid at accuracy "grid" of at least this many frequencies is cut into GRID_PARTS equal
-# parts, each one single-threaded nifty-ls call, run side by side in Python threads where more
-# than one thread is allowed (nifty-ls and finufft release the GIL), each written straight into
-# its slice of the answer. Two parts were 1.6-1.9x faster than one call on 2 cores (3.1e6
-# frequencies, 1000 samples: 1.41-1.48 -> 0.74-0.91 s); eight keep that speed and hold a quarter
-# of the NUFFT workspace at a time: a default estimate of 1000 samples peaked at 461-469 MB of
-# RSS with two parts, 316-319 MB with eight (benchmarks/RESULTS.md). The cut depends on the grid
-# only, never on the threads, so the powers are the same alone, in a single-threaded batch worker
-# and on any machine (they differ from one uncut call by ~3e-7, within GRID_SEARCH_OPTIONS'
-# accuracy).
+# parts (:func:`grid_power`), shared out to Python threads where more than one thread is allowed
+# (finufft releases the GIL), each written straight into its slice of the answer. Two parts were
+# 1.6-1.9x faster than one call on 2 cores (3.1e6 frequencies, 1000 samples: 1.41-1.48 ->
+# 0.74-0.91 s); eight keep that speed and hold a quarter of the NUFFT workspace at a time: a
+# default estimate of 1000 samples peaked at 461-469 MB of RSS with two parts, 316-319 MB with
+# eight (benchmarks/RESULTS.md). The cut depends on the grid only, never on the threads, so the
+# powers are the same alone, in a single-threaded batch worker and on any machine (they differ
+# from one uncut call by ~2e-9, within GRID_SEARCH_OPTIONS' accuracy).
 GRID_SPLIT_MIN = 1 << 18
 GRID_PARTS = 8
+# accuracy="grid" from this many frequencies: grid_power (below it a transform is cheap, and
+# nifty-ls's one call is the simpler road)
+GRID_PLAN_MIN = 64
 
 
 def power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: FrequencyGrid, *,
@@ -75,28 +77,9 @@ def power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: Frequency
 
     if accuracy == "exact":
         return on(grid, nufft_threads())
-    if accuracy == "subset" or grid.size < GRID_SPLIT_MIN:
-        return on(grid, 1)
-    cuts = [grid.size * k // GRID_PARTS for k in range(GRID_PARTS + 1)]
-    parts = [FrequencyGrid(start=grid.start + a * grid.step, step=grid.step, size=b - a)
-             for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
-    # each part's power goes straight into its slice of the answer (no second copy of the grid)
-    out = np.empty(y.shape[:-1] + (grid.size,))
-
-    def fill(k: int) -> None:
-        piece = out[..., cuts[k]:cuts[k + 1]]
-        piece[...] = np.reshape(on(parts[k], 1), piece.shape)
-
-    workers = min(GRID_PARTS, thread_budget())  # one in a single-threaded batch worker
-    if workers == 1:
-        for k in range(len(parts)):
-            fill(k)
-        return out
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(fill, range(len(parts))))
-    return out
+    if accuracy == "grid" and grid.size >= GRID_PLAN_MIN:
+        return grid_power(tau, y, dy, grid)
+    return on(grid, 1)
 
 
 def nifty_power(tau, y, dy, *, fmin: float, fmax: float, size: int, nthreads: int | None,
@@ -113,3 +96,119 @@ def nifty_power(tau, y, dy, *, fmin: float, fmax: float, size: int, nthreads: in
     result = nifty_ls.lombscargle(tau, y, dy=dy, fmin=fmin, fmax=fmax, Nf=size, nthreads=nthreads,
                                   **options)
     return np.asarray(result.power, dtype=np.float64)
+
+
+
+
+def grid_power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: FrequencyGrid) -> np.ndarray:
+    """:func:`power` at accuracy ``"grid"``: nifty-ls's floating-mean periodogram (its formulas,
+    its finufft options :data:`GRID_SEARCH_OPTIONS`), with its finufft plans made once per
+    thread instead of once per call and part, and the transforms of the weights made once for
+    every row that shares them.
+
+    The power needs three type-1 transforms on the stamps (VanderPlas 2018, ApJS 236, 16,
+    eq. 69-73): of ``w y`` and of ``w`` at ``t1 = 2 pi df tau``, of ``w`` at ``2 t1``.
+    nifty-ls makes two finufft plans per call; a plan computes its kernel's Fourier series over
+    every mode (13 ms for a part of the default band at N = 1e3, where its transforms take
+    30 ms), and a whole grid in :data:`GRID_PARTS` parts made 16. Here the parts are equal
+    (the last computed past the grid's end and trimmed), so each thread's two plans serve all
+    its parts, and rows on the same stamps with the same weights (``dy`` None, or equal rows: a
+    batch of series sharing their stamps, the trend's candidate degrees) need the weights'
+    transforms once: B such rows cost B + 2 transforms, not 3B. The parts depend on the grid
+    only, never on the threads, so the powers are the same alone and in a single-threaded
+    worker; they agree with nifty-ls's on the same parts to ~1e-11, with one uncut nifty-ls call
+    to ~2e-9 (finufft's accuracy on other fine grids).
+    """
+    import finufft
+
+    tau = np.ascontiguousarray(tau, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    shape = y.shape[:-1] + (grid.size,)
+    rows = y.reshape(-1, tau.size)
+    b = rows.shape[0]
+    if dy is None:
+        w = np.ones((1, tau.size))
+    else:
+        w = np.broadcast_to(np.asarray(dy, dtype=np.float64), y.shape).reshape(-1, tau.size)
+        w = w[:1] if np.array_equal(w, np.broadcast_to(w[:1], w.shape)) else w
+        w = w**-2.0
+    w = w / w.sum(axis=1, keepdims=True)
+    yc = rows - np.sum(w * rows, axis=1, keepdims=True)
+    norm = np.sum(w * yc * yc, axis=1)
+    vectors = np.concatenate([yc * w, w])  # transformed at t1: B rows of w y, then the weights
+    nw = w.shape[0]  # 1 when shared
+    parts = 1 if grid.size < GRID_SPLIT_MIN else GRID_PARTS
+    size = -(-grid.size // parts)  # modes per part, equal parts
+    starts = list(range(0, grid.size, size))
+    out = np.empty((b, grid.size))
+    t1 = (2.0 * np.pi * grid.step) * tau
+    t2 = 2.0 * t1
+    options = dict(GRID_SEARCH_OPTIONS, fftw=64)  # nifty-ls's FFTW_ESTIMATE
+
+    def run(mine: list[int]) -> None:
+        plan1 = finufft.Plan(1, (size,), n_trans=vectors.shape[0], nthreads=1, **options)
+        plan1.setpts(t1)
+        plan2 = finufft.Plan(1, (size,), n_trans=nw, nthreads=1, **options)
+        plan2.setpts(t2)
+        for lo in mine:
+            shift = size // 2 + (grid.start + lo * grid.step) / grid.step
+            f1 = plan1.execute(vectors * np.exp(1j * shift * t1)).reshape(-1, size)
+            f2 = plan2.execute(w * np.exp(1j * shift * t2)).reshape(-1, size)
+            n = min(size, grid.size - lo)
+            _floating_mean_power(f1[:b, :n], f1[b:, :n], f2[:, :n], norm, out[:, lo:lo + n])
+
+    workers = min(len(starts), thread_budget())
+    shares = [starts[k::workers] for k in range(workers)]
+    if workers == 1:
+        run(shares[0])
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(run, shares))
+    return out.reshape(shape)
+
+
+def _floating_mean_power(fy, fw, f2, norm, out) -> None:
+    """Standard floating-mean power into ``out`` (B, n) from the transforms of ``w y`` (B rows),
+    of ``w`` (one row shared, or B) and of ``w`` at twice the frequency.
+
+    nifty-ls and astropy's ``lombscargle_fast`` go through ``tan 2 omega tau`` and its half
+    angles; written out, the time offset drops: with ``c = W(f)``, ``s = W(2 f)`` and
+    ``h = (w y)(f)``, ``D = 1 - |c|^2``, ``A = Re s - Re c^2``, ``B = Im s - Im c^2``,
+    ``P = 2 (|h|^2 D - Re(h^2) A - Im(h^2) B) / ((D^2 - A^2 - B^2) norm)``: the same number
+    (to ~1e-12 here) without a square root, a sign or a division by a vanishing denominator,
+    and the weights' part (the parenthesised fractions) is computed once per row of weights."""
+    for k in range(fw.shape[0]):
+        cr, ci, sr, si = fw[k].real, fw[k].imag, f2[k].real, f2[k].imag
+        c2r = cr * cr
+        c2i = ci * ci
+        d = 1.0 - c2r
+        d -= c2i  # 1 - |c|^2
+        a = sr - c2r
+        a += c2i  # Re s - Re c^2
+        b = cr * ci
+        b *= -2.0
+        b += si  # Im s - Im c^2
+        den = d * d
+        den -= a * a
+        den -= b * b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            den = 2.0 / den
+        d *= den
+        a *= den
+        b *= den
+        for j in ([k] if fw.shape[0] > 1 else range(fy.shape[0])):
+            hr, hi, p = fy[j].real, fy[j].imag, out[j]
+            h2r = hr * hr
+            h2i = hi * hi
+            np.add(h2r, h2i, out=p)  # |h|^2
+            p *= d
+            h2r -= h2i  # Re h^2
+            h2r *= a
+            p -= h2r
+            h2i = hr * hi
+            h2i *= 2.0  # Im h^2
+            h2i *= b
+            p -= h2i
+            p /= norm[j]
