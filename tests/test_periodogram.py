@@ -185,9 +185,13 @@ def test_grid_split_same_powers_on_any_thread_budget_and_one_core_in_a_worker():
         free = lombscargle.power(tau, y, None, grid, accuracy="grid")
         with single_threaded():
             assert thread_budget() == 1
+            lombscargle._PLANS.__dict__.clear()  # this thread's kept plans
             seen.clear()
             one = lombscargle.power(tau, y, None, grid, accuracy="grid")
             assert seen == [threading.current_thread().name] * 2
+            seen.clear()  # a second grid of the same size: the kept plans, none new
+            lombscargle.power(tau, -y, None, grid, accuracy="grid")
+            assert seen == []
     finally:
         finufft.Plan = original
     np.testing.assert_array_equal(free, one)
@@ -234,3 +238,20 @@ def test_grid_power_is_nifty_ls_on_every_row(weights, size):
         # one uncut nifty-ls call: its finufft accuracy apart (the parts have other fine grids)
         np.testing.assert_allclose(got[k], _nifty(tau, rows[k], one, grid), rtol=0, atol=1e-8)
         np.testing.assert_allclose(lombscargle.grid_power(tau, rows[k], one, grid), got[k], rtol=0, atol=1e-12)
+
+
+def test_kept_plans_give_the_powers_of_new_ones():
+    # issue 18: a small grid's finufft plans are kept per thread and reused with other stamps,
+    # other sizes of the same rounded mode count, other rows: the powers are those of new plans
+    from sigfit.grid import FrequencyGrid
+    from sigfit.periodograms import lombscargle
+
+    rng = np.random.default_rng(8)
+    cases = []
+    for n, size in ((120, 2480), (300, 2490), (50, 700), (120, 2480)):
+        tau = np.sort(rng.uniform(-40, 40, n))
+        cases.append((tau, rng.normal(size=(2, n)), FrequencyGrid(0.01, 1 / 400.0, size)))
+    kept = [lombscargle.grid_power(t, y, None, g) for t, y, g in cases]
+    for (t, y, g), p in zip(cases, kept, strict=True):
+        lombscargle._PLANS.__dict__.clear()
+        np.testing.assert_array_equal(lombscargle.grid_power(t, y, None, g), p)

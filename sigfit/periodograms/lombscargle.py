@@ -8,6 +8,9 @@ no loop over frequencies and no N x M array.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 import numpy as np
 
 from .._numerics import nufft_threads, thread_budget
@@ -50,7 +53,7 @@ ACCURACIES = ("exact", "grid", "subset")
 # from one uncut call by ~2e-9, within GRID_SEARCH_OPTIONS' accuracy).
 GRID_SPLIT_MIN = 1 << 18
 GRID_PARTS = 8
-# accuracy="grid" from this many frequencies: grid_power (below it a transform is cheap, and
+# accuracy "grid" or "subset" from this many frequencies: grid_power (below it a transform is cheap, and
 # nifty-ls's one call is the simpler road)
 GRID_PLAN_MIN = 64
 
@@ -77,8 +80,8 @@ def power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: Frequency
 
     if accuracy == "exact":
         return on(grid, nufft_threads())
-    if accuracy == "grid" and grid.size >= GRID_PLAN_MIN:
-        return grid_power(tau, y, dy, grid)
+    if grid.size >= GRID_PLAN_MIN:
+        return grid_power(tau, y, dy, grid, options=options)
     return on(grid, 1)
 
 
@@ -100,10 +103,45 @@ def nifty_power(tau, y, dy, *, fmin: float, fmax: float, size: int, nthreads: in
 
 
 
-def grid_power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: FrequencyGrid) -> np.ndarray:
-    """:func:`power` at accuracy ``"grid"``: nifty-ls's floating-mean periodogram (its formulas,
-    its finufft options :data:`GRID_SEARCH_OPTIONS`), with its finufft plans made once per
-    thread instead of once per call and part, and the transforms of the weights made once for
+# finufft plans of at most PLAN_CACHE_MODES modes are kept per thread, the PLAN_CACHE_SIZE last
+# used, and reused with new points: a plan's set-up (its kernel's Fourier series and FFT plan,
+# ~0.25 ms for a few thousand modes) is then paid once per thread, where an estimate with its
+# band given made ~8 plans for its small grids (~10% of its time at N = 1e3). Such a grid's modes
+# are rounded up to a multiple of PLAN_CACHE_STEP (the extra ones computed and dropped), so that
+# series whose spans differ a little share plans. A cached plan holds ~1.25 x its modes complex
+# numbers per transform (~1.3 MB at 65536 modes).
+PLAN_CACHE_MODES = 1 << 16
+PLAN_CACHE_SIZE = 8
+PLAN_CACHE_STEP = 256
+_PLANS = threading.local()
+
+
+def _plan(size: int, n_trans: int, options: dict):
+    """A type-1 finufft plan of ``size`` modes for ``n_trans`` vectors on one thread: from this
+    thread's cache when small (:data:`PLAN_CACHE_MODES`), else new."""
+    import finufft
+
+    if size > PLAN_CACHE_MODES:
+        return finufft.Plan(1, (size,), n_trans=n_trans, nthreads=1, **options)
+    cache = getattr(_PLANS, "cache", None)
+    if cache is None:
+        cache = _PLANS.cache = OrderedDict()
+    key = (size, n_trans, tuple(sorted(options.items())))
+    plan = cache.pop(key, None)
+    if plan is None:
+        plan = finufft.Plan(1, (size,), n_trans=n_trans, nthreads=1, **options)
+    cache[key] = plan
+    while len(cache) > PLAN_CACHE_SIZE:
+        cache.popitem(last=False)
+    return plan
+
+
+def grid_power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: FrequencyGrid, *,
+               options: dict | None = None) -> np.ndarray:
+    """:func:`power` at accuracy ``"grid"`` or ``"subset"``: nifty-ls's floating-mean
+    periodogram (its formulas, the accuracy's finufft options: :data:`GRID_SEARCH_OPTIONS` by
+    default), with its finufft plans made once per thread instead of once per call and part
+    (and kept for small grids, :func:`_plan`), and the transforms of the weights made once for
     every row that shares them.
 
     The power needs three type-1 transforms on the stamps (VanderPlas 2018, ApJS 236, 16,
@@ -119,8 +157,6 @@ def grid_power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: Freq
     worker; they agree with nifty-ls's on the same parts to ~1e-11, with one uncut nifty-ls call
     to ~2e-9 (finufft's accuracy on other fine grids).
     """
-    import finufft
-
     tau = np.ascontiguousarray(tau, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     shape = y.shape[:-1] + (grid.size,)
@@ -138,23 +174,25 @@ def grid_power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: Freq
     vectors = np.concatenate([yc * w, w])  # transformed at t1: B rows of w y, then the weights
     nw = w.shape[0]  # 1 when shared
     parts = 1 if grid.size < GRID_SPLIT_MIN else GRID_PARTS
-    size = -(-grid.size // parts)  # modes per part, equal parts
-    starts = list(range(0, grid.size, size))
+    part = -(-grid.size // parts)  # frequencies per part, equal parts
+    starts = list(range(0, grid.size, part))
+    size = part if part > PLAN_CACHE_MODES else -(-part // PLAN_CACHE_STEP) * PLAN_CACHE_STEP  # modes
     out = np.empty((b, grid.size))
     t1 = (2.0 * np.pi * grid.step) * tau
     t2 = 2.0 * t1
-    options = dict(GRID_SEARCH_OPTIONS, fftw=64)  # nifty-ls's FFTW_ESTIMATE
+    # nifty-ls's defaults under the caller's (upsampling 1.25, FFTW_ESTIMATE)
+    options = dict({"upsampfac": 1.25}, **(GRID_SEARCH_OPTIONS if options is None else options), fftw=64)
 
     def run(mine: list[int]) -> None:
-        plan1 = finufft.Plan(1, (size,), n_trans=vectors.shape[0], nthreads=1, **options)
+        plan1 = _plan(size, vectors.shape[0], options)
         plan1.setpts(t1)
-        plan2 = finufft.Plan(1, (size,), n_trans=nw, nthreads=1, **options)
+        plan2 = _plan(size, nw, options)
         plan2.setpts(t2)
         for lo in mine:
             shift = size // 2 + (grid.start + lo * grid.step) / grid.step
             f1 = plan1.execute(vectors * np.exp(1j * shift * t1)).reshape(-1, size)
             f2 = plan2.execute(w * np.exp(1j * shift * t2)).reshape(-1, size)
-            n = min(size, grid.size - lo)
+            n = min(part, grid.size - lo)
             _floating_mean_power(f1[:b, :n], f1[b:, :n], f2[:, :n], norm, out[:, lo:lo + n])
 
     workers = min(len(starts), thread_budget())
