@@ -3,10 +3,8 @@
 Public names only; estimation code never imports torch or matplotlib.
 """
 
-from .batch import estimate_many
 from .errors import InputError, SigfitError, SigfitWarning
 from .estimate import estimate, periodogram
-from .lombscargle import LombScargle
 from .results import Component, EstimateResult, NoiseModel, Periodogram, Stationarity, Track
 
 __all__ = [
@@ -25,3 +23,21 @@ __all__ = [
     "periodogram",
 ]
 __version__ = "0.1.0"
+
+
+# estimate_many (its files, inputs and Dask client code) and the astropy-shaped LombScargle (with
+# the statistics of every FAP method) load on first use, ~100 ms: a single estimate, on the
+# command line or in a script, does not pay for them
+_LAZY = {"estimate_many": ".batch", "LombScargle": ".lombscargle"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module 'sigfit' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

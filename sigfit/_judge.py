@@ -38,7 +38,6 @@ from .harmonics import (
 from .plan import SearchPlan
 from .results import Component, Periodogram
 from .significance import false_alarm_probability
-from .statistics import peak_false_alarm_probability as peak_fap
 
 
 def too_few_cycles(components, span: float, degree: int) -> list[str]:
@@ -65,7 +64,9 @@ def nested_fap(power: float, n: int, bandwidth: float, baseline: float, n_null: 
     _pg.check_fap_applies(plan.method)  # the formulas below are the standard power's
     if method == "baluev" or span is None:
         p = false_alarm_probability(power, n, bandwidth, baseline, n_null=n_null)
-    else:  # sigfit.statistics: the other methods of estimate's table
+    else:  # sigfit.statistics: the other methods of estimate's table (loaded when asked for)
+        from .statistics import peak_false_alarm_probability as peak_fap
+
         p = peak_fap(power, n, bandwidth, baseline, span, n_null=n_null, method=method)
     return float(min(1.0, len(plan.levels) * p))
 

@@ -76,3 +76,12 @@ def test_nifty_ls_loads_once_across_threads():
             "[t.start() for t in ts]; [t.join() for t in ts]; print(out.count(True))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["8"]
+
+
+def test_a_single_estimate_does_not_load_the_batch_machinery():
+    # estimate_many and LombScargle load on first use (~100 ms of a command-line estimate)
+    mods = _modules_after(_ESTIMATE)
+    assert not {"sigfit.batch", "sigfit._batch_files", "sigfit.lombscargle"} & mods
+    code = "import sigfit; print(sigfit.estimate_many.__module__, sigfit.LombScargle.__module__, 'estimate_many' in dir(sigfit))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["sigfit.batch", "sigfit.lombscargle", "True"]
