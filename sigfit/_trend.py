@@ -67,6 +67,7 @@ def selection_values(series: Samples, max_degree: int) -> np.ndarray:
 
 TREND_TONES = 3  # the trend degree is chosen beside up to this many of the strongest tones
 SAMPLES_PER_PARAMETER = 10  # ... one for every 3 * this many samples
+RIVAL_BLOCK = 1 << 16  # _rival_tones reads the periodogram this many frequencies at a time
 
 
 def _rival_tones(freq: np.ndarray, power: np.ndarray, f0: float, k: int, width: float) -> list[float]:
@@ -76,10 +77,22 @@ def _rival_tones(freq: np.ndarray, power: np.ndarray, f0: float, k: int, width: 
     cubic trend)."""
     if k <= 0 or power.size < 3:
         return []
-    inner = np.flatnonzero((power[1:-1] >= power[:-2]) & (power[1:-1] > power[2:])) + 1
-    if inner.size == 0:
+    m = 64 * (k + 1)
+    # the m highest local maxima, block by block (a default band's 3e6 frequencies made grid-sized
+    # temporaries; the m highest of all are among each block's m highest)
+    picks, count = [], 0
+    for lo in range(1, power.size - 1, RIVAL_BLOCK):
+        hi = min(lo + RIVAL_BLOCK, power.size - 1)
+        mid = power[lo:hi]
+        inner = np.flatnonzero((mid >= power[lo - 1:hi - 1]) & (mid > power[lo + 1:hi + 1])) + lo
+        count += inner.size
+        if inner.size > m:
+            inner = inner[np.argpartition(power[inner], -m)[-m:]]
+        picks.append(inner)
+    if count == 0:
         return []
-    m = min(inner.size, 64 * (k + 1))
+    inner = np.concatenate(picks)
+    m = min(count, m)
     top = inner[np.argpartition(power[inner], -m)[-m:]]
     top = top[np.argsort(power[top])[::-1]]
     chosen = [f0]
