@@ -101,8 +101,6 @@ def nifty_power(tau, y, dy, *, fmin: float, fmax: float, size: int, nthreads: in
     return np.asarray(result.power, dtype=np.float64)
 
 
-
-
 # finufft plans of at most PLAN_CACHE_MODES modes are kept per thread, the PLAN_CACHE_SIZE last
 # used, and reused with new points: a plan's set-up (its kernel's Fourier series and FFT plan,
 # ~0.25 ms for a few thousand modes) is then paid once per thread, where an estimate with its
