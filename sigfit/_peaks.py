@@ -13,6 +13,7 @@ import numpy as np
 from . import periodograms as _pg
 from ._numerics import (
     SUBSET_MIN_N,
+    _ascending,
     argmax_away,
     overwhelming,
     parabolic_vertex,
@@ -83,8 +84,7 @@ def nested_peak(frequency: np.ndarray, power: np.ndarray, levels, start: float, 
     frequency, power = np.asarray(frequency), np.asarray(power)
     k = below_band(power) if trend_below else 0
     k = k if 0 < k < power.size else 0
-    ascending = frequency.size < 2 or bool(np.all(frequency[1:] >= frequency[:-1]))
-    if ascending and power.ndim == 1:
+    if power.ndim == 1 and _ascending(frequency):
         try:
             return _nested_prefix_peak(frequency, power, levels, start, n, baseline, n_null, k,
                                        interpolate)
@@ -166,31 +166,14 @@ def _nested_prefix_peak(frequency, power, levels, start, n, baseline, n_null, k,
 
 
 def _level_maxima(frequency: np.ndarray, power: np.ndarray, levels):
-    """``(top, selection, highest power)`` of each nested band ``frequency <= top`` that holds a
-    frequency. On an ascending grid (every plan's but a coarse one's pieces) a band is a prefix,
-    found by bisection, and its highest power the running maximum of the pieces between levels:
-    the same numbers as the masks, without a pass and a copy of the periodogram per level
-    (issue 18: they were a tenth of a default estimate at N = 1e3)."""
-    frequency = np.asarray(frequency)
-    power = np.asarray(power)
-    if frequency.size > 1 and not bool(np.all(frequency[1:] >= frequency[:-1])):
-        for top in levels:
-            m = frequency <= top * (1 + 1e-12)
-            if np.any(m):
-                yield top, m, float(np.max(power[m]))
-        return
-    ends = np.searchsorted(frequency, np.asarray(levels, dtype=np.float64) * (1 + 1e-12), side="right")
-    done, z = 0, -math.inf
-    for top, end in zip(levels, ends.tolist(), strict=True):
-        if end <= 0:
-            continue
-        if end < done:  # levels out of order: this band on its own
-            yield top, slice(0, end), float(np.max(power[:end]))
-            continue
-        if end > done:
-            z = float(np.maximum(z, np.max(power[done:end])))  # NaN stays NaN, as np.max
-            done = end
-        yield top, slice(0, end), z
+    """``(top, mask, highest power)`` of each nested band ``frequency <= top`` that holds a
+    frequency: the nested bands' definition, for grids that are not ascending (a coarse plan's
+    pieces) and powers with NaN (numpy's rules); ascending grids take
+    :func:`_nested_prefix_peak`."""
+    for top in levels:
+        m = frequency <= top * (1 + 1e-12)
+        if np.any(m):
+            yield top, m, float(np.max(power[m]))
 
 
 SELECTION_MAX_BINS = 1 << 20  # the degree is chosen on at most this many frequencies

@@ -77,9 +77,22 @@ def _rival_tones(freq: np.ndarray, power: np.ndarray, f0: float, k: int, width: 
     cubic trend)."""
     if k <= 0 or power.size < 3:
         return []
-    m = 64 * (k + 1)
-    # the m highest local maxima, block by block (a default band's 3e6 frequencies made grid-sized
-    # temporaries; the m highest of all are among each block's m highest)
+    top = _top_maxima(power, 64 * (k + 1))
+    chosen = [f0]
+    for i in top:
+        f = float(freq[i])
+        if all(abs(f - c) > width for c in chosen):
+            chosen.append(f)
+            if len(chosen) > k:
+                break
+    return chosen[1:]
+
+
+def _top_maxima(power: np.ndarray, m: int) -> np.ndarray:
+    """Indices of the ``m`` highest interior local maxima of ``power`` (``p[i] >= p[i-1]`` and
+    ``p[i] > p[i+1]``), highest first. Read :data:`RIVAL_BLOCK` frequencies at a time, each
+    block's ``m`` highest kept (the ``m`` highest of all are among them): a default band's 3e6
+    frequencies made grid-sized temporaries."""
     picks, count = [], 0
     for lo in range(1, power.size - 1, RIVAL_BLOCK):
         hi = min(lo + RIVAL_BLOCK, power.size - 1)
@@ -90,19 +103,11 @@ def _rival_tones(freq: np.ndarray, power: np.ndarray, f0: float, k: int, width: 
             inner = inner[np.argpartition(power[inner], -m)[-m:]]
         picks.append(inner)
     if count == 0:
-        return []
+        return np.empty(0, dtype=np.int64)
     inner = np.concatenate(picks)
     m = min(count, m)
     top = inner[np.argpartition(power[inner], -m)[-m:]]
-    top = top[np.argsort(power[top])[::-1]]
-    chosen = [f0]
-    for i in top:
-        f = float(freq[i])
-        if all(abs(f - c) > width for c in chosen):
-            chosen.append(f)
-            if len(chosen) > k:
-                break
-    return chosen[1:]
+    return top[np.argsort(power[top])[::-1]]
 
 
 def choose_degree(series: Samples, plan: SearchPlan, *, max_degree: int | None = None,

@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+# the output files live in sigfit._batch_files and the row schema in sigfit.render; the names
+# that were public here stay importable
 from ._batch_files import OutputLock, is_transient, open_writer, options_text, read_rows
 from ._batch_inputs import (  # noqa: F401  (public here)
     FileRef,
@@ -37,9 +39,6 @@ from ._batch_inputs import (  # noqa: F401  (public here)
     expand_paths,
     read_long_table,
 )
-
-# the output files live in sigfit._batch_files and the row schema in sigfit.render; the names
-# that were public here stay importable
 from ._batch_shared import _first_powers, _shared_batches
 from .errors import InputError, SigfitError, SigfitWarning
 from .render import COLUMNS, COMPONENT_COLUMNS, SERIES_COLUMNS, error_row, result_rows  # noqa: F401

@@ -27,6 +27,7 @@ import numpy as np
 
 from .errors import InputError
 from .periodograms.generalized import NORMALIZATIONS, check_normalization
+from .significance import _gamma  # Baluev's gamma ratio, exact to rounding at every n
 
 
 def _weighted_mean(val, dy):
@@ -39,13 +40,6 @@ def _weighted_mean(val, dy):
 def _weighted_var(val, dy):
     mean = _weighted_mean(val, dy)
     return _weighted_mean((val - mean) ** 2, dy)
-
-
-def _gamma(n):
-    from scipy.special import gammaln
-
-    # ~ 1 - 0.75/n for large n
-    return np.sqrt(2.0 / n) * np.exp(gammaln(n / 2.0) - gammaln((n - 1) / 2.0))
 
 
 def _check(n_params_null: int, n_params_model: int):

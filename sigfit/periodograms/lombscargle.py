@@ -53,8 +53,8 @@ ACCURACIES = ("exact", "grid", "subset")
 # from one uncut call by ~2e-9, within GRID_SEARCH_OPTIONS' accuracy).
 GRID_SPLIT_MIN = 1 << 18
 GRID_PARTS = 8
-# accuracy "grid" or "subset" from this many frequencies: grid_power (below it a transform is cheap, and
-# nifty-ls's one call is the simpler road)
+# accuracy "grid" or "subset" from this many frequencies: grid_power (below it a transform is
+# cheap, and nifty-ls's one call is the simpler road)
 GRID_PLAN_MIN = 64
 
 
