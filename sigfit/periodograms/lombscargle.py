@@ -42,17 +42,33 @@ GRID_SEARCH_OPTIONS: dict = {"eps": 1e-9, "upsampfac": 1.25, "showwarn": 0}
 ACCURACIES = ("exact", "grid", "subset")
 
 
-# A whole grid at accuracy "grid" of at least this many frequencies is cut into GRID_PARTS equal
-# parts (:func:`grid_power`), shared out to Python threads where more than one thread is allowed
-# (finufft releases the GIL), each written straight into its slice of the answer. Two parts were
-# 1.6-1.9x faster than one call on 2 cores (3.1e6 frequencies, 1000 samples: 1.41-1.48 ->
-# 0.74-0.91 s); eight keep that speed and hold a quarter of the NUFFT workspace at a time: a
-# default estimate of 1000 samples peaked at 461-469 MB of RSS with two parts, 316-319 MB with
-# eight (benchmarks/RESULTS.md). The cut depends on the grid only, never on the threads, so the
-# powers are the same alone, in a single-threaded batch worker and on any machine (they differ
-# from one uncut call by ~2e-9, within GRID_SEARCH_OPTIONS' accuracy).
-GRID_SPLIT_MIN = 1 << 18
-GRID_PARTS = 8
+# A whole grid at accuracy "grid" is cut into equal parts (:func:`grid_parts`), shared out to
+# Python threads where more than one thread is allowed (finufft releases the GIL), each written
+# straight into its slice of the answer. A part costs two things: every sample is spread onto its
+# fine grid once per transform (~80 ns a sample), and its FFT, whose cost per mode grows with the
+# part once its fine grid leaves the cache: 1000 samples on 2.83e6 frequencies, one thread, took
+# 0.38-0.55 s in 8 parts of 354k modes and 0.24-0.30 s in 44 of 64k (benchmarks/RESULTS.md). So a
+# part holds PART_MODES_MIN modes, or PART_MODES_PER_SAMPLE per sample where the samples make the
+# spreading dominate (1e5 samples: 0.35-0.47 s in 1-4 parts of 2e6 frequencies, 2.5 s in 96).
+# A grid of at least GRID_SPLIT_MIN frequencies gets two parts at least, for two threads. Small
+# parts also bound the NUFFT workspace (a default estimate of 1000 samples peaked at 461-469 MB of
+# RSS in two parts, 316-319 MB in eight). The cut depends on the grid and the number of samples
+# only, never on the threads, so the powers are the same alone, in a single-threaded batch worker
+# and on any machine (they differ from one uncut call by ~2e-9, within GRID_SEARCH_OPTIONS'
+# accuracy).
+PART_MODES_MIN = 1 << 16
+PART_MODES_PER_SAMPLE = 16
+GRID_SPLIT_MIN = 1 << 17
+
+
+def grid_parts(size: int, n_samples: int) -> int:
+    """How many equal parts :func:`grid_power` cuts a grid of ``size`` frequencies into, for
+    ``n_samples`` samples (see :data:`PART_MODES_MIN`)."""
+    per = max(PART_MODES_MIN, PART_MODES_PER_SAMPLE * int(n_samples))
+    parts = -(-int(size) // per)
+    return max(parts, 2) if size >= GRID_SPLIT_MIN else max(parts, 1)
+
+
 # accuracy "grid" or "subset" from this many frequencies: grid_power (below it a transform is
 # cheap, and nifty-ls's one call is the simpler road)
 GRID_PLAN_MIN = 64
@@ -62,9 +78,8 @@ def power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: Frequency
           accuracy: str = "exact") -> np.ndarray:
     """Standard-normalised floating-mean Lomb-Scargle power of ``(tau, y, dy)`` on ``grid``.
     ``accuracy``: ``"exact"`` (:data:`NUFFT_OPTIONS`, astropy's direct sum to ~4e-10), ``"grid"``
-    (a whole grid searched for its peaks, :data:`GRID_SEARCH_OPTIONS`, cut in
-    :data:`GRID_PARTS` above :data:`GRID_SPLIT_MIN` frequencies) or ``"subset"`` (a subset's
-    search on one thread, :data:`SEARCH_OPTIONS`)."""
+    (a whole grid searched for its peaks, :data:`GRID_SEARCH_OPTIONS`, cut in parts by
+    :func:`grid_parts`) or ``"subset"`` (a subset's search on one thread, :data:`SEARCH_OPTIONS`)."""
     if accuracy not in ACCURACIES:
         raise ValueError(f"accuracy {accuracy!r}: choose one of {ACCURACIES}")
     options = {"exact": NUFFT_OPTIONS, "grid": GRID_SEARCH_OPTIONS, "subset": SEARCH_OPTIONS}[accuracy]
@@ -146,12 +161,12 @@ def grid_power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: Freq
     eq. 69-73): of ``w y`` and of ``w`` at ``t1 = 2 pi df tau``, of ``w`` at ``2 t1``.
     nifty-ls makes two finufft plans per call; a plan computes its kernel's Fourier series over
     every mode (13 ms for a part of the default band at N = 1e3, where its transforms take
-    30 ms), and a whole grid in :data:`GRID_PARTS` parts made 16. Here the parts are equal
-    (the last computed past the grid's end and trimmed), so each thread's two plans serve all
-    its parts, and rows on the same stamps with the same weights (``dy`` None, or equal rows: a
+    30 ms), and a whole grid in 8 parts made 16. Here the parts are equal
+    (:func:`grid_parts`; the last computed past the grid's end and trimmed), so each thread's two
+    plans serve all its parts, and rows on the same stamps with the same weights (``dy`` None, or equal rows: a
     batch of series sharing their stamps, the trend's candidate degrees) need the weights'
     transforms once: B such rows cost B + 2 transforms, not 3B. The parts depend on the grid
-    only, never on the threads, so the powers are the same alone and in a single-threaded
+    and the number of samples only, never on the threads, so the powers are the same alone and in a single-threaded
     worker; they agree with nifty-ls's on the same parts to ~1e-11, with one uncut nifty-ls call
     to ~2e-9 (finufft's accuracy on other fine grids).
     """
@@ -171,7 +186,7 @@ def grid_power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: Freq
     norm = np.sum(w * yc * yc, axis=1)
     vectors = np.concatenate([yc * w, w])  # transformed at t1: B rows of w y, then the weights
     nw = w.shape[0]  # 1 when shared
-    parts = 1 if grid.size < GRID_SPLIT_MIN else GRID_PARTS
+    parts = grid_parts(grid.size, tau.size)
     part = -(-grid.size // parts)  # frequencies per part, equal parts
     starts = list(range(0, grid.size, part))
     size = part if part > PLAN_CACHE_MODES else -(-part // PLAN_CACHE_STEP) * PLAN_CACHE_STEP  # modes
