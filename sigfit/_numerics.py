@@ -84,6 +84,8 @@ def single_threaded():
 
         return contextlib.nullcontext()
     if not _THREADPOOLS:
+        _openmp_counts()  # finufft's and nifty-ls's runtimes first: a controller made before
+        # they load would never limit them (a fresh process ran its NUFFTs on every core here)
         _THREADPOOLS.append(ThreadpoolController())
     return _THREADPOOLS[0].limit(limits=1)
 

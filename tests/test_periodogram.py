@@ -207,6 +207,19 @@ def test_grid_split_same_powers_on_any_thread_budget_and_one_core_in_a_worker():
                                rtol=0, atol=1e-12)
 
 
+def test_single_threaded_limits_the_nufft_runtimes_in_a_fresh_process():
+    # single_threaded's first use made its threadpool controller before finufft's OpenMP runtime
+    # was loaded, and that controller never limited it: a fresh process ran its NUFFTs on every
+    # core inside the "single-threaded" block
+    import subprocess
+    import sys
+
+    code = ("from sigfit._numerics import single_threaded, thread_budget\n"
+            "with single_threaded():\n    print(thread_budget())\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["1"]
+
+
 def _nifty(tau, y, dy, grid):
     from sigfit.periodograms import lombscargle
 
