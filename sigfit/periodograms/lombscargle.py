@@ -49,7 +49,9 @@ ACCURACIES = ("exact", "grid", "subset")
 # part once its fine grid leaves the cache: 1000 samples on 2.83e6 frequencies, one thread, took
 # 0.38-0.55 s in 8 parts of 354k modes and 0.24-0.30 s in 44 of 64k (benchmarks/RESULTS.md). So a
 # part holds PART_MODES_MIN modes, or PART_MODES_PER_SAMPLE per sample where the samples make the
-# spreading dominate (1e5 samples: 0.35-0.47 s in 1-4 parts of 2e6 frequencies, 2.5 s in 96).
+# spreading dominate: halving a part of m modes saves ~20 ns a mode of FFT and costs a spread of
+# every sample more, ~0.24 us a sample for the three transforms, even at m ~ 6 N (1e5 samples on
+# 2e6 frequencies: 0.35-0.39 s in 4 parts, 0.42-0.48 in 1-2 and 8, 2.5 s in 96).
 # A grid of at least GRID_SPLIT_MIN frequencies gets two parts at least, for two threads. Small
 # parts also bound the NUFFT workspace (a default estimate of 1000 samples peaked at 461-469 MB of
 # RSS in two parts, 316-319 MB in eight). The cut depends on the grid and the number of samples
@@ -57,7 +59,7 @@ ACCURACIES = ("exact", "grid", "subset")
 # and on any machine (they differ from one uncut call by ~2e-9, within GRID_SEARCH_OPTIONS'
 # accuracy).
 PART_MODES_MIN = 1 << 16
-PART_MODES_PER_SAMPLE = 16
+PART_MODES_PER_SAMPLE = 8
 GRID_SPLIT_MIN = 1 << 17
 
 
