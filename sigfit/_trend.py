@@ -10,7 +10,7 @@ import numpy as np
 
 from . import periodograms as _pg
 from ._numerics import SUBSET_MIN_N, centred_cycles, normal_lstsq, subset_step
-from ._peaks import SELECTION_MAX_BINS, _finite_power, nested_peak
+from ._peaks import SELECTION_MAX_BINS, _finite_power, below_band, nested_peak
 from ._validate import (
     Samples,
 )
@@ -70,14 +70,17 @@ SAMPLES_PER_PARAMETER = 10  # ... one for every 3 * this many samples
 RIVAL_BLOCK = 1 << 16  # _rival_tones reads the periodogram this many frequencies at a time
 
 
-def _rival_tones(freq: np.ndarray, power: np.ndarray, f0: float, k: int, width: float) -> list[float]:
+def _rival_tones(freq: np.ndarray, power: np.ndarray, f0: float, k: int, width: float,
+                 top: np.ndarray | None = None) -> list[float]:
     """The frequencies of the ``k`` highest local maxima of ``power`` farther than ``width`` from
     ``f0`` and from each other: the next strongest tones, which a polynomial must not be allowed
     to absorb when the trend degree is chosen (a weekly cycle beside the daily one was read as a
-    cubic trend)."""
-    if k <= 0 or power.size < 3:
+    cubic trend). ``top``: the candidates, :func:`_top_maxima` of ``power`` (``power`` is then
+    not read)."""
+    if k <= 0 or freq.size < 3:
         return []
-    top = _top_maxima(power, 64 * (k + 1))
+    if top is None:
+        top = _top_maxima(power, rival_candidates(k))
     chosen = [f0]
     for i in top:
         f = float(freq[i])
@@ -88,13 +91,18 @@ def _rival_tones(freq: np.ndarray, power: np.ndarray, f0: float, k: int, width: 
     return chosen[1:]
 
 
-def _top_maxima(power: np.ndarray, m: int) -> np.ndarray:
-    """Indices of the ``m`` highest interior local maxima of ``power`` (``p[i] >= p[i-1]`` and
-    ``p[i] > p[i+1]``), highest first. Read :data:`RIVAL_BLOCK` frequencies at a time, each
-    block's ``m`` highest kept (the ``m`` highest of all are among them): a default band's 3e6
-    frequencies made grid-sized temporaries."""
+def rival_candidates(k: int) -> int:
+    """Local maxima :func:`_rival_tones` picks ``k`` distinct tones from."""
+    return 64 * (k + 1)
+
+
+def _top_maxima(power: np.ndarray, m: int, first: int = 1) -> np.ndarray:
+    """Indices ``i >= first`` of the ``m`` highest interior local maxima of ``power``
+    (``p[i] >= p[i-1]`` and ``p[i] > p[i+1]``), highest first. Read :data:`RIVAL_BLOCK`
+    frequencies at a time, each block's ``m`` highest kept (the ``m`` highest of all are among
+    them): a default band's 3e6 frequencies made grid-sized temporaries."""
     picks, count = [], 0
-    for lo in range(1, power.size - 1, RIVAL_BLOCK):
+    for lo in range(max(1, first), power.size - 1, RIVAL_BLOCK):
         hi = min(lo + RIVAL_BLOCK, power.size - 1)
         mid = power[lo:hi]
         inner = np.flatnonzero((mid >= power[lo - 1:hi - 1]) & (mid > power[lo + 1:hi + 1])) + lo
@@ -164,22 +172,31 @@ def choose_degree(series: Samples, plan: SearchPlan, *, max_degree: int | None =
     freq = grid.frequency()
     w = np.ones(series.n) if dy is None else 1.0 / dy**2
     ref = [float(np.sum(w * (r - np.average(r, weights=w)) ** 2)) for r in works]
+    find = _PeakReader(series, plan, freq, grid.start, grid.stop)
     if fft:
         powers = np.concatenate([power0[None], pgram(works[1:], grid)])
 
         def row(d: int) -> np.ndarray:
             return powers[d]
+
+        def peaks(d: int) -> list[float]:
+            return find(powers[d], d)
     else:
         n_low = min(grid.size, int(math.ceil(LOW_CYCLES / series.span / grid.step)) + 1)
         low = pgram(works[1:], FrequencyGrid(grid.start, grid.step, n_low)) if n_low >= 3 else None
-        # one degree at a time in one buffer: the (degrees, grid) array of a default band (3e6
-        # frequencies at N = 1e3) cost 100 MB and, page-faulted in, 80 ms of an estimate
-        buf = np.empty(grid.size)
+        scaled = _ScaledRows(freq, power0, n_low if low is not None else 0, find)
+        # one degree at a time in one buffer, and only where the scaled rows cannot answer: the
+        # (degrees, grid) array of a default band (3e6 frequencies at N = 1e3) cost 100 MB and,
+        # page-faulted in, 80 ms of an estimate
+        buf = np.empty(0)
         top0 = float(np.max(power0))
 
         def row(d: int) -> np.ndarray:
+            nonlocal buf
             if d == 0:
                 return power0
+            if buf.size != grid.size:
+                buf = np.empty(grid.size)
             ratio = ref[0] / max(ref[d], 1e-300)
             np.multiply(power0, ratio, out=buf)
             if not top0 * ratio < 1.0:  # (rounding is monotone: else no power reaches 1)
@@ -187,7 +204,15 @@ def choose_degree(series: Samples, plan: SearchPlan, *, max_degree: int | None =
             if low is not None:
                 buf[:n_low] = low[d - 1]
             return buf
-    bics = _degree_bics(series, plan, freq, row, d_max + 1, grid.start, grid.stop)
+
+        def peaks(d: int) -> list[float]:
+            ratio = ref[0] / max(ref[d], 1e-300)
+            if d > 0 and top0 * ratio < 1.0:  # (NaN: False) no clip: degree 0's peaks, scaled
+                tones = scaled.peaks(ratio, None if low is None else low[d - 1], d)
+                if tones is not None:
+                    return tones
+            return find(row(d), d)
+    bics = _degree_bics(series, peaks, d_max + 1)
     n_tones = _n_tones(series.n)
     order = np.argsort(bics)
     best = int(order[0])
@@ -199,12 +224,87 @@ def choose_degree(series: Samples, plan: SearchPlan, *, max_degree: int | None =
     return best, rule, (row(best) if reuse else None)
 
 
-def _degree_bics(series: Samples, plan: SearchPlan, freq, row, n_degrees: int, start: float,
-                 stop: float) -> list[float]:
-    """BIC of each trend degree ``d < n_degrees`` (``row(d)``, the periodogram with that degree
-    removed, used before the next row is asked for): the polynomial, the most significant peak
-    and the next strongest distinct ones (:data:`TREND_TONES`, one per 30 samples) fitted
-    together by linear least squares.
+class _PeakReader:
+    """The tones one trend degree is fitted with, read from its periodogram: the most significant
+    peak over the nested bands (:func:`nested_peak`) and the next strongest distinct local maxima
+    (:func:`_rival_tones`, :data:`TREND_TONES`, one per 30 samples)."""
+
+    def __init__(self, series: Samples, plan: SearchPlan, freq: np.ndarray, start: float,
+                 stop: float):
+        self.n = series.n
+        self.baseline = effective_baseline(series.tau, series.weights)
+        self.levels = tuple(min(x, stop) for x in plan.levels)
+        self.start, self.freq, self.trend_below = start, freq, plan.trend_below
+        self.n_rivals = _n_tones(series.n) - 1
+
+    def main(self, freq: np.ndarray, power: np.ndarray, d: int) -> float:
+        f0, _, _ = nested_peak(freq, power, self.levels, self.start, self.n, self.baseline, d + 1,
+                               trend_below=self.trend_below)
+        return f0
+
+    def rivals(self, f0: float, power: np.ndarray, top: np.ndarray | None = None) -> list[float]:
+        return _rival_tones(self.freq, power, f0, self.n_rivals, 1.0 / self.baseline, top)
+
+    def __call__(self, power: np.ndarray, d: int) -> list[float]:
+        f0 = self.main(self.freq, power, d)
+        return [f0, *self.rivals(f0, power)]
+
+
+class _ScaledRows:
+    """The tones of trend degrees ``d >= 1`` without their periodograms built.
+
+    Above its first ``n_low`` frequencies degree ``d``'s periodogram is degree 0's times a ratio
+    of residual sums of squares (:func:`choose_degree`), below them its own. A positive factor
+    keeps the order of the powers, so the scaled part's candidates are read from degree 0's once:
+    each nested band's piece's highest power (and its two neighbours, for the parabola), and its
+    highest local maxima; the low part and its two scaled neighbours (the head) are read in full.
+    :func:`nested_peak` then runs on those few frequencies, with the same numbers as on the built
+    row (to rounding ties between powers one ulp apart). Three whole-grid passes per degree (the
+    product, the peak, the maxima: ~20 ms on a default band of 1000 samples) become none."""
+
+    def __init__(self, freq: np.ndarray, power0: np.ndarray, n_low: int, find: _PeakReader):
+        size = power0.size
+        self.power0, self.n_low, self.find = power0, n_low, find
+        self.head = min(size, n_low + 2)
+        ends = np.searchsorted(freq, np.asarray(find.levels, dtype=np.float64) * (1 + 1e-12),
+                               side="right")
+        keep, lo = [np.arange(self.head)], self.head
+        for end in sorted({int(e) for e in ends} | {size}):
+            if end > lo:
+                i = lo + int(np.argmax(power0[lo:end]))
+                keep.append(np.arange(max(i - 1, 0), min(i + 2, size)))
+                lo = end
+        self.subset = np.unique(np.concatenate(keep))
+        self.freq_sub = freq[self.subset]
+        self.tail = self.subset[self.head:]  # (subset[:head] is arange(head))
+        self.top_hi = _top_maxima(power0, rival_candidates(find.n_rivals), first=n_low + 1) \
+            if find.n_rivals > 0 else np.empty(0, dtype=np.int64)
+
+    def peaks(self, ratio: float, low: np.ndarray | None, d: int) -> list[float] | None:
+        """Degree ``d``'s tones, its low part ``low`` (None: none replaced), or None where the
+        head cannot decide (a trend-below tail running past it: the built row's turn)."""
+        p0 = self.power0
+        head = p0[:self.head] * ratio
+        if low is not None:
+            head[:self.n_low] = low
+        if self.find.trend_below and below_band(head) >= head.size:
+            return None
+        sub = np.concatenate([head, p0[self.tail] * ratio])
+        f0 = self.find.main(self.freq_sub, sub, d)
+        if self.find.n_rivals <= 0:
+            return [f0]
+        m = rival_candidates(self.find.n_rivals)
+        near = _top_maxima(head, m)
+        cand = np.concatenate([near, self.top_hi])
+        vals = np.concatenate([head[near], p0[self.top_hi] * ratio])
+        top = cand[np.argsort(vals, kind="stable")[::-1][:m]]
+        return [f0, *self.find.rivals(f0, None, top)]
+
+
+def _degree_bics(series: Samples, peaks, n_degrees: int) -> list[float]:
+    """BIC of each trend degree ``d < n_degrees``: the polynomial and the tones ``peaks(d)``
+    (the most significant peak of that degree's periodogram and the next strongest distinct
+    ones, :class:`_PeakReader`) fitted together by linear least squares.
 
     The tones' columns are built once per frequency (the degrees mostly share their peaks), and
     the least squares are :func:`sigfit._numerics.normal_lstsq` (P <= 10 columns of up to
@@ -212,18 +312,12 @@ def _degree_bics(series: Samples, plan: SearchPlan, freq, row, n_degrees: int, s
     tau, dy, n = series.tau, series.dy, series.n
     u = tau / float(np.max(np.abs(tau)))
     sw = None if dy is None else 1.0 / dy
-    baseline = effective_baseline(tau, series.weights)
-    levels = tuple(min(x, stop) for x in plan.levels)
-    n_tones = _n_tones(n)
     columns: dict[float, tuple[np.ndarray, np.ndarray]] = {}
     yy = series.y if sw is None else series.y * sw
     bics = []
     for d in range(n_degrees):
-        power = row(d)
-        f0, _, _ = nested_peak(freq, power, levels, start, n, baseline, d + 1,
-                               trend_below=plan.trend_below)
         tones = []
-        for f in (f0, *_rival_tones(freq, power, f0, n_tones - 1, 1.0 / baseline)):
+        for f in peaks(d):
             if f not in columns:
                 ph = 2.0 * math.pi * centred_cycles(f, tau)
                 columns[f] = (np.sin(ph), np.cos(ph))

@@ -334,3 +334,58 @@ def test_top_maxima_read_in_blocks_are_the_whole_grid_s():
             for m in (1, 64, 192, 10**6):
                 expected = inner[np.argsort(power[inner])[::-1]][:m]
                 np.testing.assert_array_equal(_trend._top_maxima(power, m), expected)
+
+
+def test_top_maxima_from_a_first_index_are_the_filtered_whole_grid_s():
+    from sigfit import _trend
+
+    rng = np.random.default_rng(12)
+    for size in (3, 7, 300, _trend.RIVAL_BLOCK + 5):
+        power = rng.beta(0.5, 20.0, size)
+        inner = np.flatnonzero((power[1:-1] >= power[:-2]) & (power[1:-1] > power[2:])) + 1
+        for first in (0, 1, 2, size // 3, size - 2, size + 4):
+            kept = inner[inner >= first]
+            for m in (1, 64, 10**6):
+                expected = kept[np.argsort(power[kept])[::-1]][:m]
+                np.testing.assert_array_equal(_trend._top_maxima(power, m, first=first), expected)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_trend_degrees_read_from_degree_zero_s_peaks_are_the_built_rows(seed, monkeypatch):
+    """issue 18: choose_degree reads the higher degrees' tones from degree 0's periodogram
+    (_ScaledRows) instead of building each scaled row: the same tones, BICs and degree as on the
+    built rows, for trends, red noise, two tones, weights, few and many samples."""
+    from sigfit import _trend
+    from sigfit._validate import validate_series
+    from sigfit.plan import plan_search
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.choice([40, 120, 700, 2500]))
+    t = np.sort(rng.uniform(0, float(rng.choice([10.0, 300.0])), n))
+    span = float(np.ptp(t))
+    y = rng.normal(0, 1, n)
+    if seed % 2:
+        y += 2.0 * np.sin(2 * np.pi * t * float(rng.uniform(3, 40)) / span)
+    if seed % 3 == 0:
+        y += float(rng.normal(0, 3)) * (t / span) ** int(rng.integers(1, 4))
+    if seed % 4 == 1:
+        y = np.cumsum(y) * 0.3  # red noise
+    if seed % 5 == 2:
+        y += 0.7 * np.cos(2 * np.pi * t * float(rng.uniform(40, 90)) / span)
+    dy = rng.uniform(0.5, 2.0, n) if seed % 6 == 5 else None
+    series = validate_series(t, y, dy, n_params=4)
+    plan = plan_search(series, "auto", fmin=None, fmax=None, oversampling=5)
+    seen = {}
+    original = _trend._degree_bics
+
+    def spy(series, peaks, n_degrees):
+        tones = [peaks(d) for d in range(n_degrees)]
+        seen.setdefault("tones", []).append(tones)
+        return original(series, lambda d: tones[d], n_degrees)
+
+    monkeypatch.setattr(_trend, "_degree_bics", spy)
+    fast = _trend.choose_degree(series, plan)
+    monkeypatch.setattr(_trend._ScaledRows, "peaks", lambda *a: None)
+    built = _trend.choose_degree(series, plan)
+    assert seen["tones"][0] == seen["tones"][1]
+    assert fast[:2] == built[:2]
