@@ -206,9 +206,10 @@ def choose_degree(series: Samples, plan: SearchPlan, *, max_degree: int | None =
             return buf
 
         def peaks(d: int) -> list[float]:
-            ratio = ref[0] / max(ref[d], 1e-300)
-            if d > 0 and top0 * ratio < 1.0:  # (NaN: False) no clip: degree 0's peaks, scaled
-                tones = scaled.peaks(ratio, None if low is None else low[d - 1], d)
+            # degree 0 itself at ratio 1 (its own powers, bit for bit); NaN or a clip: built
+            ratio = 1.0 if d == 0 else ref[0] / max(ref[d], 1e-300)
+            if top0 * ratio < 1.0 or (d == 0 and math.isfinite(top0)):
+                tones = scaled.peaks(ratio, None if low is None or d == 0 else low[d - 1], d)
                 if tones is not None:
                     return tones
             return find(row(d), d)
@@ -251,16 +252,17 @@ class _PeakReader:
 
 
 class _ScaledRows:
-    """The tones of trend degrees ``d >= 1`` without their periodograms built.
+    """The tones of each trend degree without its periodogram built.
 
     Above its first ``n_low`` frequencies degree ``d``'s periodogram is degree 0's times a ratio
-    of residual sums of squares (:func:`choose_degree`), below them its own. A positive factor
+    of residual sums of squares (:func:`choose_degree`; 1 for degree 0), below them its own. A positive factor
     keeps the order of the powers, so the scaled part's candidates are read from degree 0's once:
     each nested band's piece's highest power (and its two neighbours, for the parabola), and its
     highest local maxima; the low part and its two scaled neighbours (the head) are read in full.
     :func:`nested_peak` then runs on those few frequencies, with the same numbers as on the built
     row (to rounding ties between powers one ulp apart). Three whole-grid passes per degree (the
-    product, the peak, the maxima: ~20 ms on a default band of 1000 samples) become none."""
+    product, the peak, the maxima: ~20 ms on a default band of 1000 samples) become two in all,
+    at the start."""
 
     def __init__(self, freq: np.ndarray, power0: np.ndarray, n_low: int, find: _PeakReader):
         size = power0.size
@@ -281,8 +283,9 @@ class _ScaledRows:
             if find.n_rivals > 0 else np.empty(0, dtype=np.int64)
 
     def peaks(self, ratio: float, low: np.ndarray | None, d: int) -> list[float] | None:
-        """Degree ``d``'s tones, its low part ``low`` (None: none replaced), or None where the
-        head cannot decide (a trend-below tail running past it: the built row's turn)."""
+        """Degree ``d``'s tones, its low part ``low`` (None: degree 0's, scaled; degree 0 is
+        ``ratio = 1``), or None where the head cannot decide (a trend-below tail running past it:
+        the built row's turn)."""
         p0 = self.power0
         head = p0[:self.head] * ratio
         if low is not None:
