@@ -73,6 +73,25 @@ def centred_cycles(frequency: float | np.ndarray, t: np.ndarray) -> np.ndarray:
 _THREADPOOLS: list = []  # the threadpoolctl controller, found once (it scans the loaded libraries)
 
 
+def next_fast_len_real(n: int) -> int:
+    """The smallest ``2^a 3^b 5^c >= n``: :func:`scipy.fft.next_fast_len` with ``real=True`` (the
+    same numbers, tested), without importing scipy (~0.4 s of a command's start-up) for one
+    integer. pocketfft, numpy's and scipy's, is fastest on these lengths."""
+    n = int(n)
+    if n <= 6:
+        return max(n, 1)
+    best = 1 << (n - 1).bit_length()
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            p2 = 1 << (-(-n // p35) - 1).bit_length()  # the least power of 2 with p2 * p35 >= n
+            best = min(best, p2 * p35)
+            p35 *= 3
+        p5 *= 5
+    return best
+
+
 def single_threaded():
     """Limit BLAS/OpenMP pools to one thread while fitting: the work is many small matrix products
     (8192 x ~100), where extra threads gain little and, on a shared machine, spin-wait against

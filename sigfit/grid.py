@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._numerics import next_fast_len_real
 from .errors import InputError
 from .sampling import PREFIX, close_pair_scale, lattice_quantum  # noqa: F401  (their home before)
 
@@ -166,9 +167,7 @@ def fft_grid(
 ) -> FrequencyGrid:
     """The FFT lattice ``k/(n_fft*dt)`` with ``n_fft >= oversampling*n`` (a fast length),
     restricted to ``[fmin, fmax]`` (default: one step to Nyquist)."""
-    from scipy.fft import next_fast_len  # scipy loads only when a lattice is built
-
-    n_fft = next_fast_len(int(math.ceil(oversampling * n)), real=True)
+    n_fft = next_fast_len_real(int(math.ceil(oversampling * n)))
     check_grid_size(n_fft // 2 + 1, fmin=0.0, fmax=0.5 / dt, oversampling=oversampling, max_size=max_size)
     step = 1.0 / (n_fft * dt)
     k_lo = 1 if fmin is None else max(1, int(math.ceil(fmin / step - 1e-9)))

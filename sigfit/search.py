@@ -48,7 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._numerics import frac_cycles, nufft_threads, single_threaded
+from ._numerics import frac_cycles, next_fast_len_real, nufft_threads, single_threaded
 from ._numerics import two_product as _two_product  # noqa: F401  (its old home)
 from .errors import InputError
 from .sampling import (  # noqa: F401  (public here before: sigfit.search.time_resolution)
@@ -217,9 +217,7 @@ def plan_coarse_to_fine(
     lag_bins = max_bins / COARSE_OVERSAMPLING * step
     lag_pairs = _max_lag_for_pairs(x, max_pairs, span)
     lag = min(lag_bins, lag_pairs, span)
-    from scipy.fft import next_fast_len
-
-    n_fft = next_fast_len(int(math.ceil(COARSE_OVERSAMPLING * lag / step)) + 1, real=True)
+    n_fft = next_fast_len_real(int(math.ceil(COARSE_OVERSAMPLING * lag / step)) + 1)
     if n_candidates is None:
         per_window = 2 * ZOOM_HALF_WIDTH * oversampling * span / lag + 1 + x.size
         n_candidates = int(min(MAX_CANDIDATES, max(MIN_CANDIDATES, ZOOM_WORK // per_window)))

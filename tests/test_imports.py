@@ -51,6 +51,31 @@ def test_an_estimate_imports_neither_astropy_nor_scipy():
     assert not {m for m in mods if m.split(".")[0] in ("astropy", "scipy")}
 
 
+def test_evenly_spaced_and_giant_span_estimates_import_no_scipy():
+    # the FFT lattice's fast length and its real FFT come from numpy (the same pocketfft), and so
+    # does the coarse-to-fine search's lag spectrum: scipy's import was ~0.4 s of each command
+    even = ("import numpy as np, sigfit; t = np.arange(512) * 0.5; "
+            "r = sigfit.estimate(t, np.sin(2 * np.pi * 0.11 * t)); assert r.method == 'fft'")
+    giant = ("import numpy as np, sigfit; rng = np.random.default_rng(0); "
+             "t = np.sort(rng.integers(0, 10**9, 2000)); "
+             "r = sigfit.estimate(t, np.sin(2 * np.pi * t / 97.0) + rng.normal(0, 1, t.size))")
+    for stmt in (even, giant):
+        mods = _modules_after(stmt)
+        assert not {m for m in mods if m.split(".")[0] in ("astropy", "scipy")}, stmt
+
+
+def test_next_fast_len_real_is_scipy_s():
+    import random
+
+    from scipy.fft import next_fast_len
+
+    from sigfit._numerics import next_fast_len_real
+
+    rng = random.Random(0)
+    for n in [*range(1, 3000), *(rng.randrange(1, 10**12) for _ in range(2000))]:
+        assert next_fast_len_real(n) == next_fast_len(n, real=True), n
+
+
 def test_astropy_gets_nifty_ls_methods_when_imported_after_sigfit():
     # what `import nifty_ls` registers in astropy's LombScargle is there when astropy comes later
     code = (f"{_ESTIMATE}; from astropy.timeseries import LombScargle; "

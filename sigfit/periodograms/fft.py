@@ -22,7 +22,7 @@ def power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: Frequency
     """Standard-normalised power of evenly spaced ``(tau, y)`` on an FFT lattice ``grid``: the exact
     floating-mean Lomb-Scargle power at every lattice frequency (Nyquist and zero padding
     included), from one real FFT of the values and closed-form sums of the sampling."""
-    from scipy.fft import rfft
+    from numpy.fft import rfft  # (scipy's is the same pocketfft; numpy's spares its import)
 
     from .generalized import _normal_equations, explained
 
