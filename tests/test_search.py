@@ -389,3 +389,26 @@ def test_trend_degrees_read_from_degree_zero_s_peaks_are_the_built_rows(seed, mo
     built = _trend.choose_degree(series, plan)
     assert seen["tones"][0] == seen["tones"][1]
     assert fast[:2] == built[:2]
+
+
+def test_pair_lag_is_remembered_by_the_stamps_content(monkeypatch):
+    """issue 18: the columns of one table share their stamps, and each column's coarse plan was
+    bisected twice; the answer is remembered by the stamps' bytes, never by the array object."""
+    from sigfit import search
+
+    calls = []
+    original = search._bisect_lag
+    monkeypatch.setattr(search, "_bisect_lag", lambda *a: calls.append(1) or original(*a))
+    monkeypatch.setattr(search, "_LAG_MEMO", type(search._LAG_MEMO)())
+    rng = np.random.default_rng(5)
+    x = np.sort(rng.uniform(0, 1e6, 3000))
+    first = search._max_lag_for_pairs(x, 20000, float(np.ptp(x)))
+    assert first == original(x, 20000, float(np.ptp(x)))
+    assert search._max_lag_for_pairs(x.copy(), 20000, float(np.ptp(x))) == first
+    assert len(calls) == 1
+    x[1500] += 0.5  # new content in the same array: computed again
+    search._max_lag_for_pairs(x, 20000, float(np.ptp(x)))
+    assert len(calls) == 2
+    for k in range(search.LAG_MEMO_SIZE + 3):  # bounded
+        search._max_lag_for_pairs(x + k, 20000, float(np.ptp(x)))
+    assert len(search._LAG_MEMO) == search.LAG_MEMO_SIZE
