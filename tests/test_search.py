@@ -412,3 +412,61 @@ def test_pair_lag_is_remembered_by_the_stamps_content(monkeypatch):
     for k in range(search.LAG_MEMO_SIZE + 3):  # bounded
         search._max_lag_for_pairs(x + k, 20000, float(np.ptp(x)))
     assert len(search._LAG_MEMO) == search.LAG_MEMO_SIZE
+
+
+def test_zoom_windows_union_is_numpy_unique_s():
+    """issue 18: the zoom windows' lattice indices and first occurrences, merged run by run,
+    are np.unique's (2.7e6 entries sorted at 1e5 samples before), overlaps and all."""
+    from sigfit.search import _window_union
+
+    rng = np.random.default_rng(21)
+    for _ in range(2000):
+        w, m = int(rng.integers(1, 40)), int(rng.integers(1, 30))
+        first = rng.integers(-int(rng.choice([5, 50, 10**4])), 10**4, w).astype(np.int64)
+        k, keep = np.unique((first[:, None] + np.arange(m)[None, :]).ravel(), return_index=True)
+        k2, keep2 = _window_union(first, m)
+        np.testing.assert_array_equal(k2, k)
+        np.testing.assert_array_equal(keep2, keep)
+
+
+def test_lattice_window_sums_with_one_plan_are_one_call_per_chunk_s():
+    """issue 18: one finufft plan for every chunk of windows (a short last chunk padded with
+    zeros) gives the numbers of one nufft1d1 call per chunk, bit for bit, and the direct sums."""
+    import finufft
+
+    from sigfit._numerics import TWO_PI, centred_cycles
+    from sigfit.periodograms import trig
+
+    rng = np.random.default_rng(22)
+    for n, w, m, nk, h in ((400, 7, 31, 2, 1), (3000, 5, 201, 1, 2)):
+        t = np.sort(rng.uniform(-1e4, 1e4, n))
+        c = rng.normal(size=(nk, n)) + 1j * rng.normal(size=(nk, n))
+        df = 1.0 / (5 * 2e4)
+        starts = np.sort(rng.integers(0, 10**7, w)) * df
+        cap = 2 * n * nk + 5  # two windows per chunk: the last one short
+        got = trig.lattice_window_sums(t, c, starts, df, m, h, eps=1e-9, max_elements=cap)
+        x = TWO_PI * centred_cycles(h * df, t)
+        for lo in range(0, w, 2):
+            fc = h * (starts[lo:lo + 2] + df * (m // 2))
+            shift = np.exp((1j * TWO_PI) * centred_cycles(fc[:, None], t[None, :]))
+            one = finufft.nufft1d1(x, (shift[:, None, :] * c[None]).reshape(-1, n), m, eps=1e-9,
+                                   isign=1, nthreads=1)
+            np.testing.assert_array_equal(got[lo:lo + 2], one.reshape(-1, nk, m))
+        f = starts[-1] + df * np.arange(m)
+        direct = trig.direct_sums(t, c, f, [h])[:, 0, :]
+        np.testing.assert_allclose(got[-1], direct, rtol=0, atol=1e-7 * np.abs(c).sum())
+
+
+def test_one_term_power_from_apart_sums_is_the_stacked_one_s():
+    from sigfit.periodograms.generalized import explained_one_term, explained_one_term_sums
+
+    rng = np.random.default_rng(23)
+    m = 500
+    c0 = 37.0
+    w1 = rng.normal(size=m) + 1j * rng.normal(size=m)
+    w2 = rng.normal(size=m) + 1j * rng.normal(size=m)
+    w1[:3], w2[:3] = c0, c0  # f = 0: singular, the fallback's turn
+    sy = rng.normal(size=m) + 1j * rng.normal(size=m)
+    stacked = explained_one_term(np.stack([np.full(m, c0, dtype=complex), w1, w2]), sy, 0.4)
+    np.testing.assert_array_equal(explained_one_term_sums(c0, w1, w2, sy, 0.4), stacked)
+    np.testing.assert_array_equal(explained_one_term_sums(np.full(m, c0), w1, w2, sy, 0.4), stacked)

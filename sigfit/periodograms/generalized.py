@@ -210,9 +210,15 @@ def explained_one_term(sw: np.ndarray, sy: np.ndarray, y0: float) -> np.ndarray:
     where that system is singular to :data:`RCOND` (``f = 0``; Nyquist on a lattice) go to
     :func:`explained`, which drops the vanishing column. ``sw`` is ``(3, M)`` (the weights' sums
     at 0, f, 2f), ``sy`` ``(M,)`` (the weighted values' sums at f)."""
-    c0 = sw[0].real
-    c, s = sw[1].real, sw[1].imag
-    c2, s2 = sw[2].real, sw[2].imag
+    return explained_one_term_sums(sw[0].real, sw[1], sw[2], sy, y0)
+
+
+def explained_one_term_sums(c0, w1: np.ndarray, w2: np.ndarray, sy: np.ndarray, y0: float) -> np.ndarray:
+    """:func:`explained_one_term` with the weights' sums apart: ``c0`` at 0 (an array or, the
+    same at every frequency, a number), ``w1`` and ``w2`` at f and 2f. The zoom windows of a
+    coarse-to-fine search (2.7e6 frequencies at 1e5 samples) then need no (3, M) stack."""
+    c, s = w1.real, w1.imag
+    c2, s2 = w2.real, w2.imag
     a11 = 0.5 * (c0 - c2) - s * s / c0  # sin-sin, less the mean's share
     a22 = 0.5 * (c0 + c2) - c * c / c0  # cos-cos
     a12 = 0.5 * s2 - s * c / c0
@@ -224,8 +230,10 @@ def explained_one_term(sw: np.ndarray, sy: np.ndarray, y0: float) -> np.ndarray:
         p = (a22 * b1 * b1 - 2.0 * a12 * b1 * b2 + a11 * b2 * b2) / det + y0 * y0 / c0
     if not ok.all():
         bad = ~ok
-        xtx, xty = _normal_equations(sw[:, bad], sy[None, bad], y0, True, 1)
-        p[bad] = explained(xtx, xty, float(c0[bad][0]))
+        c0_bad = np.broadcast_to(np.asarray(c0, dtype=np.float64), w1.shape)[bad]
+        sw = np.stack([c0_bad.astype(np.complex128), w1[bad], w2[bad]])
+        xtx, xty = _normal_equations(sw, sy[None, bad], y0, True, 1)
+        p[bad] = explained(xtx, xty, float(c0_bad[0]))
     return p
 
 

@@ -127,22 +127,32 @@ def lattice_window_sums(t: np.ndarray, c: np.ndarray, starts: np.ndarray, df: fl
     many-vector transform (finufft sorts the points once), not one call per window; each window's
     offset goes into its strengths, its phase by an error-free product. A chunk holds at most
     ``max_elements`` strengths (``windows x rows of c x samples``), which bounds the memory.
-    Returns ``(len(starts), n_k, m)``."""
+    One finufft plan serves every chunk (the points sorted once, the kernel's series made once;
+    a short last chunk padded with zeros: finufft transforms each vector on its own here, so the
+    numbers are those of one call per chunk). Returns ``(len(starts), n_k, m)``."""
     import finufft
 
     c = np.atleast_2d(np.asarray(c, dtype=np.complex128))
     n_k, n = c.shape
     starts = np.atleast_1d(np.asarray(starts, dtype=np.float64))
     out = np.empty((starts.size, n_k, m), dtype=np.complex128)
-    per_chunk = max(1, max_elements // max(n_k * n, 1))
+    per_chunk = min(max(1, max_elements // max(n_k * n, 1)), max(starts.size, 1))
     # centre the modes: finufft's modes run over -m//2 .. m - m//2 - 1 (isign +1)
     x = TWO_PI * centred_cycles(h * df, t)
+    plan = None
+    strengths = np.empty((per_chunk, n_k, n), dtype=np.complex128)
     for lo in range(0, starts.size, per_chunk):
         fc = h * (starts[lo : lo + per_chunk] + df * (m // 2))
         shift = np.exp((1j * TWO_PI) * centred_cycles(fc[:, None], t[None, :]))
-        strengths = (shift[:, None, :] * c[None, :, :]).reshape(-1, n)
-        res = finufft.nufft1d1(x, strengths, m, eps=eps, isign=1, nthreads=NTHREADS)
-        out[lo : lo + per_chunk] = np.reshape(res, (-1, n_k, m))
+        k = fc.size
+        np.multiply(shift[:, None, :], c[None, :, :], out=strengths[:k])
+        strengths[k:] = 0.0
+        if plan is None:
+            plan = finufft.Plan(1, (m,), n_trans=per_chunk * n_k, eps=eps, isign=1,
+                                nthreads=NTHREADS)
+            plan.setpts(x)
+        res = plan.execute(strengths.reshape(-1, n))
+        out[lo : lo + k] = np.reshape(res, (per_chunk, n_k, m))[:k]
     return out
 
 
