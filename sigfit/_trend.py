@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from . import periodograms as _pg
-from ._numerics import SUBSET_MIN_N, centred_cycles, normal_lstsq, subset_step
+from ._numerics import NORMAL_COND_MAX, SUBSET_MIN_N, centred_cycles, normal_lstsq, subset_step
 from ._peaks import SELECTION_MAX_BINS, _finite_power, below_band, nested_peak
 from ._validate import (
     Samples,
@@ -304,34 +304,69 @@ class _ScaledRows:
         return [f0, *self.find.rivals(f0, None, top)]
 
 
+# _degree_bics reads each degree's residual sum of squares from one Gram matrix of every column;
+# below this fraction of the values' sum of squares (the model explains all but 1e-6 of them) the
+# subtraction has lost too many digits, and that degree is fitted on its own columns
+GRAM_RSS_MIN = 1e-6
+
+
 def _degree_bics(series: Samples, peaks, n_degrees: int) -> list[float]:
     """BIC of each trend degree ``d < n_degrees``: the polynomial and the tones ``peaks(d)``
     (the most significant peak of that degree's periodogram and the next strongest distinct
     ones, :class:`_PeakReader`) fitted together by linear least squares.
 
-    The tones' columns are built once per frequency (the degrees mostly share their peaks), and
-    the least squares are :func:`sigfit._numerics.normal_lstsq` (P <= 10 columns of up to
-    millions of rows, where ``lstsq``'s SVD cost 4x more)."""
+    Every degree's columns are among the same few (the powers of ``u`` up to the highest degree,
+    a sine and a cosine per distinct tone: the degrees mostly share their peaks), so one Gram
+    matrix of them all, one matrix product over the samples, gives each degree's residual sum of
+    squares as ``y'y - b' G^-1 b`` on its own rows and columns (unit-norm columns, as
+    :func:`sigfit._numerics.normal_lstsq`). Where that system is ill-conditioned or the model
+    leaves under :data:`GRAM_RSS_MIN` of ``y'y`` (the subtraction's digits), the degree is fitted
+    on its own columns."""
     tau, dy, n = series.tau, series.dy, series.n
     u = tau / float(np.max(np.abs(tau)))
     sw = None if dy is None else 1.0 / dy
-    columns: dict[float, tuple[np.ndarray, np.ndarray]] = {}
     yy = series.y if sw is None else series.y * sw
+    tones = [list(peaks(d)) for d in range(n_degrees)]
+    freqs = list(dict.fromkeys(f for ts in tones for f in ts))
+    x = np.empty((n, n_degrees + 2 * len(freqs)), order="F")
+    x[:, 0] = 1.0
+    for j in range(1, n_degrees):
+        np.multiply(x[:, j - 1], u, out=x[:, j])
+    for i, f in enumerate(freqs):
+        ph = 2.0 * math.pi * centred_cycles(f, tau)
+        np.sin(ph, out=x[:, n_degrees + 2 * i])
+        np.cos(ph, out=x[:, n_degrees + 2 * i + 1])
+    if sw is not None:
+        x *= sw[:, None]
+    gram, xty, yty = x.T @ x, x.T @ yy, float(yy @ yy)
     bics = []
     for d in range(n_degrees):
-        tones = []
-        for f in peaks(d):
-            if f not in columns:
-                ph = 2.0 * math.pi * centred_cycles(f, tau)
-                columns[f] = (np.sin(ph), np.cos(ph))
-            tones += columns[f]
-        x = np.stack([u**j for j in range(d + 1)] + tones, axis=1)
-        if sw is not None:
-            x = x * sw[:, None]
-        rss = max(float(np.sum((yy - x @ normal_lstsq(x, yy)) ** 2)), 1e-300)
-        k = d + 1 + 3 * (len(tones) // 2)
+        cols = list(range(d + 1))
+        for f in tones[d]:
+            i = n_degrees + 2 * freqs.index(f)
+            cols += [i, i + 1]
+        rss = _gram_rss(gram[np.ix_(cols, cols)], xty[cols], yty)
+        if rss is None or not rss > GRAM_RSS_MIN * yty:
+            xd = x[:, cols]
+            rss = float(np.sum((yy - xd @ normal_lstsq(xd, yy)) ** 2))
+        rss = max(rss, 1e-300)
+        k = d + 1 + 3 * len(tones[d])
         bics.append((rss if sw is not None else n * math.log(rss / n)) + k * math.log(n))
     return bics
+
+
+def _gram_rss(g: np.ndarray, b: np.ndarray, c: float) -> float | None:
+    """``c - b' g^-1 b`` (the residual sum of squares of least squares with Gram matrix ``g``,
+    ``X'y = b``, ``y'y = c``) on unit-norm columns; None where the columns are (nearly)
+    dependent (condition above :data:`sigfit._numerics.NORMAL_COND_MAX`)."""
+    d = np.sqrt(np.diag(g))
+    if not np.all(d > 0):
+        return None
+    gs = g / d[:, None] / d[None, :]
+    bs = b / d
+    if not np.linalg.cond(gs) <= NORMAL_COND_MAX:
+        return None
+    return float(c - bs @ np.linalg.solve(gs, bs))
 
 
 def _n_tones(n: int) -> int:

@@ -470,3 +470,38 @@ def test_one_term_power_from_apart_sums_is_the_stacked_one_s():
     stacked = explained_one_term(np.stack([np.full(m, c0, dtype=complex), w1, w2]), sy, 0.4)
     np.testing.assert_array_equal(explained_one_term_sums(c0, w1, w2, sy, 0.4), stacked)
     np.testing.assert_array_equal(explained_one_term_sums(np.full(m, c0), w1, w2, sy, 0.4), stacked)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_trend_bics_from_one_gram_are_each_degree_s_own_fit(seed, monkeypatch):
+    """issue 18: every trend degree's residual sum of squares read from one Gram matrix of all
+    the columns equals the degree's own least squares (to 1e-9 of the BIC's scale), and the same
+    degree wins; an exact model (no noise) is fitted on its own columns (GRAM_RSS_MIN)."""
+    from sigfit import _trend
+    from sigfit._validate import validate_series
+    from sigfit.plan import plan_search
+
+    rng = np.random.default_rng(100 + seed)
+    n = int(rng.choice([50, 400, 3000, 70000]))
+    t = np.sort(rng.uniform(0, 50.0, n))
+    y = 1.5 * np.sin(2 * np.pi * 0.37 * t) + 0.4 * np.cos(2 * np.pi * 1.9 * t)
+    y += float(rng.normal(0, 2)) * (t / 50.0) ** int(rng.integers(0, 4))
+    noise = 0.0 if seed == 0 else float(rng.choice([0.01, 0.3, 3.0]))
+    y += rng.normal(0, 1, n) * noise
+    dy = rng.uniform(0.5, 2.0, n) if seed % 3 == 2 else None
+    series = validate_series(t, y, dy, n_params=4)
+    plan = plan_search(series, "auto", fmin=None, fmax=None, oversampling=5)
+    seen = []
+    original = _trend._degree_bics
+
+    def spy(*a):
+        seen.append(original(*a))
+        return seen[-1]
+
+    monkeypatch.setattr(_trend, "_degree_bics", spy)
+    fast = _trend.choose_degree(series, plan)
+    monkeypatch.setattr(_trend, "GRAM_RSS_MIN", np.inf)  # every degree on its own columns
+    own = _trend.choose_degree(series, plan)
+    assert fast[0] == own[0]
+    scale = n * np.log(n)
+    np.testing.assert_allclose(seen[0], seen[1], rtol=0, atol=1e-9 * scale)
