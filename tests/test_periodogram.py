@@ -268,3 +268,46 @@ def test_kept_plans_give_the_powers_of_new_ones():
     for (t, y, g), p in zip(cases, kept, strict=True):
         lombscargle._PLANS.__dict__.clear()
         np.testing.assert_array_equal(lombscargle.grid_power(t, y, None, g), p)
+
+
+def test_weights_transforms_kept_by_content_give_the_same_powers(monkeypatch):
+    """issue 18: a small grid's weight transforms are kept by the stamps' and weights' bytes;
+    a second series on the same stamps (a table's next column, the model's residual) costs one
+    transform, with the same powers bit for bit; new stamps or new weights are new entries, and
+    the store is bounded."""
+    import finufft
+
+    from sigfit.grid import FrequencyGrid
+    from sigfit.periodograms import lombscargle
+
+    monkeypatch.setattr(lombscargle, "_WEIGHTS", type(lombscargle._WEIGHTS)())
+    rng = np.random.default_rng(8)
+    tau = np.sort(rng.uniform(-50, 50, 2000))
+    grid = FrequencyGrid(start=0.01, step=0.002, size=3000)
+    y1, y2 = rng.normal(size=(2, tau.size))
+    dy = rng.uniform(0.5, 2.0, tau.size)
+    executed = []
+    original = finufft.Plan.execute
+    monkeypatch.setattr(finufft.Plan, "execute",
+                        lambda self, c, *a, **k: executed.append(np.shape(c)) or original(self, c, *a, **k))
+    for weights in (None, dy):
+        cold = lombscargle.grid_power(tau, y2, weights, grid, options=lombscargle.SEARCH_OPTIONS)
+        lombscargle._WEIGHTS.clear()
+        lombscargle.grid_power(tau, y1, weights, grid, options=lombscargle.SEARCH_OPTIONS)
+        executed.clear()
+        warm = lombscargle.grid_power(tau, y2, weights, grid, options=lombscargle.SEARCH_OPTIONS)
+        assert executed == [(1, tau.size)]  # one vector: the weighted values alone
+        np.testing.assert_array_equal(warm, cold)
+    moved = tau.copy()
+    moved[7] += 1e-3  # other stamps: computed afresh, and right
+    executed.clear()
+    fresh = lombscargle.grid_power(moved, y2, None, grid, options=lombscargle.SEARCH_OPTIONS)
+    assert len(executed) == 2
+    np.testing.assert_allclose(fresh, _nifty(moved, y2, None, grid), rtol=0, atol=1e-5)
+    for k in range(lombscargle.WEIGHTS_CACHE_SIZE + 3):
+        lombscargle.grid_power(tau + k, y2, None, grid, options=lombscargle.SEARCH_OPTIONS)
+    assert len(lombscargle._WEIGHTS) == lombscargle.WEIGHTS_CACHE_SIZE
+    big = FrequencyGrid(start=0.01, step=1e-4, size=lombscargle.WEIGHTS_CACHE_MAX + 1)
+    lombscargle._WEIGHTS.clear()
+    lombscargle.grid_power(tau, y2, None, big, options=lombscargle.SEARCH_OPTIONS)
+    assert len(lombscargle._WEIGHTS) == 0
