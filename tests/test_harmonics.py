@@ -338,3 +338,48 @@ def test_one_shape_is_not_split_into_nested_periods():
         assert r.components[0].period == pytest.approx(period, rel=1e-4)
         split += len(r.components) > 1 and r.components[1].significant
     assert split <= 3
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_gauss_newton_normal_equations_are_the_explicit_jacobian_s(weighted):
+    """issue 18: _accumulate builds the Jacobian transposed, in place; its normal equations, the
+    sandwich's meat and the residual are those of the Jacobian written out column by column
+    (two components with harmonics, a quadratic, chunk edges crossed)."""
+    from sigfit.harmonics import _design, _lstsq
+
+    rng = np.random.default_rng(31)
+    n = 2 * _design.ROWS + 123
+    tau = np.sort(rng.uniform(-3e4, 3e4, n))
+    t_scale = float(np.max(np.abs(tau)))
+    y = rng.normal(size=n)
+    sw = 1.0 / rng.uniform(0.5, 2.0, n) if weighted else None
+    hs, degree = (3, 5), 2
+    nus = [1.3e-3 * t_scale, 7.7e-4 * t_scale]
+    params = np.concatenate([rng.normal(size=degree + 1), [nus[0]], rng.normal(size=6),
+                             [nus[1]], rng.normal(size=10)])
+    u = tau / t_scale
+    cols, model = [u**j for j in range(degree + 1)], params[0] + params[1] * u + params[2] * u**2
+    st = degree + 1
+    for nu, h in zip(nus, hs, strict=True):
+        ab = params[st + 1:st + 1 + 2 * h]
+        ph = [2 * np.pi * k * nu * u for k in range(1, h + 1)]
+        d_nu = sum(2 * np.pi * k * u * (ab[2 * k - 2] * np.cos(p) - ab[2 * k - 1] * np.sin(p))
+                   for k, p in zip(range(1, h + 1), ph, strict=True))
+        cols.append(d_nu)
+        for k, p in zip(range(1, h + 1), ph, strict=True):
+            cols += [np.sin(p), np.cos(p)]
+            model = model + ab[2 * k - 2] * np.sin(p) + ab[2 * k - 1] * np.cos(p)
+        st += 1 + 2 * h
+    jac = np.column_stack(cols)
+    r = y - model
+    jw, rw = (jac, r) if sw is None else (jac * sw[:, None], r * sw)
+    jtj, jtr, chi2, meat, resid, jacs = _lstsq._accumulate(tau, y, sw, params, hs, degree, t_scale,
+                                                           meat=True, keep_jacobian=True)
+    scale = np.sqrt(np.outer(np.diag(jw.T @ jw), np.diag(jw.T @ jw)))
+    np.testing.assert_allclose(jtj, jw.T @ jw, rtol=0, atol=1e-9 * scale.max())
+    np.testing.assert_allclose(jtr, jw.T @ rw, rtol=1e-8, atol=1e-9 * np.abs(jw.T @ rw).max())
+    np.testing.assert_allclose(resid, r, rtol=0, atol=1e-9)
+    assert chi2 == pytest.approx(float(rw @ rw), rel=1e-12)
+    jr = jw * rw[:, None]
+    np.testing.assert_allclose(meat, jr.T @ jr, rtol=0, atol=1e-9 * np.abs(jr.T @ jr).max())
+    np.testing.assert_allclose(np.concatenate(jacs, axis=1), jac.T, rtol=0, atol=1e-9)

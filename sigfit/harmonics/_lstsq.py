@@ -67,7 +67,13 @@ def _accumulate(tau, y, sw, params, n_harm, degree, t_scale, *, meat: bool = Fal
                 keep_jacobian: bool = False):
     """Normal equations of the Gauss-Newton step at ``params``: (J^T W J, J^T W r, chi2, B, r, J)
     with B = sum (w r)^2 J J^T for the sandwich covariance (None unless ``meat``), r the residual
-    in the data's units and J the unweighted Jacobian's chunks (None unless ``keep_jacobian``)."""
+    in the data's units and J the unweighted Jacobian's chunks, transposed (``(P, rows)``; None
+    unless ``keep_jacobian``).
+
+    The Jacobian is built transposed, one contiguous row per parameter: the harmonics' rows are
+    written in place by :func:`_harmonic_cols`, the model is a product with the parameters whose
+    frequencies are zeroed (no masked copy), and ``J^T W J`` is ``A A^T`` (1e5 samples with 47
+    harmonics, the clock's hours: each pass copied the 97 columns twice more before)."""
     n_poly = degree + 1
     p = params.size
     jtj = np.zeros((p, p))
@@ -82,37 +88,34 @@ def _accumulate(tau, y, sw, params, n_harm, degree, t_scale, *, meat: bool = Fal
     for h in n_harm:
         starts.append(s)
         s += 1 + 2 * h
+    linear = params.copy()
+    linear[starts] = 0.0  # the model is linear in the rest: J's linear rows times these
     for sl in _chunks(tau.size):
         tc = tau[sl]
         u = tc / t_scale
-        jac = np.empty((tc.size, p))
-        jac[:, :n_poly] = _poly_cols(u, degree)
+        jac = np.empty((p, tc.size))
+        jac[:n_poly] = _poly_cols(u, degree).T
         for st, h in zip(starts, n_harm, strict=True):
-            nu = params[st]
-            cols = _harmonic_cols(tc, nu / t_scale, h)
-            jac[:, st + 1 : st + 1 + 2 * h] = cols
+            rows = jac[st + 1 : st + 1 + 2 * h]
+            _harmonic_cols(tc, params[st] / t_scale, h, out=rows)
             a = params[st + 1 : st + 1 + 2 * h : 2]
             b = params[st + 2 : st + 2 + 2 * h : 2]
             hh = np.arange(1, h + 1, dtype=np.float64)
             # d/dnu [a sin(2 pi h nu u) + b cos(...)] = 2 pi h u (a cos - b sin)
-            jac[:, st] = TWO_PI * u * (cols[:, 1::2] @ (hh * a) - cols[:, 0::2] @ (hh * b))
-        model = np.zeros(tc.size)
-        lin = np.ones(p, dtype=bool)
-        lin[starts] = False
-        model = jac[:, lin] @ params[lin]
-        r = y[sl] - model
+            np.multiply(TWO_PI * u, (hh * a) @ rows[1::2] - (hh * b) @ rows[0::2], out=jac[st])
+        r = y[sl] - linear @ jac
         resid[sl] = r
         if jacs is not None:
             jacs.append(jac if sw is None else jac.copy())
         if sw is not None:
             r = r * sw[sl]
-            jac *= sw[sl, None]
-        jtj += jac.T @ jac
-        jtr += jac.T @ r
+            jac *= sw[sl]
+        jtj += jac @ jac.T
+        jtr += jac @ r
         chi2 += float(r @ r)
         if meat:
-            jr = jac * r[:, None]
-            bmat += jr.T @ jr
+            jr = jac * r
+            bmat += jr @ jr.T
     return jtj, jtr, chi2, bmat, resid, jacs
 
 
@@ -275,11 +278,11 @@ def _last_step(tau, sw, delta, jacs, resid, jtj, *, robust, meat):
     unchanged unless ``robust``) and the new chi2."""
     if robust:
         meat = np.zeros_like(jtj)
-    for sl, jac in zip(_chunks(tau.size), jacs, strict=True):
-        resid[sl] -= jac @ delta
+    for sl, jac in zip(_chunks(tau.size), jacs, strict=True):  # (transposed chunks)
+        resid[sl] -= delta @ jac
         if robust:
-            jr = jac * (resid[sl] if sw is None else resid[sl] * sw[sl] ** 2)[:, None]
-            meat += jr.T @ jr
+            jr = jac * (resid[sl] if sw is None else resid[sl] * sw[sl] ** 2)
+            meat += jr @ jr.T
     rw = resid if sw is None else resid * sw
     return meat, float(rw @ rw)
 
