@@ -311,3 +311,8 @@ def test_weights_transforms_kept_by_content_give_the_same_powers(monkeypatch):
     lombscargle._WEIGHTS.clear()
     lombscargle.grid_power(tau, y2, None, big, options=lombscargle.SEARCH_OPTIONS)
     assert len(lombscargle._WEIGHTS) == 0
+    # rows with their own weights share the bound: 3 rows x 30,000 frequencies keep nothing
+    rows_dy = rng.uniform(0.5, 2.0, (3, tau.size))
+    mid = FrequencyGrid(start=0.01, step=1e-3, size=30000)
+    lombscargle.grid_power(tau, np.stack([y1, y2, y1]), rows_dy, mid, options=lombscargle.SEARCH_OPTIONS)
+    assert len(lombscargle._WEIGHTS) == 0

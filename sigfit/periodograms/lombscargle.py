@@ -152,13 +152,14 @@ def _plan(size: int, n_trans: int, options: dict):
     return plan
 
 
-# The weights' two transforms of grids of at most WEIGHTS_CACHE_MAX frequencies are kept for the
+# The weights' two transforms of grids of at most WEIGHTS_CACHE_MAX frequencies (all rows of
+# weights together: rows with their own dy share the bound) are kept for the
 # WEIGHTS_CACHE_SIZE last (stamps, weights, grid, options), known by a digest of the stamps' and
 # weights' bytes (~0.5 ms at 1e5 samples): they depend on the sampling only, and one estimate asks
 # for the same ones again (the background's ordinates for the search's residual and for the
 # model's, a second component's search on the first one's residual). A hit costs one transform
 # per row instead of three, the same numbers (finufft transforms each vector on its own here).
-# An entry holds two complex numbers per frequency and weight row (2 MB at 65,536).
+# An entry holds two complex numbers per frequency and weight row (at most 2 MB, 16 MB in all).
 WEIGHTS_CACHE_MAX = 1 << 16
 WEIGHTS_CACHE_SIZE = 8
 _WEIGHTS: OrderedDict = OrderedDict()
@@ -219,7 +220,7 @@ def grid_power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: Freq
     # nifty-ls's defaults under the caller's (upsampling 1.25, FFTW_ESTIMATE)
     options = dict({"upsampfac": 1.25}, **(GRID_SEARCH_OPTIONS if options is None else options), fftw=64)
     key = kept = None
-    if grid.size <= WEIGHTS_CACHE_MAX:
+    if nw * grid.size <= WEIGHTS_CACHE_MAX:  # (rows of weights x frequencies: bounded bytes)
         key = _weights_key(tau, None if dy is None else w, grid, options)
         with _WEIGHTS_LOCK:
             kept = _WEIGHTS.get(key)
