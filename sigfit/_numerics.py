@@ -190,7 +190,19 @@ def pick_peak(frequency: np.ndarray, power: np.ndarray) -> float:
     return float(frequency[i])
 
 
+_KNOWN_ASCENDING: list = []  # the read-only grid array sigfit.grid keeps (ascending when built)
+
+
+def mark_ascending(frequency: np.ndarray) -> None:
+    """Remember one read-only array as ascending (:meth:`sigfit.grid.FrequencyGrid.frequency`'s
+    kept grid): :func:`_ascending` then answers without a pass over it (~1 ms at 2.8e6)."""
+    _KNOWN_ASCENDING[:] = [frequency]
+
+
 def _ascending(frequency: np.ndarray) -> bool:
+    known = _KNOWN_ASCENDING[:1]
+    if known and frequency is known[0] and not frequency.flags.writeable:
+        return True
     return frequency.ndim == 1 and (frequency.size < 2 or bool(frequency[-1] >= frequency[0]
                                     and np.all(frequency[1:] >= frequency[:-1])))
 

@@ -32,11 +32,12 @@ Size
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._numerics import next_fast_len_real
+from ._numerics import mark_ascending, next_fast_len_real
 from .errors import InputError
 from .sampling import PREFIX, close_pair_scale, lattice_quantum  # noqa: F401  (their home before)
 
@@ -57,11 +58,31 @@ class FrequencyGrid:
         return self.start + self.step * (self.size - 1)
 
     def frequency(self) -> np.ndarray:
-        # start + step * k, built in place (one array, not three: a default band has 3e6)
+        """``start + step * arange(size)``, built in place (one array, not three: a default band
+        has 3e6). The last grid's array of at most :data:`FREQUENCY_KEEP_MAX` frequencies is
+        kept, read-only, and given again: an estimate asked for it twice (the trend's choice,
+        the search), and every series of a batch on shared stamps for the same one (~7 ms each
+        at 2.8e6 frequencies, 15% of such a series' own work)."""
+        key = (self.start, self.step, self.size)
+        with _FREQUENCY_LOCK:
+            if _FREQUENCY_KEPT and _FREQUENCY_KEPT[0][0] == key:
+                return _FREQUENCY_KEPT[0][1]
         f = np.arange(self.size, dtype=np.float64)
         f *= self.step
         f += self.start
+        if self.size <= FREQUENCY_KEEP_MAX:
+            f.setflags(write=False)
+            with _FREQUENCY_LOCK:
+                _FREQUENCY_KEPT[:] = [(key, f)]
+            if self.step > 0:
+                mark_ascending(f)  # (sigfit._numerics' grid checks then skip a pass over it)
         return f
+
+
+# FrequencyGrid.frequency keeps the last grid's array up to this many frequencies (32 MB)
+FREQUENCY_KEEP_MAX = 1 << 22
+_FREQUENCY_KEPT: list = []
+_FREQUENCY_LOCK = threading.Lock()
 
 
 def default_fmax(tau: np.ndarray, uniform_step: float | None = None) -> float:

@@ -316,3 +316,27 @@ def test_weights_transforms_kept_by_content_give_the_same_powers(monkeypatch):
     mid = FrequencyGrid(start=0.01, step=1e-3, size=30000)
     lombscargle.grid_power(tau, np.stack([y1, y2, y1]), rows_dy, mid, options=lombscargle.SEARCH_OPTIONS)
     assert len(lombscargle._WEIGHTS) == 0
+
+
+def test_grid_frequencies_kept_read_only_and_known_ascending():
+    """issue 18: FrequencyGrid.frequency gives the last grid's array again (an estimate asked
+    twice, each series of a shared-stamps batch once more), read-only so that no caller can
+    change it under another, with the same values as start + step * k."""
+    from sigfit import _numerics
+    from sigfit.grid import FREQUENCY_KEEP_MAX, FrequencyGrid
+
+    g = FrequencyGrid(start=0.02, step=0.002, size=1000)
+    f = g.frequency()
+    np.testing.assert_array_equal(f, 0.02 + 0.002 * np.arange(1000))
+    assert FrequencyGrid(start=0.02, step=0.002, size=1000).frequency() is f
+    assert not f.flags.writeable
+    with pytest.raises(ValueError):
+        f[0] = 1.0
+    assert _numerics._ascending(f)
+    copy = f.copy()  # not the kept array: checked on its values
+    copy[5] = -1.0
+    assert not _numerics._ascending(copy)
+    other = FrequencyGrid(start=0.02, step=0.003, size=1000).frequency()
+    assert other is not f and other[1] == pytest.approx(0.023)
+    big = FrequencyGrid(start=0.0, step=1.0, size=FREQUENCY_KEEP_MAX + 1).frequency()
+    assert big.flags.writeable and FrequencyGrid(0.0, 1.0, FREQUENCY_KEEP_MAX + 1).frequency() is not big
