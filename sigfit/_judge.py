@@ -83,7 +83,7 @@ def alias_warning(pgram: Periodogram, f0: float, z0: float, tau: np.ndarray, n: 
     if i < 0:
         return []
     f2, z2 = float(freq[i]), float(power[i])
-    z1 = min(max(z0, float(np.max(power))), 1.0 - 1e-16)
+    z1 = min(max(z0, pgram.max_power), 1.0 - 1e-16)
     z2 = min(max(z2, 0.0), 1.0 - 1e-16)
     q1, q2 = (n - 3) * z1 / (1 - z1), (n - 3) * z2 / (1 - z2)
     sd = 2.0 * (math.sqrt(q1 + 1.0) + math.sqrt(q2 + 1.0))
@@ -219,6 +219,6 @@ def against_background(pgram: Periodogram, f0: float, noise, significant) -> tup
     freq, power = np.asarray(pgram.frequency), np.asarray(pgram.power)
     i = nearest_index(freq, f0)
     if noise.model == "white" or significant(noise.whiten(float(power[i]), f0)):
-        return f0, float(np.max(power))
+        return f0, pgram.max_power
     f1 = pick_peak(freq, whitened_power(freq, power, noise))
     return f1, float(power[nearest_index(freq, f1)])

@@ -180,10 +180,11 @@ def parabolic_vertex(x0, x1, x2, y0, y1, y2):
     return dx, y1 + b * dx + c * dx * dx
 
 
-def pick_peak(frequency: np.ndarray, power: np.ndarray) -> float:
-    """The frequency of the highest peak, refined by a parabola through its three grid points
-    (:func:`parabolic_vertex`; the grid point itself at either end)."""
-    i = int(np.argmax(power))
+def pick_peak(frequency: np.ndarray, power: np.ndarray, i: int | None = None) -> float:
+    """The frequency of the highest peak (``i``, its index, when known), refined by a parabola
+    through its three grid points (:func:`parabolic_vertex`; the grid point itself at either
+    end)."""
+    i = int(np.argmax(power)) if i is None else int(i)
     if 0 < i < power.size - 1:
         dx, _ = parabolic_vertex(*frequency[i - 1:i + 2], *power[i - 1:i + 2])
         return float(frequency[i] + dx)

@@ -245,11 +245,12 @@ def find_peak(series: Samples, values: np.ndarray, dy: np.ndarray | None, plan: 
                                       plan.grid, accuracy="subset")
         n_sub = -(-series.n // step)
         if subset_peak_is_decisive(freq, power, n_sub, series.span):
-            return pick_peak(freq, power), Periodogram(
-                freq, power, normalization="standard",
-                method=f"{plan.method} (one sample in {step}: {n_sub} of {series.n})")
+            pgram = Periodogram(freq, power, normalization="standard",
+                                method=f"{plan.method} (one sample in {step}: {n_sub} of {series.n})")
+            return pick_peak(freq, power, pgram.peak_index), pgram
     power = _finite_power(_pg.compute(plan.method, series.tau, values, dy, plan.grid, search=True))
-    return pick_peak(freq, power), Periodogram(freq, power, normalization="standard", method=plan.method)
+    pgram = Periodogram(freq, power, normalization="standard", method=plan.method)
+    return pick_peak(freq, power, pgram.peak_index), pgram
 
 
 def _finite_power(power: np.ndarray) -> np.ndarray:
@@ -303,7 +304,8 @@ class GivenPeaks(GridPeaks):
             raise InputError(f"first_power has shape {power.shape}, the grid has {plan.grid.size} "
                              "frequencies: compute it on this call's grid")
         freq = plan.grid.frequency()
-        return pick_peak(freq, power), Periodogram(freq, power, "standard", plan.method)
+        pgram = Periodogram(freq, power, "standard", plan.method)
+        return pick_peak(freq, power, pgram.peak_index), pgram
 
 
 def peak_finder(plan: SearchPlan, *, first_power=None, max_grid_size: int = MAX_GRID_SIZE):

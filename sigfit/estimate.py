@@ -365,7 +365,7 @@ class _Prewhitening:
         series, plan, degree = self.series, self.plan, self.degree
         f0, pgram = self.finder.find_peak(series, values, self.dy_search, plan)
         standard = self.finder.standard
-        z = float(np.max(pgram.power))
+        z = pgram.max_power
         if standard and (len(plan.levels) > 1 or plan.trend_below):
             # nested bands: the most significant band's peak, not the highest power
             f0, z, self.width_of[z] = nested_peak(pgram.frequency, pgram.power, plan.levels,

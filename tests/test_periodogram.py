@@ -340,3 +340,15 @@ def test_grid_frequencies_kept_read_only_and_known_ascending():
     assert other is not f and other[1] == pytest.approx(0.023)
     big = FrequencyGrid(start=0.0, step=1.0, size=FREQUENCY_KEEP_MAX + 1).frequency()
     assert big.flags.writeable and FrequencyGrid(0.0, 1.0, FREQUENCY_KEEP_MAX + 1).frequency() is not big
+
+
+def test_periodogram_peak_index_is_numpy_argmax_found_once():
+    from sigfit.results import Periodogram
+
+    rng = np.random.default_rng(9)
+    for power in (rng.random(1000), np.array([0.1, 0.5, 0.5, 0.2]), np.array([0.3, np.nan, 0.9])):
+        pg = Periodogram(np.arange(power.size, dtype=float), power)
+        assert pg.peak_index == int(np.argmax(power))
+        np.testing.assert_equal(pg.max_power, np.max(power))
+        assert pg.__dict__["peak_index"] == pg.peak_index  # kept, not recomputed
+        assert pg == Periodogram(pg.frequency, pg.power)  # equality reads the fields only
