@@ -5,8 +5,8 @@ go to stderr); paste them into RESULTS.md when they change. The whole set takes 
 on 2 cores (most of it the baselines' 120-second clock runs and learning-rate sweeps);
 ``--only`` picks some of them.
 
-Run: ``python benchmarks/run_all.py [--only estimate clock batch batch-defaults stream baselines
-realdata]``
+Run: ``python benchmarks/run_all.py [--only estimate clock batch batch-defaults stream one-core
+baselines realdata]``
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ BENCHMARKS = {
     "batch-defaults": ["bench_batch.py", "--defaults", "--series", "60", "--block", "30",
                        "--sampling", "own"],
     "stream": ["bench_stream.py", "--sizes", "1000", "10000"],
+    "one-core": ["bench_one_core.py"],
     "baselines": ["bench_baselines.py", "--sweep-budget", "20", "--budget", "120"],
     "realdata": ["bench_realdata.py"],
 }
