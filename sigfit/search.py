@@ -364,11 +364,20 @@ def _real_spectrum(h: np.ndarray, n: int, k_max: int) -> np.ndarray:
     out[0::2] = np.fft.rfft(even)[:n_even].real
     del even
     if n_odd:
-        sine = np.arange(half, dtype=np.float64)
-        sine *= 2.0 * math.pi / n
-        cosine = np.cos(sine)
+        # the twist exp(-2 pi i m / n), m < n/2: angles in [0, pi), so cos and sin of the first
+        # half give the rest (cos(pi - x) = -cos x, sin(pi - x) = sin x): half the
+        # transcendental calls (~80 ms of 4.2e6 angles), in the same two buffers as before
+        q = half // 2
+        sine = np.empty(half)
+        cosine = np.empty(half)
+        theta = sine[:q + 1]
+        theta[:] = np.arange(q + 1, dtype=np.float64)
+        theta *= 2.0 * math.pi / n
+        np.cos(theta, out=cosine[:q + 1])
+        np.sin(theta, out=theta)
+        np.negative(cosine[half - q - 1:0:-1], out=cosine[q + 1:])
+        sine[q + 1:] = sine[half - q - 1:0:-1]
         cosine *= odd
-        np.sin(sine, out=sine)
         sine *= odd
         del odd
         out[1::2] = np.fft.rfft(cosine)[:n_odd].real
