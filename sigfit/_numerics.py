@@ -17,8 +17,11 @@ every other module may import it without a cycle.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
+import threading
+from collections import OrderedDict
 
 import numpy as np
 
@@ -71,6 +74,47 @@ def centred_cycles(frequency: float | np.ndarray, t: np.ndarray) -> np.ndarray:
 # threads
 
 _THREADPOOLS: list = []  # the threadpoolctl controller, found once (it scans the loaded libraries)
+
+
+def content_digest(*arrays: np.ndarray) -> bytes:
+    """A 128-bit digest of the arrays' bytes (blake2b, ~1 GB/s): what keys a :class:`KeptResults`
+    entry by content, never by the array object (an array changed in place is new content)."""
+    h = hashlib.blake2b(digest_size=16)
+    for a in arrays:
+        h.update(np.ascontiguousarray(a).view(np.uint8))
+    return h.digest()
+
+
+class KeptResults:
+    """The last ``size`` results of a computation that depends on the samples only (a table's
+    columns, a batch's series and an estimate's residuals share their stamps), keyed by the
+    caller (with :func:`content_digest`); least recently used first out, safe across threads."""
+
+    def __init__(self, size: int):
+        self.size = int(size)
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 def next_fast_len_real(n: int) -> int:
@@ -194,10 +238,11 @@ def pick_peak(frequency: np.ndarray, power: np.ndarray, i: int | None = None) ->
 _KNOWN_ASCENDING: list = []  # the read-only grid array sigfit.grid keeps (ascending when built)
 
 
-def mark_ascending(frequency: np.ndarray) -> None:
+def mark_ascending(frequency: np.ndarray | None) -> None:
     """Remember one read-only array as ascending (:meth:`sigfit.grid.FrequencyGrid.frequency`'s
-    kept grid): :func:`_ascending` then answers without a pass over it (~1 ms at 2.8e6)."""
-    _KNOWN_ASCENDING[:] = [frequency]
+    kept grid; None forgets it): :func:`_ascending` then answers without a pass over it (~1 ms
+    at 2.8e6)."""
+    _KNOWN_ASCENDING[:] = [] if frequency is None else [frequency]
 
 
 def _ascending(frequency: np.ndarray) -> bool:
@@ -276,14 +321,21 @@ def normal_lstsq(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     norms = np.sqrt(np.einsum("ij,ij->j", x, x))
     norms[norms == 0] = 1.0
     xs = x / norms
-    g = xs.T @ xs
-    rhs = xs.T @ y
+    coef = unit_normal_solve(xs.T @ xs, xs.T @ y)
+    if coef is None:
+        return np.linalg.lstsq(x, y, rcond=None)[0]
+    return coef / norms
+
+
+def unit_normal_solve(g: np.ndarray, rhs: np.ndarray) -> np.ndarray | None:
+    """``g^-1 rhs`` for the normal matrix ``g`` of unit-norm columns; None where it is singular
+    or its condition passes :data:`NORMAL_COND_MAX` (the caller's fallback then decides)."""
     try:
         if not np.linalg.cond(g) <= NORMAL_COND_MAX:
-            raise np.linalg.LinAlgError
-        return np.linalg.solve(g, rhs) / norms
+            return None
+        return np.linalg.solve(g, rhs)
     except np.linalg.LinAlgError:
-        return np.linalg.lstsq(x, y, rcond=None)[0]
+        return None
 
 
 # --------------------------------------------------------------------------------------------

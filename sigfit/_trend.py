@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from . import periodograms as _pg
-from ._numerics import NORMAL_COND_MAX, SUBSET_MIN_N, centred_cycles, normal_lstsq, subset_step
+from ._numerics import SUBSET_MIN_N, centred_cycles, normal_lstsq, subset_step, unit_normal_solve
 from ._peaks import SELECTION_MAX_BINS, _finite_power, below_band, nested_peak
 from ._validate import (
     Samples,
@@ -255,8 +255,9 @@ class _ScaledRows:
     """The tones of each trend degree without its periodogram built.
 
     Above its first ``n_low`` frequencies degree ``d``'s periodogram is degree 0's times a ratio
-    of residual sums of squares (:func:`choose_degree`; 1 for degree 0), below them its own. A positive factor
-    keeps the order of the powers, so the scaled part's candidates are read from degree 0's once:
+    of residual sums of squares (:func:`choose_degree`; 1 for degree 0), below them its own. A
+    positive factor keeps the order of the powers, so the scaled part's candidates are read from
+    degree 0's once:
     each nested band's piece's highest power (and its two neighbours, for the parabola), and its
     highest local maxima; the low part and its two scaled neighbours (the head) are read in full.
     :func:`nested_peak` then runs on those few frequencies, with the same numbers as on the built
@@ -362,11 +363,9 @@ def _gram_rss(g: np.ndarray, b: np.ndarray, c: float) -> float | None:
     d = np.sqrt(np.diag(g))
     if not np.all(d > 0):
         return None
-    gs = g / d[:, None] / d[None, :]
     bs = b / d
-    if not np.linalg.cond(gs) <= NORMAL_COND_MAX:
-        return None
-    return float(c - bs @ np.linalg.solve(gs, bs))
+    coef = unit_normal_solve(g / d[:, None] / d[None, :], bs)
+    return None if coef is None else float(c - bs @ coef)
 
 
 def _n_tones(n: int) -> int:

@@ -74,8 +74,8 @@ class FrequencyGrid:
             f.setflags(write=False)
             with _FREQUENCY_LOCK:
                 _FREQUENCY_KEPT[:] = [(key, f)]
-            if self.step > 0:
-                mark_ascending(f)  # (sigfit._numerics' grid checks then skip a pass over it)
+                # sigfit._numerics' grid checks then skip a pass over it (and hold nothing else)
+                mark_ascending(f if self.step > 0 else None)
         return f
 
 

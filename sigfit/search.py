@@ -43,15 +43,19 @@ computed; :func:`frac_cycles` reduces ``f*t`` to ``[0, 1)`` with an error-free p
 
 from __future__ import annotations
 
-import hashlib
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._numerics import frac_cycles, next_fast_len_real, nufft_threads, single_threaded
+from ._numerics import (
+    KeptResults,
+    content_digest,
+    frac_cycles,
+    next_fast_len_real,
+    nufft_threads,
+    single_threaded,
+)
 from ._numerics import two_product as _two_product  # noqa: F401  (its old home)
 from .errors import InputError
 from .sampling import (  # noqa: F401  (public here before: sigfit.search.time_resolution)
@@ -157,9 +161,8 @@ def _count_pairs(x: np.ndarray, lag: float) -> int:
 
 # _max_lag_for_pairs' answers for the last few stamps (by content): the columns of one table
 # share their stamps, and each column's plan was made twice (the band's budget, the search)
-_LAG_MEMO: OrderedDict = OrderedDict()
-_LAG_LOCK = threading.Lock()
 LAG_MEMO_SIZE = 8
+_LAG_MEMO = KeptResults(LAG_MEMO_SIZE)
 
 
 def _max_lag_for_pairs(x: np.ndarray, max_pairs: int, span: float) -> float:
@@ -167,17 +170,11 @@ def _max_lag_for_pairs(x: np.ndarray, max_pairs: int, span: float) -> float:
     for 1e5 stamps, remembered for the last :data:`LAG_MEMO_SIZE` stamps by a digest of their
     bytes, ~1 ms)."""
     x = np.ascontiguousarray(x, dtype=np.float64)
-    key = (hashlib.blake2b(x.view(np.uint8), digest_size=16).digest(), x.size, int(max_pairs),
-           float(span))
-    with _LAG_LOCK:
-        if key in _LAG_MEMO:
-            _LAG_MEMO.move_to_end(key)
-            return _LAG_MEMO[key]
-    lag = _bisect_lag(x, max_pairs, span)
-    with _LAG_LOCK:
-        _LAG_MEMO[key] = lag
-        while len(_LAG_MEMO) > LAG_MEMO_SIZE:
-            _LAG_MEMO.popitem(last=False)
+    key = (content_digest(x), x.size, int(max_pairs), float(span))
+    lag = _LAG_MEMO.get(key)
+    if lag is None:
+        lag = _bisect_lag(x, max_pairs, span)
+        _LAG_MEMO.put(key, lag)
     return lag
 
 

@@ -280,7 +280,7 @@ def test_weights_transforms_kept_by_content_give_the_same_powers(monkeypatch):
     from sigfit.grid import FrequencyGrid
     from sigfit.periodograms import lombscargle
 
-    monkeypatch.setattr(lombscargle, "_WEIGHTS", type(lombscargle._WEIGHTS)())
+    monkeypatch.setattr(lombscargle, "_WEIGHTS", type(lombscargle._WEIGHTS)(lombscargle.WEIGHTS_CACHE_SIZE))
     rng = np.random.default_rng(8)
     tau = np.sort(rng.uniform(-50, 50, 2000))
     grid = FrequencyGrid(start=0.01, step=0.002, size=3000)
@@ -332,12 +332,15 @@ def test_grid_frequencies_kept_read_only_and_known_ascending():
     assert not f.flags.writeable
     with pytest.raises(ValueError):
         f[0] = 1.0
-    assert _numerics._ascending(f)
+    assert _numerics._ascending(f) and _numerics._KNOWN_ASCENDING == [f]
     copy = f.copy()  # not the kept array: checked on its values
     copy[5] = -1.0
     assert not _numerics._ascending(copy)
     other = FrequencyGrid(start=0.02, step=0.003, size=1000).frequency()
     assert other is not f and other[1] == pytest.approx(0.023)
+    assert len(_numerics._KNOWN_ASCENDING) == 1 and _numerics._KNOWN_ASCENDING[0] is other
+    falling = FrequencyGrid(start=1.0, step=-0.001, size=10).frequency()  # kept, never ascending
+    assert _numerics._KNOWN_ASCENDING == [] and not _numerics._ascending(falling)
     big = FrequencyGrid(start=0.0, step=1.0, size=FREQUENCY_KEEP_MAX + 1).frequency()
     assert big.flags.writeable and FrequencyGrid(0.0, 1.0, FREQUENCY_KEEP_MAX + 1).frequency() is not big
 
@@ -348,7 +351,8 @@ def test_periodogram_peak_index_is_numpy_argmax_found_once():
     rng = np.random.default_rng(9)
     for power in (rng.random(1000), np.array([0.1, 0.5, 0.5, 0.2]), np.array([0.3, np.nan, 0.9])):
         pg = Periodogram(np.arange(power.size, dtype=float), power)
+        assert "peak_index" not in pg.__dict__  # found on first use
         assert pg.peak_index == int(np.argmax(power))
+        assert pg.__dict__["peak_index"] == int(np.argmax(power))  # then kept
         np.testing.assert_equal(pg.max_power, np.max(power))
-        assert pg.__dict__["peak_index"] == pg.peak_index  # kept, not recomputed
         assert pg == Periodogram(pg.frequency, pg.power)  # equality reads the fields only

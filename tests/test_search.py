@@ -384,7 +384,12 @@ def test_trend_degrees_read_from_degree_zero_s_peaks_are_the_built_rows(seed, mo
         return original(series, lambda d: tones[d], n_degrees)
 
     monkeypatch.setattr(_trend, "_degree_bics", spy)
+    answered = []
+    scaled_peaks = _trend._ScaledRows.peaks
+    monkeypatch.setattr(_trend._ScaledRows, "peaks",
+                        lambda *a: answered.append(scaled_peaks(*a)) or answered[-1])
     fast = _trend.choose_degree(series, plan)
+    assert any(tones is not None for tones in answered)  # the scaled rows did answer
     monkeypatch.setattr(_trend._ScaledRows, "peaks", lambda *a: None)
     built = _trend.choose_degree(series, plan)
     assert seen["tones"][0] == seen["tones"][1]
@@ -399,7 +404,7 @@ def test_pair_lag_is_remembered_by_the_stamps_content(monkeypatch):
     calls = []
     original = search._bisect_lag
     monkeypatch.setattr(search, "_bisect_lag", lambda *a: calls.append(1) or original(*a))
-    monkeypatch.setattr(search, "_LAG_MEMO", type(search._LAG_MEMO)())
+    monkeypatch.setattr(search, "_LAG_MEMO", type(search._LAG_MEMO)(search.LAG_MEMO_SIZE))
     rng = np.random.default_rng(5)
     x = np.sort(rng.uniform(0, 1e6, 3000))
     first = search._max_lag_for_pairs(x, 20000, float(np.ptp(x)))
@@ -499,7 +504,11 @@ def test_trend_bics_from_one_gram_are_each_degree_s_own_fit(seed, monkeypatch):
         return seen[-1]
 
     monkeypatch.setattr(_trend, "_degree_bics", spy)
+    from_gram = []
+    gram_rss = _trend._gram_rss
+    monkeypatch.setattr(_trend, "_gram_rss", lambda *a: from_gram.append(gram_rss(*a)) or from_gram[-1])
     fast = _trend.choose_degree(series, plan)
+    assert any(r is not None for r in from_gram)  # the Gram path answered
     monkeypatch.setattr(_trend, "GRAM_RSS_MIN", np.inf)  # every degree on its own columns
     own = _trend.choose_degree(series, plan)
     assert fast[0] == own[0]

@@ -8,13 +8,12 @@ no loop over frequencies and no N x M array.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 
 import numpy as np
 
-from .._numerics import nufft_threads, thread_budget
+from .._numerics import KeptResults, content_digest, nufft_threads, thread_budget
 from ..grid import FrequencyGrid
 
 # finufft's requested accuracy. nifty-ls defaults to eps=1e-9 at upsampling 1.25, which leaves
@@ -50,9 +49,10 @@ ACCURACIES = ("exact", "grid", "subset")
 # part once its fine grid leaves the cache: 1000 samples on 2.83e6 frequencies, one thread, took
 # 0.38-0.55 s in 8 parts of 354k modes and 0.24-0.30 s in 44 of 64k (benchmarks/RESULTS.md). So a
 # part holds PART_MODES_MIN modes, or PART_MODES_PER_SAMPLE per sample where the samples make the
-# spreading dominate: halving a part of m modes saves ~20 ns a mode of FFT and costs a spread of
-# every sample more, ~0.24 us a sample for the three transforms, even at m ~ 6 N (1e5 samples on
-# 2e6 frequencies: 0.35-0.39 s in 4 parts, 0.42-0.48 in 1-2 and 8, 2.5 s in 96).
+# spreading dominate: halving a part of m modes saves ~20 ns a mode of FFT and costs one more
+# spread of every sample, ~0.24 us a sample for the three transforms, which breaks even at
+# m ~ 6 N (1e5 samples on 2e6 frequencies: 0.35-0.39 s in 4 parts, 0.42-0.48 in 1-2 and 8, 2.5 s
+# in 96).
 # A grid of at least GRID_SPLIT_MIN frequencies gets two parts at least, for two threads. Small
 # parts also bound the NUFFT workspace (a default estimate of 1000 samples peaked at 461-469 MB of
 # RSS in two parts, 316-319 MB in eight). The cut depends on the grid and the number of samples
@@ -162,16 +162,13 @@ def _plan(size: int, n_trans: int, options: dict):
 # An entry holds two complex numbers per frequency and weight row (at most 2 MB, 16 MB in all).
 WEIGHTS_CACHE_MAX = 1 << 16
 WEIGHTS_CACHE_SIZE = 8
-_WEIGHTS: OrderedDict = OrderedDict()
-_WEIGHTS_LOCK = threading.Lock()
+_WEIGHTS = KeptResults(WEIGHTS_CACHE_SIZE)
 
 
 def _weights_key(tau: np.ndarray, w: np.ndarray | None, grid: FrequencyGrid, options: dict):
-    h = hashlib.blake2b(tau.view(np.uint8), digest_size=16)
-    if w is not None:
-        h.update(np.ascontiguousarray(w).view(np.uint8))
-    return (h.digest(), tau.size, None if w is None else w.shape, grid.start, grid.step,
-            grid.size, tuple(sorted(options.items())))
+    return (content_digest(tau) if w is None else content_digest(tau, w), tau.size,
+            None if w is None else w.shape, grid.start, grid.step, grid.size,
+            tuple(sorted(options.items())))
 
 
 def grid_power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: FrequencyGrid, *,
@@ -186,14 +183,15 @@ def grid_power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: Freq
     eq. 69-73): of ``w y`` and of ``w`` at ``t1 = 2 pi df tau``, of ``w`` at ``2 t1``.
     nifty-ls makes two finufft plans per call; a plan computes its kernel's Fourier series over
     every mode (13 ms for a part of the default band at N = 1e3, where its transforms take
-    30 ms), and a whole grid in 8 parts made 16. Here the parts are equal
-    (:func:`grid_parts`; the last computed past the grid's end and trimmed), so each thread's two
-    plans serve all its parts, and rows on the same stamps with the same weights (``dy`` None, or equal rows: a
-    batch of series sharing their stamps, the trend's candidate degrees) need the weights'
-    transforms once: B such rows cost B + 2 transforms, not 3B. The parts depend on the grid
-    and the number of samples only, never on the threads, so the powers are the same alone and in a single-threaded
-    worker; they agree with nifty-ls's on the same parts to ~1e-11, with one uncut nifty-ls call
-    to ~2e-9 (finufft's accuracy on other fine grids).
+    30 ms), and a whole grid in 8 parts made 16. Here the parts are equal (:func:`grid_parts`;
+    the last computed past the grid's end and trimmed), so each thread's two plans serve all its
+    parts, and rows on the same stamps with the same weights (``dy`` None, or equal rows: a batch
+    of series sharing their stamps, the trend's candidate degrees) need the weights' transforms
+    once: B such rows cost B + 2 transforms, not 3B; for small grids they are kept for the next
+    call on the same stamps (:data:`WEIGHTS_CACHE_MAX`). The parts depend on the grid and the
+    number of samples only, never on the threads, so the powers are the same alone and in a
+    single-threaded worker; they agree with nifty-ls's on the same parts to ~1e-11, with one uncut
+    nifty-ls call to ~2e-9 (finufft's accuracy on other fine grids).
     """
     tau = np.ascontiguousarray(tau, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
@@ -222,10 +220,7 @@ def grid_power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: Freq
     key = kept = None
     if nw * grid.size <= WEIGHTS_CACHE_MAX:  # (rows of weights x frequencies: bounded bytes)
         key = _weights_key(tau, None if dy is None else w, grid, options)
-        with _WEIGHTS_LOCK:
-            kept = _WEIGHTS.get(key)
-            if kept is not None:
-                _WEIGHTS.move_to_end(key)
+        kept = _WEIGHTS.get(key)
     if kept is None:
         vectors = np.concatenate([yc * w, w])  # transformed at t1: B rows of w y, then the weights
         store = (np.empty((nw, grid.size), dtype=np.complex128),
@@ -267,10 +262,7 @@ def grid_power(tau: np.ndarray, y: np.ndarray, dy: np.ndarray | None, grid: Freq
     if store is not None:
         for a in store:
             a.setflags(write=False)
-        with _WEIGHTS_LOCK:
-            _WEIGHTS[key] = store
-            while len(_WEIGHTS) > WEIGHTS_CACHE_SIZE:
-                _WEIGHTS.popitem(last=False)
+        _WEIGHTS.put(key, store)
     return out.reshape(shape)
 
 
