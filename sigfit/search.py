@@ -22,7 +22,7 @@ a band ``B`` has ``oversampling * B * T`` bins: for random integer seconds over 
    peaks, the floating-mean Lomb-Scargle periodogram on ``[f - 1/L, f + 1/L]`` at the full
    resolution ``1/(oversampling T)``, i.e. the full grid's own values there: all windows on one
    lattice ``k/(oversampling T)``, through a few many-vector NUFFTs
-   (:func:`sigfit.periodograms.trig.lattice_window_sums`) and the power in closed form. Frequencies
+   (:func:`sigfit.periodograms.trig.lattice_window_terms`) and the power in closed form. Frequencies
    below ``2/L``, which the lag window cannot resolve, get the full coherent grid (nifty-ls) too.
 
 If the full grid itself fits in ``max_bins``, :func:`search` simply evaluates it (in chunks).
@@ -81,6 +81,7 @@ LOW_BAND = 2.0  # below LOW_BAND/L the lag window cannot resolve; search it cohe
 # finufft's accuracy in the zoom windows (relative to sum |c|): the powers there are searched
 # for peaks that least squares then refine
 ZOOM_EPS = 1e-9
+REAL_SPLIT_MIN = 2**14  # _real_spectrum splits lengths divisible by 4 down to this one
 CIC_MARGIN = 8  # off-grid lags: grid step 1/(CIC_MARGIN*fmax) keeps cloud-in-cell aliases < 2%
 
 
@@ -265,7 +266,9 @@ def plan_coarse_to_fine(
 def _lag_spectrum(x: np.ndarray, z: np.ndarray, plan: CoarseToFinePlan, bar) -> tuple[np.ndarray, np.ndarray]:
     """The coarse sliding-window power S(f) on f = k/(n_fft*lag_step), k up to fmax.
 
-    ``x`` sorted times in units of ``plan.lag_step`` (exact integers when ``plan.exact_lags``).
+    ``x`` sorted times in units of ``plan.lag_step``: int64 when ``plan.exact_lags`` (then the
+    lags are integers, binned as they are, and the triangle ``1 - d/L``, common to a bin, is
+    applied once per bin after the walk instead of once per pair), float64 otherwise.
     """
     n_lag = int(math.floor(plan.lag_max / plan.lag_step))
     lag_units = plan.lag_max / plan.lag_step
@@ -285,10 +288,8 @@ def _lag_spectrum(x: np.ndarray, z: np.ndarray, plan: CoarseToFinePlan, bar) -> 
         w = np.concatenate(pending_w)
         pending_w.clear()
         n_pending = 0
-        if plan.exact_lags:
-            idx = np.rint(d, out=d).astype(np.int64)
-            del d
-            hist[: n_lag + 1] += np.bincount(idx, weights=w, minlength=n_lag + 1)[: n_lag + 1]
+        if exact:
+            hist[: n_lag + 1] += np.bincount(d, weights=w, minlength=n_lag + 1)[: n_lag + 1]
         else:
             # cloud-in-cell: split each lag between its two grid neighbours
             i0 = np.floor(d).astype(np.int64)
@@ -299,6 +300,10 @@ def _lag_spectrum(x: np.ndarray, z: np.ndarray, plan: CoarseToFinePlan, bar) -> 
 
     # walk the offsets j = i + k; only the i that still have a partner within L stay active,
     # so the cost is the number of pairs, not N times the largest neighbour count
+    exact = plan.exact_lags
+    if exact and x.dtype.kind not in "iu":
+        raise TypeError("exact lags need the times as integers (units of the lag step)")
+    limit = n_lag if exact else lag_units
     active = np.arange(x.size - 1)
     k = 1
     while active.size:
@@ -307,18 +312,23 @@ def _lag_spectrum(x: np.ndarray, z: np.ndarray, plan: CoarseToFinePlan, bar) -> 
         if not ok.all():
             active, j = active[ok], j[ok]
         d = x[j] - x[active]
-        keep = d <= lag_units
+        keep = d <= limit
         if not keep.all():
             active, j, d = active[keep], j[keep], d[keep]
         if active.size:
             pending_d.append(d)
-            pending_w.append(z[active] * z[j] * (1.0 - d / lag_units))
+            pair = z[active] * z[j]
+            if not exact:
+                pair *= 1.0 - d / lag_units
+            pending_w.append(pair)
             n_pending += active.size
             if n_pending >= PAIR_CHUNK:
                 flush()
                 bar.update(0)
         k += 1
     flush()
+    if exact:
+        hist[: n_lag + 1] *= 1.0 - np.arange(n_lag + 1) / lag_units
 
     freq_step = 1.0 / (plan.n_fft * plan.lag_step)
     k_max = min(plan.n_fft // 2, int(math.floor(plan.fmax / freq_step)))
@@ -330,57 +340,92 @@ def _lag_spectrum(x: np.ndarray, z: np.ndarray, plan: CoarseToFinePlan, bar) -> 
 
 
 def _real_spectrum(h: np.ndarray, n: int, k_max: int) -> np.ndarray:
-    """``Re`` of the length-``n`` DFT of ``h`` (zero beyond its end) at ``k = 0..k_max``; ``h``
-    is consumed (emptied) to free its memory early.
+    """``Re`` of the length-``n`` DFT of ``h`` (zero beyond its end, folded modulo ``n`` when
+    longer) at ``k = 0..k_max`` (``k_max <= n // 2``); ``h`` is consumed (emptied) to free its
+    memory early.
 
-    For even ``n``: three real transforms of length ``n/2``, one after another. The even ``k``
-    come from ``h`` folded modulo ``n/2``. The odd ``k`` come from ``d = h`` folded with a sign,
-    twisted by ``exp(-2 pi i m / n)``: ``Re X_(2j+1) = Re A_j + Im B_j`` with ``A``, ``B`` the
-    transforms of ``d cos`` and ``d sin``. They agree with one transform of length ``n`` to
-    rounding (2e-16 of the largest value, tested), and their work arrays are half as long: one
-    8.4e6-point real FFT took 193 MB beyond its input, the clock's peak memory. numpy's rfft,
-    not scipy.fft's: scipy keeps each length's plan in a cache, and the clock's held 64 MB for
-    the rest of the process."""
-    if n % 2 or h.size > n:
-        padded = np.zeros(n)
-        padded[: min(h.size, n)] = h[:n]
+    Only the real part is wanted, a cosine transform, so it is split the way a split-radix DCT
+    is: for ``n`` divisible by 4, the odd ``k`` are one DCT-III of length ``n/4`` (of ``h`` folded
+    with a sign about ``n/2`` and again about ``n/4``, :func:`_dct3`), and the even ``k`` are the
+    same problem at length ``n/2`` (``h`` folded modulo ``n/2``), down to a base case of one
+    rfft. The DCT-IIIs cost about one real transform of length ``n/2`` in all, against three
+    (an earlier version's three half-length rffts) or two (one rfft of the padded length); the
+    work arrays are a quarter of ``n``. It agrees with ``np.fft.rfft`` of the padded ``h`` to
+    rounding (2e-16 of the largest value, tested). numpy's FFT, not scipy.fft's: scipy keeps
+    each length's plan in a cache, and the clock's held 64 MB for the rest of the process."""
+    if h.size > n:  # the sum is periodic in m with period n
+        s = np.zeros(n)
+        for a in range(0, h.size, n):
+            s[: min(n, h.size - a)] += h[a:a + n]
         h.resize(0, refcheck=False)
-        return np.fft.rfft(padded)[: k_max + 1].real.copy()
-    half = n // 2
-    m = min(h.size, half)
-    even = np.zeros(half)
-    even[:m] = h[:m]
-    odd = np.zeros(half)
-    odd[:m] = h[:m]
-    if h.size > half:
-        even[: h.size - half] += h[half:]
-        odd[: h.size - half] -= h[half:]
-    h.resize(0, refcheck=False)
+        h = s
     out = np.empty(k_max + 1)
-    n_even, n_odd = out[0::2].size, out[1::2].size
-    out[0::2] = np.fft.rfft(even)[:n_even].real
-    del even
-    if n_odd:
-        # the twist exp(-2 pi i m / n), m < n/2: angles in [0, pi), so cos and sin of the first
-        # half give the rest (cos(pi - x) = -cos x, sin(pi - x) = sin x): half the
-        # transcendental calls (~80 ms of 4.2e6 angles), in the same two buffers as before
-        q = half // 2
-        sine = np.empty(half)
-        cosine = np.empty(half)
-        theta = sine[:q + 1]
-        theta[:] = np.arange(q + 1, dtype=np.float64)
-        theta *= 2.0 * math.pi / n
-        np.cos(theta, out=cosine[:q + 1])
-        np.sin(theta, out=theta)
-        np.negative(cosine[half - q - 1:0:-1], out=cosine[q + 1:])
-        sine[q + 1:] = sine[half - q - 1:0:-1]
-        cosine *= odd
-        sine *= odd
-        del odd
-        out[1::2] = np.fft.rfft(cosine)[:n_odd].real
-        del cosine
-        out[1::2] += np.fft.rfft(sine)[:n_odd].imag
+    stride = 1  # this level's k are multiples of stride
+    s = h
+    while n % 4 == 0 and n >= REAL_SPLIT_MIN and k_max >= stride:
+        half, quarter = n // 2, n // 4
+        if s.size > half:  # fold about n/2: odd k see s[m] - s[m + n/2], even k the sum
+            tail = s.size - half
+            d = s[:half].copy()
+            d[:tail] -= s[half:]
+            folded = s[:half].copy()
+            folded[:tail] += s[half:]
+            s = folded
+        else:
+            d = s
+        # odd k = stride (2j + 1): cos(pi (2j+1) m / (n/2)) is odd about m = n/4, so
+        # g[m] = d[m] - d[n/2 - m] (m = 1..n/4-1), g[0] = d[0], and the sum is a DCT-III
+        g = np.zeros(quarter)
+        g[: min(d.size, quarter)] = d[:quarter]
+        top = min(d.size, half)  # d[n/2 - m] for m = n/2 - top + 1 .. n/4 - 1
+        if top > quarter + 1:
+            first = half - top + 1
+            g[first:] -= d[quarter + 1:top][::-1]
+        del d
+        odd = out[stride::2 * stride]
+        odd[:] = _dct3(g)[: odd.size]
+        del g
+        n = half
+        stride *= 2
+    if k_max >= stride or stride == 1:
+        even = out[0::stride]
+        even[:] = np.fft.rfft(s, n)[: even.size].real
+    else:  # only k = 0 is left
+        out[0] = float(np.sum(s))
+    h.resize(0, refcheck=False)
     return out
+
+
+def _dct3(g: np.ndarray) -> np.ndarray:
+    """``y_j = sum_m g_m cos(pi (2j+1) m / (2M))``, ``j < M = g.size`` (an
+    unnormalised DCT-III), from one inverse real FFT of length ``M``: Makhoul's reordering
+    transposed. ``y = P^T Re FFT(g_k exp(-i pi k / 2M))``, and the real part of an FFT is the
+    FFT of the input's Hermitian part, ``H_k = exp(-i pi k / 2M) (g_k + i g_(M-k)) / 2``, whose
+    transform is real."""
+    m = g.size
+    q = m // 2
+    theta = np.arange(q + 1, dtype=np.float64)
+    theta *= math.pi / (2 * m)
+    c, s = np.cos(theta), np.sin(theta)
+    del theta
+    re = g[: q + 1]
+    im = np.empty(q + 1)
+    im[0] = 0.0
+    im[1:] = g[m - 1:m - q - 1:-1]
+    # conj(H) = (c re + s im - i (c im - s re)) / 2, with H_0 = g_0
+    spec = np.empty(q + 1, dtype=np.complex128)
+    spec.real = c * re + s * im
+    spec.imag = s * re - c * im
+    del c, s, im
+    spec *= 0.5
+    spec[0] = g[0]
+    u = np.fft.irfft(spec, n=m)
+    del spec
+    u *= m
+    y = np.empty(m)
+    y[0::2] = u[: (m + 1) // 2]
+    y[1::2] = u[:(m - 1) // 2:-1]  # y_(2j+1) = u_(M-1-j)
+    return y
 
 
 def _local_maxima(p: np.ndarray) -> np.ndarray:
@@ -446,11 +491,11 @@ def _zoom(tc, y, dy, centres: np.ndarray, plan: CoarseToFinePlan, df: float):
     ``plan.zoom_half_width`` around each coarse peak, on the lattice ``k * df`` shared by all
     windows (an overlap is the same frequencies, kept once), clipped to
     ``[plan.low_band_max, plan.fmax]``. All windows go through a few many-vector transforms
-    (:func:`sigfit.periodograms.trig.lattice_window_sums`) instead of one periodogram call each,
+    (:func:`sigfit.periodograms.trig.lattice_window_terms`) instead of one periodogram call each,
     and the power comes from the sums in closed form
     (:func:`sigfit.periodograms.generalized.explained_one_term`)."""
     from .periodograms.generalized import explained_one_term_sums, prepare
-    from .periodograms.trig import lattice_window_sums
+    from .periodograms.trig import lattice_window_terms
 
     if centres.size == 0:
         return np.zeros(0), np.zeros(0)
@@ -464,8 +509,8 @@ def _zoom(tc, y, dy, centres: np.ndarray, plan: CoarseToFinePlan, df: float):
     if not chi2_ref > 0:
         return f, np.zeros(f.size)
     c = np.vstack([w, w * yc]).astype(np.complex128)
-    at_f = lattice_window_sums(tc, c, first * df, df, m, 1, eps=ZOOM_EPS, max_elements=BIN_CHUNK)
-    at_2f = lattice_window_sums(tc, c[:1], first * df, df, m, 2, eps=ZOOM_EPS, max_elements=BIN_CHUNK)
+    at_f, at_2f = lattice_window_terms(tc, [(c, 1), (c[:1], 2)], first * df, df, m, eps=ZOOM_EPS,
+                                       max_elements=BIN_CHUNK)
     # the weights at 0, f, 2f and the weighted values at f
     p = explained_one_term_sums(float(w.sum()), at_f[:, 0].reshape(-1)[keep],
                                 at_2f[:, 0].reshape(-1)[keep], at_f[:, 1].reshape(-1)[keep],
@@ -584,7 +629,7 @@ def _search(t, y, dy, *, fmin, fmax, oversampling, n_candidates, n_peaks, max_bi
             if dy is not None:
                 z = z / dy
             if plan.exact_lags:
-                x = res.units.astype(np.float64)  # exact integers: lags in units of the quantum
+                x = res.units  # int64: lags in units of the quantum
             else:
                 x = tc / plan.lag_step
             coarse, fstep = _lag_spectrum(x, z, plan, bar)

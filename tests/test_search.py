@@ -277,23 +277,44 @@ def test_below_band_is_the_first_rise():
             assert below_band(p) == expected
 
 
+@pytest.mark.parametrize("split_min", [4, 2**14])
 @pytest.mark.parametrize("n, size, k_max", [(1000, 501, 500), (1000, 502, 500), (1000, 300, 137),
                                             (1002, 503, 501), (999, 400, 499), (64, 64, 32),
-                                            (4096, 2049, 2048)])
-def test_real_spectrum_is_the_real_part_of_the_padded_rfft(n, size, k_max):
-    # the lag spectrum's transform in three half-length pieces (even n) equals the real part of
-    # one rfft of the zero-padded histogram to rounding, whatever the histogram's length
-    from sigfit.search import _real_spectrum
+                                            (4096, 2049, 2048), (4096, 5000, 2048), (4096, 9000, 7),
+                                            (12, 6, 6), (20, 7, 10), (96, 40, 1), (96, 40, 0),
+                                            (2**16, 2**15 + 2, 2**15), (2**17, 40000, 2**16),
+                                            (3 * 2**15, 3 * 2**14 - 5, 3 * 2**14),
+                                            (8 * 3**5 * 5 * 16, 3**5 * 5 * 64 + 2, 3**5 * 5 * 64)])
+def test_real_spectrum_is_the_real_part_of_the_padded_rfft(n, size, k_max, split_min, monkeypatch):
+    # the lag spectrum's cosine transform, split into DCT-IIIs (n divisible by 4, split_min 4
+    # takes it to the smallest lengths), equals the real part of one rfft of the zero-padded
+    # (or, when longer, folded) histogram to rounding
+    from sigfit import search
 
+    monkeypatch.setattr(search, "REAL_SPLIT_MIN", split_min)
     rng = np.random.default_rng(size)
     h = rng.random(size) * rng.random(size) * 1e3
     padded = np.zeros(n)
-    padded[: min(size, n)] = h[:n]
+    for a in range(0, size, n):
+        padded[: min(n, size - a)] += h[a:a + n]
     expected = np.fft.rfft(padded)[: k_max + 1].real
-    got = _real_spectrum(h.copy(), n, k_max)
+    given = h.copy()
+    got = search._real_spectrum(given, n, k_max)
     assert got.shape == expected.shape
+    assert given.size == 0  # consumed
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-14 * np.max(np.abs(expected)))
 
+
+@pytest.mark.parametrize("m", [1, 2, 3, 4, 5, 16, 17, 1000, 1001])
+def test_dct3_is_scipys_unnormalised_type_3(m):
+    from scipy.fft import dct
+
+    from sigfit.search import _dct3
+
+    g = np.random.default_rng(m).standard_normal(m)
+    # scipy's type 3: y_k = x_0 + 2 sum_(n>=1) x_n cos(pi (2k+1) n / 2N)
+    expected = (dct(g, type=3) + g[0]) / 2
+    np.testing.assert_allclose(_dct3(g), expected, rtol=0, atol=1e-13 * np.max(np.abs(expected)))
 
 
 def test_lobe_bisection_equals_the_direct_expressions():
@@ -452,14 +473,44 @@ def test_lattice_window_sums_with_one_plan_are_one_call_per_chunk_s():
         got = trig.lattice_window_sums(t, c, starts, df, m, h, eps=1e-9, max_elements=cap)
         x = TWO_PI * centred_cycles(h * df, t)
         for lo in range(0, w, 2):
-            fc = h * (starts[lo:lo + 2] + df * (m // 2))
+            # each window's phase at its centre, raised to the harmonic by multiplication
+            fc = starts[lo:lo + 2] + df * (m // 2)
             shift = np.exp((1j * TWO_PI) * centred_cycles(fc[:, None], t[None, :]))
+            shift = shift if h == 1 else shift * shift
             one = finufft.nufft1d1(x, (shift[:, None, :] * c[None]).reshape(-1, n), m, eps=1e-9,
                                    isign=1, nthreads=1)
             np.testing.assert_array_equal(got[lo:lo + 2], one.reshape(-1, nk, m))
         f = starts[-1] + df * np.arange(m)
         direct = trig.direct_sums(t, c, f, [h])[:, 0, :]
         np.testing.assert_allclose(got[-1], direct, rtol=0, atol=1e-7 * np.abs(c).sum())
+
+
+def test_lattice_window_terms_share_the_windows_phases_s():
+    """issue 18: several (strengths, harmonic) terms on the same windows, the windows' phases
+    made once and raised to each harmonic, are each term's own sums: the direct sums to the
+    transform's accuracy, and bit for bit the same whether alone or beside other terms."""
+    from sigfit.periodograms import trig
+
+    rng = np.random.default_rng(23)
+    n, w, m = 2000, 9, 41
+    t = np.sort(rng.uniform(-3e8, 3e8, n))  # times far from 0: the phases need the exact product
+    df = 2.0**-31  # ~1/(5 span), a power of two: every f = starts + k df is exact, so the
+    starts = np.sort(rng.integers(0, 2**30, w)) * df  # direct sums are a faithful reference
+    c2 = rng.normal(size=(2, n)) + 1j * rng.normal(size=(2, n))
+    c1 = rng.normal(size=(1, n)) + 0j
+    terms = [(c2, 1), (c1, 2), (c1, 3), (c2, 3)]
+    got = trig.lattice_window_terms(t, terms, starts, df, m, eps=1e-12, max_elements=3 * n)
+    for (c, h), out in zip(terms, got, strict=True):
+        assert out.shape == (w, c.shape[0], m)
+        alone = trig.lattice_window_terms(t, [(c, h)], starts, df, m, eps=1e-12, max_elements=3 * n)[0]
+        for i in (0, w // 2, w - 1):
+            f = starts[i] + df * np.arange(m)
+            direct = trig.direct_sums(t, c, f, [h])[:, 0, :]
+            np.testing.assert_allclose(out[i], direct, rtol=0, atol=1e-10 * np.abs(c).sum())
+        if c.shape[0] == 2:  # the chunking follows the widest term: alone it is the same here
+            np.testing.assert_array_equal(out, alone)
+    with pytest.raises(ValueError, match="positive"):
+        trig.lattice_window_terms(t, [(c1, 0)], starts, df, m)
 
 
 def test_one_term_power_from_apart_sums_is_the_stacked_one_s():

@@ -130,30 +130,57 @@ def lattice_window_sums(t: np.ndarray, c: np.ndarray, starts: np.ndarray, df: fl
     One finufft plan serves every chunk (the points sorted once, the kernel's series made once;
     a short last chunk padded with zeros: finufft transforms each vector on its own here, so the
     numbers are those of one call per chunk). Returns ``(len(starts), n_k, m)``."""
+    return lattice_window_terms(t, [(c, h)], starts, df, m, eps=eps, max_elements=max_elements)[0]
+
+
+def lattice_window_terms(t: np.ndarray, terms, starts: np.ndarray, df: float, m: int, *,
+                         eps: float = NUFFT_EPS, max_elements: int = 1 << 20) -> list[np.ndarray]:
+    """:func:`lattice_window_sums` for several ``(c, h)`` terms on the same windows: the sums of
+    ``c`` at ``h`` times each window's frequencies, for each term. A window's phase
+    ``exp(2 pi i f_w t)`` (its centre ``f_w``) is what costs (an error-free product, a cosine
+    and a sine per sample: 60% of the zoom's time at 1e5 samples); it is made once per chunk of
+    windows, and harmonic ``h`` takes its ``h``-th power by multiplication (``exp(2 pi i h f t)``
+    to a few units of rounding). Each term's chunk holds at most ``max_elements`` strengths.
+    Returns one ``(len(starts), n_k, m)`` array per term."""
     import finufft
 
-    c = np.atleast_2d(np.asarray(c, dtype=np.complex128))
-    n_k, n = c.shape
+    terms = [(np.atleast_2d(np.asarray(c, dtype=np.complex128)), int(h)) for c, h in terms]
+    if any(h < 1 for _, h in terms):
+        raise ValueError("harmonics must be positive")
+    n = t.size
     starts = np.atleast_1d(np.asarray(starts, dtype=np.float64))
-    out = np.empty((starts.size, n_k, m), dtype=np.complex128)
-    per_chunk = min(max(1, max_elements // max(n_k * n, 1)), max(starts.size, 1))
-    # centre the modes: finufft's modes run over -m//2 .. m - m//2 - 1 (isign +1)
-    x = TWO_PI * centred_cycles(h * df, t)
-    plan = None
-    strengths = np.empty((per_chunk, n_k, n), dtype=np.complex128)
+    outs = [np.empty((starts.size, c.shape[0], m), dtype=np.complex128) for c, _ in terms]
+    widest = max(c.shape[0] for c, _ in terms)
+    per_chunk = min(max(1, max_elements // max(widest * n, 1)), max(starts.size, 1))
+    plans: list = [None] * len(terms)
+    strengths = [np.empty((per_chunk, c.shape[0], n), dtype=np.complex128) for c, _ in terms]
+    top = max(h for _, h in terms)
     for lo in range(0, starts.size, per_chunk):
-        fc = h * (starts[lo : lo + per_chunk] + df * (m // 2))
-        shift = np.exp((1j * TWO_PI) * centred_cycles(fc[:, None], t[None, :]))
+        fc = starts[lo : lo + per_chunk] + df * (m // 2)
         k = fc.size
-        np.multiply(shift[:, None, :], c[None, :, :], out=strengths[:k])
-        strengths[k:] = 0.0
-        if plan is None:
-            plan = finufft.Plan(1, (m,), n_trans=per_chunk * n_k, eps=eps, isign=1,
-                                nthreads=NTHREADS)
-            plan.setpts(x)
-        res = plan.execute(strengths.reshape(-1, n))
-        out[lo : lo + k] = np.reshape(res, (per_chunk, n_k, m))[:k]
-    return out
+        # centre the modes: finufft's modes run over -m//2 .. m - m//2 - 1 (isign +1)
+        angle = centred_cycles(fc[:, None], t[None, :])
+        angle *= TWO_PI
+        base = np.empty(angle.shape, dtype=np.complex128)
+        np.cos(angle, out=base.real)
+        np.sin(angle, out=base.imag)
+        del angle
+        shift = base
+        for power in range(1, top + 1):
+            if power > 1:
+                shift = shift * base
+            for i, (c, h) in enumerate(terms):
+                if h != power:
+                    continue
+                np.multiply(shift[:, None, :], c[None, :, :], out=strengths[i][:k])
+                strengths[i][k:] = 0.0
+                if plans[i] is None:
+                    plans[i] = finufft.Plan(1, (m,), n_trans=per_chunk * c.shape[0], eps=eps,
+                                            isign=1, nthreads=NTHREADS)
+                    plans[i].setpts(TWO_PI * centred_cycles(h * df, t))
+                res = plans[i].execute(strengths[i].reshape(-1, n))
+                outs[i][lo : lo + k] = np.reshape(res, (per_chunk, c.shape[0], m))[:k]
+    return outs
 
 
 def _groups(sorted_f: np.ndarray, half_t: float):
