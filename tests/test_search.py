@@ -565,3 +565,54 @@ def test_trend_bics_from_one_gram_are_each_degree_s_own_fit(seed, monkeypatch):
     assert fast[0] == own[0]
     scale = n * np.log(n)
     np.testing.assert_allclose(seen[0], seen[1], rtol=0, atol=1e-9 * scale)
+
+
+def test_strongest_is_the_head_of_the_full_sort_s():
+    """issue 18: the k largest values by partition, largest first, are the full descending
+    sort's first k (distinct values), whatever k."""
+    from sigfit.search import _strongest
+
+    rng = np.random.default_rng(24)
+    for size in (1, 2, 7, 100, 5000):
+        v = rng.permutation(size).astype(np.float64) * 0.5 + rng.uniform(0, 0.1)
+        for k in {1, 3, size // 2, size - 1, size, size + 4}:
+            if k < 1:
+                continue
+            np.testing.assert_array_equal(_strongest(v, k), np.argsort(v)[::-1][:k])
+
+
+def test_lag_histogram_walk_counts_every_pair_once_s():
+    """issue 18: the lag spectrum's pair walk (samples ordered by their number of partners, the
+    active ones a prefix) gives the histogram of the brute-force pairs, lattice and off-lattice
+    times alike, duplicated times included."""
+    from sigfit import search
+
+    class Bar:
+        def update(self, n):
+            pass
+
+    rng = np.random.default_rng(25)
+    for exact in (True, False):
+        n = 400
+        units = np.sort(rng.integers(0, 5000, n))
+        x = units if exact else np.sort(rng.uniform(0, 5000, n))
+        z = rng.normal(size=n)
+        lag = 300.0
+        n_fft = 1024
+        plan = search.CoarseToFinePlan("coarse-to-fine", 5000.0, 0.0, 0.5, 5, 10**6, lag_max=lag,
+                                       lag_step=1.0, exact_lags=exact, n_fft=n_fft)
+        got, step = search._lag_spectrum(x, z, plan, Bar())
+        i, j = np.triu_indices(n, 1)
+        d = (x[j] - x[i]).astype(np.float64)
+        inside = d <= lag
+        w = z[i][inside] * z[j][inside] * (1 - d[inside] / lag)
+        f = np.arange(got.size) * step
+        if exact:
+            expected = np.cos(2 * np.pi * f[:, None] * d[inside][None, :]) @ w
+        else:  # cloud-in-cell on the unit grid, its response divided out
+            lo = np.floor(d[inside])
+            fr = d[inside] - lo
+            expected = (np.cos(2 * np.pi * f[:, None] * lo[None, :]) @ (w * (1 - fr))
+                        + np.cos(2 * np.pi * f[:, None] * (lo + 1)[None, :]) @ (w * fr))
+            expected /= np.sinc(f) ** 2
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10 * np.abs(expected).max())
