@@ -383,3 +383,32 @@ def test_gauss_newton_normal_equations_are_the_explicit_jacobian_s(weighted):
     jr = jw * rw[:, None]
     np.testing.assert_allclose(meat, jr.T @ jr, rtol=0, atol=1e-9 * np.abs(jr.T @ jr).max())
     np.testing.assert_allclose(np.concatenate(jacs, axis=1), jac.T, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("max_iter", [1, 30])
+def test_sandwich_meat_made_where_the_fit_stops_s(max_iter, monkeypatch):
+    """issue 18: the sandwich's meat is gathered only where Gauss-Newton stops (from the kept
+    Jacobian, on a predicted last pass, or one more pass when the stop comes unforeseen, as
+    max_iter=1 forces); the covariance is the HC1 sandwich of the explicit Jacobian at the
+    returned fit, kept Jacobian or not."""
+    from sigfit.harmonics import _lstsq
+
+    rng = np.random.default_rng(32)
+    n = 3000
+    tau = np.sort(rng.uniform(-500, 500, n))
+    y = 1.5 * np.sin(2 * np.pi * 0.0213 * tau + 0.3) + 0.4 * np.cos(4 * np.pi * 0.0213 * tau)
+    y = y + rng.standard_t(4, n) * 0.3 * (1 + (tau > 0))  # heteroscedastic: the sandwich matters
+    fits = {}
+    for kept in (True, False):
+        monkeypatch.setattr(_lstsq, "KEEP_JACOBIAN_MAX", 1 << 40 if kept else 0)
+        fits[kept] = _lstsq.fit_periodic(tau, y, None, [0.02131], [2], max_iter=max_iter)
+    for fit in fits.values():
+        # the explicit sandwich at the fit (GN stopped within CONVERGED standard errors of it;
+        # with the Jacobian kept the last step is taken linearly, without it by one more pass)
+        p = fit.params()
+        jtj, _, _, meat, _, _ = _lstsq._accumulate(tau, y, None, p, (2,), 0, fit.t_scale, meat=True)
+        inv = np.linalg.inv(jtj)
+        expected = inv @ meat @ inv * n / (n - p.size)
+        d = np.sqrt(np.diag(expected))
+        np.testing.assert_allclose(fit.covariance / np.outer(d, d), expected / np.outer(d, d),
+                                   rtol=0, atol=0.05 if max_iter == 1 else 1e-2)

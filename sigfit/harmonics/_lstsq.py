@@ -232,15 +232,20 @@ def _gauss_newton(tau, y, sw, x, nu_idx, n_harm, degree, t_scale, *, shift, max_
     """Gauss-Newton from ``x``: ``(x, J^T W J, chi2, meat, residual, iterations)``.
 
     Converged when the next step would move every parameter by under CONVERGED of its standard
-    error (or the fit is exact); each pass also gathers the sandwich's meat and the residual, so
-    the last one serves the covariance as it stands. ``shift`` (in cycles per ``t_scale``, or
-    None) bounds how far each ``nu`` may move from its start."""
+    error (or the fit is exact). The sandwich's meat (``robust``) is wanted only where the fit
+    stops, and costs as much as ``J^T W J`` again (twice at the clock's 97 parameters), so a pass
+    gathers it only when it may be the last: with the Jacobian kept (small fits) it is made at
+    the end from the kept chunks; without, a pass gathers it when the step it follows is
+    predicted to be the last but one (the same second-order bound as below), and a stop that
+    comes unforeseen gets one more pass for it. ``shift`` (in cycles per ``t_scale``, or None)
+    bounds how far each ``nu`` may move from its start."""
     nu0 = x[nu_idx].copy()
     it = 0
     keep = y.size * x.size <= KEEP_JACOBIAN_MAX
     h_arr = np.asarray(n_harm, dtype=np.float64)
     jtj, jtr, chi2, meat, resid, jacs = _accumulate(tau, y, sw, x, n_harm, degree, t_scale,
-                                                    meat=robust, keep_jacobian=keep)
+                                                    meat=robust and not keep, keep_jacobian=keep)
+    done = False  # the meat (when robust) already stands at the final x
     for it in range(1, max_iter + 1):  # noqa: B007 (reported as iterations)
         delta = _solve(jtj, jtr)
         cov_diag = np.diag(_inverse(jtj)) * chi2 / max(y.size - x.size, 1)
@@ -251,17 +256,20 @@ def _gauss_newton(tau, y, sw, x, nu_idx, n_harm, degree, t_scale, *, shift, max_
         # the step is the last one: the residual follows linearly from the kept Jacobian, and
         # J^T W J stands (a polynomial alone, eps = 0, is solved this way in one pass).
         eps = float(np.max(TWO_PI * h_arr * np.abs(delta[nu_idx]), initial=0.0))
-        final = jacs is not None and eps * float(np.max(z)) <= CONVERGED and (
+        last_but_one = eps * float(np.max(z)) <= CONVERGED
+        final = jacs is not None and last_but_one and (
             shift is None or np.all(np.abs(x[nu_idx] + delta[nu_idx] - nu0) <= shift))
         if final and chi2 > 0:
             x = x + delta
             meat, chi2 = _last_step(tau, sw, delta, jacs, resid, jtj, robust=robust, meat=meat)
+            done = True
         if final or chi2 == 0 or np.all(z <= CONVERGED):
             break
         step = _step_within_shift(x, delta, nu_idx, nu0, shift)
+        gather = robust and not keep and last_but_one
         while True:
             xn = x + step * delta
-            acc = _accumulate(tau, y, sw, xn, n_harm, degree, t_scale, meat=robust, keep_jacobian=keep)
+            acc = _accumulate(tau, y, sw, xn, n_harm, degree, t_scale, meat=gather, keep_jacobian=keep)
             if acc[2] <= chi2 * (1 + 1e-12) or step < 1e-4:
                 break
             step *= 0.25
@@ -269,20 +277,32 @@ def _gauss_newton(tau, y, sw, x, nu_idx, n_harm, degree, t_scale, *, shift, max_
             break  # no descent: x is the minimum to round-off
         x = xn
         jtj, jtr, chi2, meat, resid, jacs = acc
+    if robust and not done:
+        if jacs is not None:
+            meat = _meat(sw, jacs, resid)
+        elif meat is None:  # a stop the prediction missed: one more pass
+            meat = _accumulate(tau, y, sw, x, n_harm, degree, t_scale, meat=True)[3]
     return x, jtj, chi2, meat, resid, it
+
+
+def _meat(sw, jacs, resid) -> np.ndarray:
+    """The sandwich's meat ``sum (w r)^2 J J^T`` from the kept (unweighted, transposed) Jacobian
+    chunks and the residual in the data's units."""
+    meat = np.zeros((jacs[0].shape[0],) * 2)
+    for sl, jac in zip(_chunks(resid.size), jacs, strict=True):
+        jr = jac * (resid[sl] if sw is None else resid[sl] * sw[sl] ** 2)
+        meat += jr @ jr.T
+    return meat
 
 
 def _last_step(tau, sw, delta, jacs, resid, jtj, *, robust, meat):
     """Take the converged step ``delta`` linearly: ``resid`` is updated in place from the kept
     Jacobian; returns the sandwich's meat at the new residual (the Jacobian stands; ``meat``
     unchanged unless ``robust``) and the new chi2."""
-    if robust:
-        meat = np.zeros_like(jtj)
     for sl, jac in zip(_chunks(tau.size), jacs, strict=True):  # (transposed chunks)
         resid[sl] -= delta @ jac
-        if robust:
-            jr = jac * (resid[sl] if sw is None else resid[sl] * sw[sl] ** 2)
-            meat += jr @ jr.T
+    if robust:
+        meat = _meat(sw, jacs, resid)
     rw = resid if sw is None else resid * sw
     return meat, float(rw @ rw)
 
