@@ -203,6 +203,36 @@ def fft_grid(
     return FrequencyGrid(start=k_lo * step, step=step, size=k_hi - k_lo + 1)
 
 
+def window_powers(tau: np.ndarray, centre: float, step: float, half: int) -> np.ndarray:
+    """:func:`window_power` at ``centre + k step``, ``k = -half..half``: the phases at the
+    centre and of one step exactly (error-free products), the others by complex multiplication
+    outwards from the centre (a few units of rounding after ``half`` steps), ``2 half + 1``
+    frequencies for the trigonometric work of two (the clock's 1e5 stamps: 11 frequencies
+    110 -> ~15 ms)."""
+    from ._numerics import TWO_PI, centred_cycles  # error-free phases: stamps may be large
+
+    tau = np.asarray(tau, dtype=np.float64)
+
+    def phasor(f: float) -> np.ndarray:
+        ph = TWO_PI * centred_cycles(f, tau)
+        out = np.empty(tau.size, dtype=np.complex128)
+        np.cos(ph, out=out.real)
+        np.sin(ph, out=out.imag)
+        return out
+
+    mid, turn = phasor(centre), phasor(step)
+    out = np.empty(2 * half + 1)
+    out[half] = abs(mid.mean()) ** 2
+    up, down = mid, mid
+    back = np.conj(turn)
+    for k in range(1, half + 1):
+        up = up * turn
+        down = down * back
+        out[half + k] = abs(up.mean()) ** 2
+        out[half - k] = abs(down.mean()) ** 2
+    return out
+
+
 def window_power(tau: np.ndarray, frequency: float) -> float:
     """The spectral window ``|mean exp(2 pi i f tau)|^2`` at one frequency (Deeming 1975,
     Ap&SS 36, 137): 1 at ``f = 0``, 1 at ``f = 1/dt`` for samples on a lattice of step ``dt``,
@@ -240,11 +270,11 @@ def sampling_alias(tau: np.ndarray) -> tuple[float, float, float] | None:
     if not s > 0:
         return None
     span = float(tau[-1] - tau[0])
-    best_f, best_w = 1.0 / s, -1.0
-    for f in 1.0 / s + np.linspace(-1.0, 1.0, 11) / span:  # the window's main lobe is 1/T wide
-        w = window_power(tau, f)
-        if w > best_w:
-            best_f, best_w = float(f), w
+    # the window's main lobe is 1/T wide: 11 frequencies across it
+    f = 1.0 / s + np.linspace(-1.0, 1.0, 11) / span
+    w = window_powers(tau, float(f[5]), 0.2 / span, 5)
+    best = int(np.argmax(w))
+    best_f, best_w = float(f[best]), float(w[best])
     if best_w < STRONG_ALIAS:
         return None
     return best_f, best_w, d

@@ -298,3 +298,44 @@ def test_band_and_trend_in_json_table_and_batch_rows(tmp_path):
     rows = result_rows("m", _quiet_estimate(t, y))
     assert rows[0]["band_rule"] == sig["band"]["rule"] and rows[0]["detrend_degree"] >= 1
     assert rows[0]["band_fmax"] == pytest.approx(sig["band"]["fmax"])
+
+
+def test_window_powers_are_window_power_at_each_frequency_s():
+    """issue 18: the spectral window across the alias check's 11 frequencies, by complex
+    multiplication outwards from the centre, is window_power at each one (far stamps too)."""
+    from sigfit.grid import window_powers
+
+    rng = np.random.default_rng(41)
+    cases = [np.sort(rng.uniform(0, 3e9, 5000)),  # random, giant span
+             np.arange(3000) * 3600.0 + 1.7e9 + rng.normal(0, 30, 3000),  # hourly, jittered
+             np.cumsum(rng.choice([28.0, 30.0, 31.0], 600)) * 86400.0]  # month lengths
+    for tau in cases:
+        span = float(tau[-1] - tau[0])
+        centre = 1.0 / float(np.median(np.diff(tau)))
+        got = window_powers(tau, centre, 0.2 / span, 5)
+        expected = [window_power(tau, centre + k * 0.2 / span) for k in range(-5, 6)]
+        # (the reference's frequencies are rounded sums: ~1e-20 cycles per unit at t ~ 2e9)
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-11)
+
+
+def test_plan_is_kept_for_the_same_stamps_and_options_s():
+    """issue 18: a table's columns and a batch's series on shared stamps plan once: the same
+    stamps and options give the kept plan whatever the values, and the kept plan is the one
+    planned afresh; other stamps, errors or options plan again."""
+    from sigfit import plan as P
+    from sigfit._validate import validate_series
+
+    rng = np.random.default_rng(42)
+    t = np.sort(rng.uniform(0, 500, 800))
+    a = validate_series(t, rng.normal(size=t.size), None)
+    b = validate_series(t, np.sin(t) + rng.normal(size=t.size), None)
+    kw = dict(fmin=None, fmax=None, oversampling=5.0)
+    first = P.plan_search(a, "auto", **kw)
+    assert P.plan_search(b, "auto", **kw) is first
+    P._PLAN_MEMO.clear()
+    assert P.plan_search(b, "auto", **kw) == first
+    assert P.plan_search(a, "auto", **dict(kw, fmax=3.0)) is not first
+    c = validate_series(t, rng.normal(size=t.size), rng.uniform(0.5, 2.0, t.size))
+    assert P.plan_search(c, "auto", **kw) is not first
+    d = validate_series(t * 1.5, rng.normal(size=t.size), None)
+    assert P.plan_search(d, "auto", **kw).grid != first.grid
