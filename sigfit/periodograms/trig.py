@@ -154,6 +154,7 @@ def lattice_window_terms(t: np.ndarray, terms, starts: np.ndarray, df: float, m:
     per_chunk = min(max(1, max_elements // max(widest * n, 1)), max(starts.size, 1))
     plans: list = [None] * len(terms)
     strengths = [np.empty((per_chunk, c.shape[0], n), dtype=np.complex128) for c, _ in terms]
+    results = [np.empty((per_chunk * c.shape[0], m), dtype=np.complex128) for c, _ in terms]
     top = max(h for _, h in terms)
     for lo in range(0, starts.size, per_chunk):
         fc = starts[lo : lo + per_chunk] + df * (m // 2)
@@ -178,7 +179,7 @@ def lattice_window_terms(t: np.ndarray, terms, starts: np.ndarray, df: float, m:
                     plans[i] = finufft.Plan(1, (m,), n_trans=per_chunk * c.shape[0], eps=eps,
                                             isign=1, nthreads=NTHREADS)
                     plans[i].setpts(TWO_PI * centred_cycles(h * df, t))
-                res = plans[i].execute(strengths[i].reshape(-1, n))
+                res = plans[i].execute(strengths[i].reshape(-1, n), out=results[i])
                 outs[i][lo : lo + k] = np.reshape(res, (per_chunk, c.shape[0], m))[:k]
     return outs
 
