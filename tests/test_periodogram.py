@@ -356,3 +356,29 @@ def test_periodogram_peak_index_is_numpy_argmax_found_once():
         assert pg.__dict__["peak_index"] == int(np.argmax(power))  # then kept
         np.testing.assert_equal(pg.max_power, np.max(power))
         assert pg == Periodogram(pg.frequency, pg.power)  # equality reads the fields only
+
+
+def test_grid_parts_of_exactly_2_16_modes_where_little_is_wasted_s():
+    """issue 18: a grid cut into parts of 2^16 modes is cut into exactly that many when at most
+    FAST_PART_WASTE more modes are computed than it has (one plan for every such series, a
+    fine grid FFTW runs fast on); other grids keep equal parts; the powers are the uncut
+    call's to the grid accuracy either way."""
+    from sigfit.grid import FrequencyGrid
+    from sigfit.periodograms import lombscargle as L
+
+    assert L._part_modes(48 * 65536 - 1000, 1000) == (65536, 65536)
+    assert L._part_modes(3 * 65536 + 10, 1000)[0] < 65536  # 4 parts of 2^16 would waste 33%
+    assert L._part_modes(100_000, 1000) == (50_000, 50_176)  # 2 parts of 2^16 would waste 31%
+    assert L._part_modes(2 * 10**6, 20_000)[0] > 65536  # 8 modes per sample: as it was
+    rng = np.random.default_rng(5)
+    t = np.sort(rng.uniform(0, 300, 200))
+    y = np.sin(2 * np.pi * 0.37 * t) + rng.normal(size=t.size)
+    tau = t - t.mean()
+    grid = FrequencyGrid(0.01, 1 / 1500, 20 * 65536 - 77)
+    assert L._part_modes(grid.size, t.size) == (65536, 65536)
+    got = L.grid_power(tau, y, None, grid)
+    one = L.nifty_power(tau, y, None, fmin=grid.start, fmax=grid.stop, size=grid.size, nthreads=1,
+                        center_data=True, fit_mean=True, normalization="standard",
+                        assume_sorted_t=True, backend="finufft",
+                        finufft_kwargs=dict(L.NUFFT_OPTIONS))
+    np.testing.assert_allclose(got, one, rtol=0, atol=1e-7)
