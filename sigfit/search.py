@@ -287,8 +287,8 @@ def _lag_spectrum(x: np.ndarray, z: np.ndarray, plan: CoarseToFinePlan, bar) -> 
     # are a prefix: no comparison and no compaction per offset (was four of each), and their own
     # times and values are contiguous slices; the cost is the number of pairs. Each offset's
     # pairs go straight into the histogram (np.add.at): no chunk of pairs is gathered, joined
-    # and binned into a fresh histogram-sized array (the joins and those arrays, fresh pages each
-    # time, cost three times the walk itself: 0.35 + 0.15 s against 0.11 s per clock column).
+    # and binned into a histogram-sized array of its own (the clock's peak RSS 279-281 -> 265-266
+    # MB; the CPU the same, ~0.2 s a column for 1.1e7 pairs).
     exact = plan.exact_lags
     if exact and x.dtype.kind not in "iu":
         raise TypeError("exact lags need the times as integers (units of the lag step)")
