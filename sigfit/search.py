@@ -37,8 +37,9 @@ zoom windows and the low band). The zoom windows are transformed and solved in g
 offset's pairs go into the lag histogram as they are made, so only the answer grows with the
 span. With the defaults (``max_bins = 2**23``, ``bin_chunk = 2**20``) the first two terms are
 under 0.4 GB; ``Z`` is ~3e5 on the clock (120 years of seconds, 1e5 samples), ~8e6 for 1e5
-samples over 1e11 time units, and a plan beyond ``MAX_ZOOM_BINS`` is refused before it starts. The zoom term grows with ``T/L``; ``L`` is the largest lag both
-budgets allow, so ``T/L <= max(N^2 / max_pairs, 2 B T / max_bins)``.
+samples over 1e11 time units, and a plan beyond ``MAX_ZOOM_BINS`` is refused before it starts.
+The zoom term grows with ``T/L``; ``L`` is the largest lag both budgets allow, so
+``T/L <= max(N^2 / max_pairs, 2 B T / max_bins)``.
 
 Time precision: times are centred on an exactly representable reference before any phase is
 computed; :func:`frac_cycles` reduces ``f*t`` to ``[0, 1)`` with an error-free product (Dekker
@@ -521,14 +522,20 @@ def _zoom(tc, y, dy, centres: np.ndarray, plan: CoarseToFinePlan, df: float):
     c0, y0 = float(w.sum()), float(np.dot(w, yc))
     per_group = max(1, ZOOM_GROUP_BINS // m)  # windows per group
     power = np.empty(f.size)
-    owner = keep // m if per_group < first.size else None
-    for lo in range(0, first.size, per_group):
+    if per_group < first.size:
+        # the frequencies by owning window (keep: window * m + position in it), in one stable
+        # sort (a radix sort on the small window numbers), so each group's are one slice
+        owner = (keep // m).astype(np.min_scalar_type(first.size))
+        by_owner = np.argsort(owner, kind="stable")
+        edges = np.searchsorted(owner[by_owner], np.arange(0, first.size + per_group, per_group))
+        del owner
+    for g, lo in enumerate(range(0, first.size, per_group)):
         hi = min(lo + per_group, first.size)
         at_f, at_2f = lattice_window_terms(tc, [(c, 1), (c[:1], 2)], first[lo:hi] * df, df, m,
                                            eps=ZOOM_EPS, max_elements=BIN_CHUNK)
         # the weights at 0, f, 2f and the weighted values at f, where these windows own the
-        # frequency (keep: window * m + position in it)
-        mine = slice(None) if owner is None else np.flatnonzero((owner >= lo) & (owner < hi))
+        # frequency
+        mine = slice(None) if per_group >= first.size else by_owner[edges[g]:edges[g + 1]]
         at = keep[mine] - lo * m
         power[mine] = explained_one_term_sums(c0, at_f[:, 0].reshape(-1)[at],
                                               at_2f[:, 0].reshape(-1)[at],

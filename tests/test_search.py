@@ -209,18 +209,31 @@ def test_zoom_in_groups_is_the_same_in_bounded_memory(monkeypatch):
     plan = plan_search(t, 0.0, 0.5, max_bins=2**21, max_pairs=2**23)
     m = 2 * int(np.ceil(plan.zoom_half_width * plan.oversampling * plan.span)) + 1
     peaks = {}
-    for group in (plan.n_candidates * m, 3 * m):  # one group, then several
+    calls = []
+    import sigfit.periodograms.trig as trig
+    terms = trig.lattice_window_terms
+
+    def counted(*a, **k):
+        calls.append(len(a[2]))
+        return terms(*a, **k)
+
+    monkeypatch.setattr(trig, "lattice_window_terms", counted)
+    results = {}
+    for name, group in (("one", 2**62), ("several", 3 * m)):
         monkeypatch.setattr(S, "ZOOM_GROUP_BINS", group)
+        calls.clear()
         tracemalloc.start()
-        r = search(t, y, **kw)
-        _, peaks[group] = tracemalloc.get_traced_memory()
+        results[name] = search(t, y, **kw)
+        _, peaks[name] = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        if group == plan.n_candidates * m:
-            one = r
+        # one call for all windows, then groups of at most three windows covering them all
+        assert (len(calls) == 1) if name == "one" else (len(calls) > 2 and max(calls) <= 3)
+        assert sum(calls) == plan.n_candidates
+    one, r = results["one"], results["several"]
     assert np.array_equal(r.frequency, one.frequency) and np.array_equal(r.power, one.power)
     assert np.array_equal(r.peak_frequencies, one.peak_frequencies)
-    assert peaks[3 * m] < 0.8 * peaks[plan.n_candidates * m]
-    assert peaks[3 * m] < plan.memory_bound(t.size)  # (one group for all: not bounded)
+    assert peaks["several"] < 0.8 * peaks["one"]
+    assert peaks["several"] < plan.memory_bound(t.size)  # (one group for all: not bounded)
 
 
 def test_bad_band_is_an_input_error():
