@@ -77,12 +77,14 @@ _THREADPOOLS: list = []  # the threadpoolctl controller, found once (it scans th
 
 
 def content_digest(*arrays: np.ndarray) -> bytes:
-    """A 128-bit digest of the arrays' bytes (blake2b, ~1 GB/s): what keys a :class:`KeptResults`
-    entry by content, never by the array object (an array changed in place is new content)."""
-    h = hashlib.blake2b(digest_size=16)
+    """A 128-bit digest of the arrays' bytes (SHA-256, truncated): what keys a
+    :class:`KeptResults` entry by content, never by the array object (an array changed in place is
+    new content). SHA-256 because x86's SHA extensions run it at ~1.8 GB/s here, twice blake2b
+    (0.45 against 0.90 ms for 1e5 float64; an estimate of 1e5 samples takes ~6 digests)."""
+    h = hashlib.sha256()
     for a in arrays:
         h.update(np.ascontiguousarray(a).view(np.uint8))
-    return h.digest()
+    return h.digest()[:16]
 
 
 class KeptResults:

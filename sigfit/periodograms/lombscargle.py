@@ -138,25 +138,37 @@ def nifty_power(tau, y, dy, *, fmin: float, fmax: float, size: int, nthreads: in
     return np.asarray(result.power, dtype=np.float64)
 
 
-# finufft plans of at most PLAN_CACHE_MODES modes are kept per thread, the PLAN_CACHE_SIZE last
-# used, and reused with new points: a plan's set-up (its kernel's Fourier series and FFT plan,
-# ~0.25 ms for a few thousand modes) is then paid once per thread, where an estimate with its
-# band given made ~8 plans for its small grids (~10% of its time at N = 1e3). Such a grid's modes
-# are rounded up to a multiple of PLAN_CACHE_STEP (the extra ones computed and dropped), so that
-# series whose spans differ a little share plans. A cached plan holds ~1.25 x its modes complex
-# numbers per transform (~1.3 MB at 65536 modes).
+# finufft plans are kept per thread, the PLAN_CACHE_SIZE last used within PLAN_CACHE_BYTES (their
+# fine grids, :func:`_plan_bytes`), and reused with new points: a plan's set-up (its kernel's
+# Fourier series and FFT plan, ~0.25 ms for a few thousand modes, 2.2 ms for 1e5 modes and two
+# vectors) is then paid once per thread, where an estimate with its band given made ~8 plans for
+# its small grids (~10% of its time at N = 1e3), and at N = 1e5 (band to 10 cycles/unit, one part
+# of 1e5 modes) four new ones of ~2 ms each. A grid of at most PLAN_CACHE_MODES modes is rounded
+# up to a multiple of PLAN_CACHE_STEP (the extra ones computed and dropped), so that series whose
+# spans differ a little share plans; a larger one keeps its own size (its powers do not change).
 PLAN_CACHE_MODES = 1 << 16
 PLAN_CACHE_SIZE = 8
 PLAN_CACHE_STEP = 256
+PLAN_CACHE_BYTES = 1 << 24
 _PLANS = threading.local()
+
+
+def _plan_bytes(size: int, n_trans: int) -> int:
+    """What a kept type-1 plan of ``size`` modes for ``n_trans`` vectors holds at upsampling up to
+    1.25 (its fine grids, 1.25 x modes complex numbers per vector, and its kernel's Fourier series;
+    ~2.6 MB at 65536 modes and two vectors): measured 3.4 MB for 1e5 modes and two vectors, 12.4 MB
+    for 4e5 and two. A plan at upsampling 2 holds ~1.6 x that; points' sort indices come on top
+    (8 bytes a sample, those of its last points)."""
+    return 20 * int(size) * int(n_trans) + 8 * int(size)
 
 
 def _plan(size: int, n_trans: int, options: dict):
     """A type-1 finufft plan of ``size`` modes for ``n_trans`` vectors on one thread: from this
-    thread's cache when small (:data:`PLAN_CACHE_MODES`), else new."""
+    thread's cache when it fits (:data:`PLAN_CACHE_BYTES`), else new."""
     import finufft
 
-    if size > PLAN_CACHE_MODES:
+    need = _plan_bytes(size, n_trans)
+    if need > PLAN_CACHE_BYTES // 2:  # (a plan that would empty the cache is not kept)
         return finufft.Plan(1, (size,), n_trans=n_trans, nthreads=1, **options)
     cache = getattr(_PLANS, "cache", None)
     if cache is None:
@@ -166,8 +178,10 @@ def _plan(size: int, n_trans: int, options: dict):
     if plan is None:
         plan = finufft.Plan(1, (size,), n_trans=n_trans, nthreads=1, **options)
     cache[key] = plan
-    while len(cache) > PLAN_CACHE_SIZE:
-        cache.popitem(last=False)
+    held = sum(_plan_bytes(k[0], k[1]) for k in cache)
+    while len(cache) > PLAN_CACHE_SIZE or held > PLAN_CACHE_BYTES:
+        old, _ = cache.popitem(last=False)
+        held -= _plan_bytes(old[0], old[1])
     return plan
 
 
