@@ -87,11 +87,17 @@ def _numeric(
         return col if col.dtype in (np.float32, np.float64) else col.astype(np.float64)
     if col.dtype.kind not in "US":
         return None
-    if keep_int and all(_INT_RE.match(c) for c in col):
+    if keep_int:
+        # numpy reads a cell as an integer where Python's int() does: _INT_RE's cells and those
+        # with digit-separating underscores ("1_000"), which are not integers here. So one
+        # conversion (~5 ms for 1e5 cells) and a search for "_" stand for the pattern matched
+        # cell by cell (~50 ms)
         try:
-            return col.astype(np.int64)
+            ints = col.astype(np.int64)
         except (ValueError, OverflowError):
-            pass  # beyond int64: float64 below
+            ints = None  # not all integers, or beyond int64: float64 below
+        if ints is not None and not np.any(np.strings.find(col, "_") >= 0):
+            return ints
     try:
         return col.astype(np.float64)
     except ValueError:

@@ -351,7 +351,45 @@ def _read_text(name: str, text: str) -> Table:
     if not body:
         raise InputError(f"{name} has a header ({', '.join(names)}) but no data rows")
     n_fields = len(names)
-    lines = (raw[i] for i in body)
+    columns = _split_cells(name, raw, body, names, delimiter)
+    del raw
+    for n in unnamed:
+        if not any(c.strip() for c in columns[n]):
+            del columns[n]  # a trailing delimiter on every line: no column at all
+    for n, col in columns.items():
+        columns[n] = _separators(name, n, col, delimiter)
+    return Table(source=name, columns=columns, lines=np.asarray(body, dtype=np.int64) + 1)
+
+
+SPLIT_LINES = 1 << 14  # lines of a table split at once by _split_cells
+
+
+def _split_cells(name: str, raw: list[str], body: list[int], names: list[str],
+                 delimiter: str | None) -> dict[str, np.ndarray]:
+    """The body's cells, one string array per column. Lines without a quote character split on
+    the delimiter as :mod:`csv` would split them, so they go through ``str.split``,
+    :data:`SPLIT_LINES` at a time (the memory of their cells as str objects bounded by that); a
+    quoted line, or a row with a wrong number of fields (named by its line), goes the
+    ``csv.reader`` way."""
+    n_fields = len(names)
+    lines = [raw[i] for i in body]
+    if delimiter is not None and len(delimiter) == 1:
+        want = n_fields - 1
+        if not any(s.count(delimiter) != want for s in lines) and \
+                not any('"' in s for s in lines):
+            parts: list[list[np.ndarray]] = [[] for _ in range(n_fields)]
+            for lo in range(0, len(lines), SPLIT_LINES):  # (the cells as str objects: a chunk's)
+                chunk = lines[lo:lo + SPLIT_LINES]
+                flat = np.array(delimiter.join(chunk).split(delimiter), dtype=str)
+                flat = flat.reshape(len(chunk), n_fields)
+                for k in range(n_fields):
+                    parts[k].append(flat[:, k].copy())
+                del flat
+            columns = {}
+            for n in names:
+                columns[n] = np.concatenate(parts[0])
+                del parts[0]
+            return columns
     reader = csv.reader(lines, delimiter=delimiter) if delimiter else (s.split() for s in lines)
     cells: list[list[str]] = [[] for _ in range(n_fields)]
     for k, row in enumerate(reader):
@@ -362,17 +400,11 @@ def _read_text(name: str, text: str) -> Table:
             )
         for col, cell in zip(cells, row):  # noqa: B905 (lengths checked above)
             col.append(cell)
-    del raw
     columns = {}
     for n in names:
         columns[n] = np.array(cells[0], dtype=str)
         del cells[0]
-    for n in unnamed:
-        if not any(c.strip() for c in columns[n]):
-            del columns[n]  # a trailing delimiter on every line: no column at all
-    for n, col in columns.items():
-        columns[n] = _separators(name, n, col, delimiter)
-    return Table(source=name, columns=columns, lines=np.asarray(body, dtype=np.int64) + 1)
+    return columns
 
 
 _DECIMAL_COMMA_RE = re.compile(r"\s*[+-]?\d*,\d+(?:[eE][+-]?\d+)?\s*\Z")
