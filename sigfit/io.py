@@ -350,7 +350,6 @@ def _read_text(name: str, text: str) -> Table:
         raise InputError(f"{name}: duplicate column names {dupes}; give every column its own name")
     if not body:
         raise InputError(f"{name} has a header ({', '.join(names)}) but no data rows")
-    n_fields = len(names)
     columns = _split_cells(name, raw, body, names, delimiter)
     del raw
     for n in unnamed:
