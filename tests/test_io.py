@@ -376,3 +376,33 @@ def test_estimate_figure_is_a_png(tmp_path):
         warnings.simplefilter("error")  # no matplotlib complaints either
         save_figure(estimate_figure([("y", t, y, res), ("y2", t, y, res)]), tmp_path / "f.png")
     assert (tmp_path / "f.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+_CELL = st.text(alphabet=st.characters(blacklist_characters=',;\t|"\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029',
+                                       blacklist_categories=("Cs",)), max_size=6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 4).flatmap(lambda k: st.tuples(
+    st.lists(st.lists(_CELL, min_size=k, max_size=k), min_size=1, max_size=40),
+    st.sampled_from([",", ";", "\t", "|"]))))
+def test_split_cells_reads_what_csv_reads(case):
+    # the str.split road (unquoted lines) gives csv.reader's cells, column by column, chunked or not
+    import csv
+
+    rows, delimiter = case
+    rows = [r for r in rows if delimiter.join(r).strip() and not delimiter.join(r).lstrip().startswith("#")]
+    if not rows:
+        return
+    names = [f"c{k}" for k in range(len(rows[0]))]
+    raw = [delimiter.join(r) for r in rows]
+    want = list(zip(*csv.reader(raw, delimiter=delimiter), strict=True))
+    for lines in (sio.SPLIT_LINES, 3):
+        old, sio.SPLIT_LINES = sio.SPLIT_LINES, lines
+        try:
+            got = sio._split_cells("t.csv", raw, list(range(len(raw))), names, delimiter)
+        finally:
+            sio.SPLIT_LINES = old
+        assert list(got) == names
+        for k, n in enumerate(names):
+            assert got[n].tolist() == list(np.array(want[k], dtype=str))
