@@ -6,8 +6,6 @@ bytes only for in-memory sources."""
 
 from __future__ import annotations
 
-import array
-import bisect
 import glob
 import hashlib
 import os
@@ -310,50 +308,61 @@ def read_long_table(path: str, *, series: str, time: str | None = None,
 
 class IdSet:
     """The ids seen so far, in bounded memory per id: the last :attr:`RECENT` exactly (a set of
-    strings), the older ones as 128-bit BLAKE2b digests in two sorted arrays of 64-bit words
-    (16 bytes an id, where a Python set of strings takes ~85): a million ids hold ~20 MB instead
-    of ~85 MB. A lookup of an older id is one bisection (a few microseconds). Two different ids
-    share a digest with probability ~n^2 / 2^129 (1e-27 for a million): only then would a new id
-    be taken for a repeat."""
+    strings), the older ones as 128-bit digests (SHA-256, as :func:`sigfit._numerics.content_digest`,
+    of the id's UTF-8) in pairs of 64-bit words sorted by the first: 16 bytes an id, where a
+    Python set of strings takes ~85 (a million ids hold ~17 MB instead of ~85 MB). Recent ids are
+    folded into the open run of digests by insertion at their sorted places; a run of
+    :attr:`RUN` digests is closed and never copied again, so a fold copies at most one run (32 MB
+    at the peak, where a full sort of all the digests had peaked at ~63 bytes an id). A lookup of
+    an older id is one ``searchsorted`` per run. Two different ids share a digest with
+    probability ~n^2 / 2^129 (1e-27 for a million): only then would a new id be taken for a
+    repeat."""
 
     RECENT = 1 << 16
+    RUN = 1 << 20
 
     def __init__(self) -> None:
         self._recent: set[str] = set()
-        self._hi = array.array("Q")
-        self._lo = array.array("Q")
+        self._runs: list[tuple[np.ndarray, np.ndarray]] = []  # closed: (first words, second words)
+        self._hi = np.empty(0, dtype=np.uint64)
+        self._lo = np.empty(0, dtype=np.uint64)
 
     def __len__(self) -> int:
-        return len(self._recent) + len(self._hi)
+        return len(self._recent) + self._hi.size + sum(hi.size for hi, _ in self._runs)
 
     @staticmethod
-    def _digest(key: str) -> tuple[int, int]:
-        d = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-        return int.from_bytes(d[:8], "little"), int.from_bytes(d[8:], "little")
+    def _digest(key: str) -> bytes:
+        # content_digest's (SHA-256, 16 bytes), without its array round trip (~2 us an id)
+        return hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest()[:16]
 
     def __contains__(self, key: str) -> bool:
         if key in self._recent:
             return True
-        if not self._hi:
+        if not self._hi.size and not self._runs:
             return False
-        hi, lo = self._digest(key)
-        i = bisect.bisect_left(self._hi, hi)
-        while i < len(self._hi) and self._hi[i] == hi:
-            if self._lo[i] == lo:
-                return True
-            i += 1
+        d = self._digest(key)
+        hi, lo = np.uint64(int.from_bytes(d[:8], "little")), np.uint64(int.from_bytes(d[8:], "little"))
+        for his, los in (*self._runs, (self._hi, self._lo)):
+            i = int(np.searchsorted(his, hi))
+            while i < his.size and his[i] == hi:
+                if los[i] == lo:
+                    return True
+                i += 1
         return False
 
     def add(self, key: str) -> None:
         self._recent.add(key)
         if len(self._recent) >= self.RECENT:
-            pairs = np.array([self._digest(k) for k in self._recent], dtype=np.uint64).reshape(-1, 2)
-            hi = np.concatenate([np.frombuffer(self._hi, dtype=np.uint64), pairs[:, 0]])
-            lo = np.concatenate([np.frombuffer(self._lo, dtype=np.uint64), pairs[:, 1]])
-            order = np.lexsort((lo, hi))
-            self._hi = array.array("Q", hi[order].tobytes())
-            self._lo = array.array("Q", lo[order].tobytes())
+            pairs = np.frombuffer(b"".join(map(self._digest, self._recent)), dtype="<u8").reshape(-1, 2)
+            pairs = pairs[np.argsort(pairs[:, 0], kind="stable")]
+            at = np.searchsorted(self._hi, pairs[:, 0])
+            self._hi = np.insert(self._hi, at, pairs[:, 0])
+            self._lo = np.insert(self._lo, at, pairs[:, 1])
             self._recent.clear()
+            if self._hi.size >= self.RUN:
+                self._runs.append((self._hi, self._lo))
+                self._hi = np.empty(0, dtype=np.uint64)
+                self._lo = np.empty(0, dtype=np.uint64)
 
 
 def _unique_ids(items: Iterator[SeriesItem | FileRef]) -> Iterator[SeriesItem | FileRef]:

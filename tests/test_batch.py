@@ -338,11 +338,14 @@ def test_id_set_remembers_old_ids_by_digest(monkeypatch):
     from sigfit._batch_inputs import IdSet, _unique_ids
 
     monkeypatch.setattr(IdSet, "RECENT", 7)
+    monkeypatch.setattr(IdSet, "RUN", 21)  # three folds to a closed run of digests
     seen = IdSet()
     keys = [f"s{i}" for i in range(100)] + ["", "ünï", "a\udcff"]
-    for k in keys:
+    for j, k in enumerate(keys):
         assert k not in seen
         seen.add(k)
+        assert all(old in seen for old in keys[:j + 1])  # also just after a run is closed
+    assert len(seen._runs) == 4
     assert len(seen) == len(keys)
     assert all(k in seen for k in keys)
     assert not any(f"t{i}" in seen for i in range(1000))
