@@ -96,7 +96,7 @@ def _numeric(
             ints = col.astype(np.int64)
         except (ValueError, OverflowError):
             ints = None  # not all integers, or beyond int64: float64 below
-        if ints is not None and not np.any(np.strings.find(col, "_") >= 0):
+        if ints is not None and not np.any(np.char.find(col, "_") >= 0):
             return ints
     try:
         return col.astype(np.float64)

@@ -382,3 +382,25 @@ def test_grid_parts_of_exactly_2_16_modes_where_little_is_wasted_s():
                         assume_sorted_t=True, backend="finufft",
                         finufft_kwargs=dict(L.NUFFT_OPTIONS))
     np.testing.assert_allclose(got, one, rtol=0, atol=1e-7)
+
+
+def test_kept_plans_stay_within_their_byte_budget(monkeypatch):
+    # issue 18: plans of any size are kept per thread within PLAN_CACHE_BYTES (an estimate of 1e5
+    # samples with fmax=10 made four new plans of 1e5 modes before); a plan of more than half the
+    # budget is made new each time, and the oldest go first
+    from sigfit.periodograms import lombscargle
+
+    monkeypatch.setattr(lombscargle, "PLAN_CACHE_BYTES", 1 << 20)
+    lombscargle._PLANS.__dict__.clear()
+    opts = dict(lombscargle.GRID_SEARCH_OPTIONS, fftw=64)
+    a = lombscargle._plan(8192, 2, opts)  # 8192 * (2 * 20 + 8) bytes: 0.39 MB
+    assert lombscargle._plan(8192, 2, opts) is a
+    big = lombscargle._plan(40000, 1, opts)  # 40000 * 28 bytes: 1.1 MB, over half the budget
+    assert lombscargle._plan(40000, 1, opts) is not big
+    b = lombscargle._plan(8448, 2, opts)
+    c = lombscargle._plan(8704, 2, opts)  # a, b and c: 1.2 MB, so a goes
+    kept = lombscargle._PLANS.cache
+    assert sum(bytes_ for _, bytes_ in kept.values()) <= lombscargle.PLAN_CACHE_BYTES
+    assert [k[0] for k in kept] == [8448, 8704]
+    assert lombscargle._plan(8448, 2, opts) is b and lombscargle._plan(8704, 2, opts) is c
+    lombscargle._PLANS.__dict__.clear()

@@ -153,13 +153,13 @@ PLAN_CACHE_BYTES = 1 << 24
 _PLANS = threading.local()
 
 
-def _plan_bytes(size: int, n_trans: int) -> int:
-    """What a kept type-1 plan of ``size`` modes for ``n_trans`` vectors holds at upsampling up to
-    1.25 (its fine grids, 1.25 x modes complex numbers per vector, and its kernel's Fourier series;
-    ~2.6 MB at 65536 modes and two vectors): measured 3.4 MB for 1e5 modes and two vectors, 12.4 MB
-    for 4e5 and two. A plan at upsampling 2 holds ~1.6 x that; points' sort indices come on top
-    (8 bytes a sample, those of its last points)."""
-    return 20 * int(size) * int(n_trans) + 8 * int(size)
+def _plan_bytes(size: int, n_trans: int, upsampling: float = 1.25) -> int:
+    """What a kept type-1 plan of ``size`` modes for ``n_trans`` vectors holds: its fine grids
+    (``upsampling`` x modes complex numbers per vector) and its kernel's Fourier series (3.1 MB
+    by this count at 65536 modes, two vectors and upsampling 1.25; measured 3.4 MB for 1e5 modes
+    and two vectors, 12.4 MB for 4e5 and two). The points' sort indices come on top (8 bytes a
+    sample, those of its last points)."""
+    return int(16 * upsampling * int(size) * int(n_trans)) + 8 * int(size)
 
 
 def _plan(size: int, n_trans: int, options: dict):
@@ -167,21 +167,20 @@ def _plan(size: int, n_trans: int, options: dict):
     thread's cache when it fits (:data:`PLAN_CACHE_BYTES`), else new."""
     import finufft
 
-    need = _plan_bytes(size, n_trans)
+    need = _plan_bytes(size, n_trans, float(options.get("upsampfac") or 2.0))  # (0: finufft's, <= 2)
     if need > PLAN_CACHE_BYTES // 2:  # (a plan that would empty the cache is not kept)
         return finufft.Plan(1, (size,), n_trans=n_trans, nthreads=1, **options)
     cache = getattr(_PLANS, "cache", None)
     if cache is None:
-        cache = _PLANS.cache = OrderedDict()
+        cache = _PLANS.cache = OrderedDict()  # key -> (plan, bytes)
     key = (size, n_trans, tuple(sorted(options.items())))
-    plan = cache.pop(key, None)
+    plan, _ = cache.pop(key, (None, 0))
     if plan is None:
         plan = finufft.Plan(1, (size,), n_trans=n_trans, nthreads=1, **options)
-    cache[key] = plan
-    held = sum(_plan_bytes(k[0], k[1]) for k in cache)
+    cache[key] = (plan, need)
+    held = sum(b for _, b in cache.values())
     while len(cache) > PLAN_CACHE_SIZE or held > PLAN_CACHE_BYTES:
-        old, _ = cache.popitem(last=False)
-        held -= _plan_bytes(old[0], old[1])
+        held -= cache.popitem(last=False)[1][1]
     return plan
 
 
