@@ -378,12 +378,10 @@ def _split_cells(name: str, raw: list[str], body: list[int], names: list[str],
                 not any('"' in s for s in lines):
             parts: list[list[np.ndarray]] = [[] for _ in range(n_fields)]
             for lo in range(0, len(lines), SPLIT_LINES):  # (the cells as str objects: a chunk's)
-                chunk = lines[lo:lo + SPLIT_LINES]
-                flat = np.array(delimiter.join(chunk).split(delimiter), dtype=str)
-                flat = flat.reshape(len(chunk), n_fields)
-                for k in range(n_fields):
-                    parts[k].append(flat[:, k].copy())
-                del flat
+                cells = delimiter.join(lines[lo:lo + SPLIT_LINES]).split(delimiter)
+                for k in range(n_fields):  # each column as wide as its own longest cell
+                    parts[k].append(np.array(cells[k::n_fields], dtype=str))
+                del cells
             columns = {}
             for n in names:
                 columns[n] = np.concatenate(parts[0])
