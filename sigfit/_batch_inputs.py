@@ -7,7 +7,6 @@ bytes only for in-memory sources."""
 from __future__ import annotations
 
 import glob
-import hashlib
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._columns import _numeric, _time_axis
-from ._numerics import content_digest
+from ._numerics import content_digest, hasher
 from .errors import InputError
 
 
@@ -308,7 +307,7 @@ def read_long_table(path: str, *, series: str, time: str | None = None,
 
 class IdSet:
     """The ids seen so far, in bounded memory per id: the last :attr:`RECENT` exactly (a set of
-    strings), the older ones as 128-bit digests (SHA-256, as :func:`sigfit._numerics.content_digest`,
+    strings), the older ones as 128-bit digests (as :func:`sigfit._numerics.content_digest`'s,
     of the id's UTF-8) in pairs of 64-bit words sorted by the first: 16 bytes an id, where a
     Python set of strings takes ~85 (a million ids hold ~17 MB instead of ~85 MB). Recent ids are
     folded into the open run of digests by insertion at their sorted places; a run of
@@ -332,8 +331,10 @@ class IdSet:
 
     @staticmethod
     def _digest(key: str) -> bytes:
-        # content_digest's (SHA-256, 16 bytes), without its array round trip (~2 us an id)
-        return hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest()[:16]
+        # content_digest's, without its array round trip (~2 us an id)
+        h = hasher()
+        h.update(key.encode("utf-8", "surrogatepass"))
+        return h.digest()[:16]
 
     def __contains__(self, key: str) -> bool:
         if key in self._recent:

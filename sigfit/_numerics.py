@@ -76,12 +76,40 @@ def centred_cycles(frequency: float | np.ndarray, t: np.ndarray) -> np.ndarray:
 _THREADPOOLS: list = []  # the threadpoolctl controller, found once (it scans the loaded libraries)
 
 
+def _hasher_kinds():
+    return (hashlib.sha256, lambda: hashlib.blake2b(digest_size=16))
+
+
+_HASHER: list = []  # the faster of _hasher_kinds() on this machine, chosen at the first digest
+
+
+def hasher():
+    """A new 128-bit-or-more cryptographic hash object, the faster kind here: SHA-256 where the
+    processor's SHA instructions make it faster (~1.8 GB/s on the AMD EPYC of
+    benchmarks/RESULTS.md, twice BLAKE2b's ~0.9), else BLAKE2b (processors without them compute
+    SHA-256 in software). Chosen once, by hashing 2 x 256 KB with each (~1 ms); digests only key
+    results kept in memory, so which one it is never matters beyond its speed."""
+    if not _HASHER:
+        import time
+
+        buf = np.zeros(1 << 18, dtype=np.uint8)
+        times = []
+        for make in _hasher_kinds():
+            h = make()
+            t0 = time.perf_counter()
+            h.update(buf)
+            h.update(buf)
+            times.append(time.perf_counter() - t0)
+        _HASHER[:] = [_hasher_kinds()[int(np.argmin(times))]]
+    return _HASHER[0]()
+
+
 def content_digest(*arrays: np.ndarray) -> bytes:
-    """A 128-bit digest of the arrays' bytes (SHA-256, truncated): what keys a
-    :class:`KeptResults` entry by content, never by the array object (an array changed in place is
-    new content). SHA-256 because x86's SHA extensions run it at ~1.8 GB/s here, twice blake2b
-    (0.45 against 0.90 ms for 1e5 float64; an estimate of 1e5 samples takes ~6 digests)."""
-    h = hashlib.sha256()
+    """A 128-bit digest of the arrays' bytes (:func:`hasher`'s, truncated): what keys a
+    :class:`KeptResults` entry by content, never by the array object (an array changed in place
+    is new content). An estimate of 1e5 samples takes ~6 (0.45 ms each by SHA-256 here, 0.90 by
+    BLAKE2b)."""
+    h = hasher()
     for a in arrays:
         h.update(np.ascontiguousarray(a).view(np.uint8))
     return h.digest()[:16]

@@ -171,3 +171,25 @@ def test_band_errors_say_which_end_is_automatic():
         scalogram(np.arange(256.0), np.sin(np.arange(256.0)), fmin=0.6)
     with pytest.raises(InputError, match=r"the automatic fmin \(.*\) must be below fmax=0.01"):
         scalogram(np.arange(256.0), np.sin(np.arange(256.0)), fmax=0.01)
+
+
+def test_content_digest_keys_by_bytes_with_either_hash(monkeypatch):
+    # the kept results' keys: equal bytes give equal digests, any changed byte, dtype view or
+    # order another, whichever hash this machine finds faster (both are tried)
+    import hashlib
+
+    from sigfit import _numerics
+
+    x = np.linspace(0.0, 1.0, 1001)
+    for make in (hashlib.sha256, lambda: hashlib.blake2b(digest_size=16)):
+        monkeypatch.setattr(_numerics, "_HASHER", [make])
+        d = _numerics.content_digest(x)
+        assert len(d) == 16
+        assert _numerics.content_digest(x.copy()) == d
+        y = x.copy()
+        y[500] = np.nextafter(y[500], 2.0)
+        assert _numerics.content_digest(y) != d
+        assert _numerics.content_digest(x[::-1]) != d
+        assert _numerics.content_digest(x, x) != d
+    monkeypatch.setattr(_numerics, "_HASHER", [])
+    assert _numerics.hasher().digest_size >= 16  # the timed choice itself
