@@ -94,6 +94,13 @@ def test_long_table_with_series_column_to_parquet(tmp_path, scheduler):
     assert code == 0, err
     assert json.loads(stdout)["n_skipped"] == 4 and json.loads(stdout)["n_series"] == 0
     assert len(read_rows(out)) == 8
+    # without -o the rows come back on stdout, two a series, and the series are still counted once
+    code, stdout, err = run("estimate", table, "--series", "star", "-t", "mjd", "-y", "mag",
+                            "-k", "2", "--scheduler", scheduler, "--json")
+    assert code == 0, err
+    doc = json.loads(stdout)
+    assert doc["n_series"] == 4 and len(doc["rows"]) == 8
+    assert sorted({r["series"] for r in doc["rows"]}) == sorted(truth)
 
 
 def test_local_cluster_and_error_rows(tmp_path):
