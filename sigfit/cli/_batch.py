@@ -95,7 +95,7 @@ def wants_batch(files: tuple[str, ...], options: dict) -> bool:
 
 def run(files, time_column, value_columns, as_json, plot, options) -> None:
     """Estimate every series of ``files`` on Dask; see the module docstring."""
-    from ..batch import COLUMNS, estimate_many
+    from ..batch import estimate_many
     from ..errors import InputError
 
     if plot:
@@ -156,26 +156,8 @@ def run(files, time_column, value_columns, as_json, plot, options) -> None:
             err=True,
         )
     else:
-        # a series' rows come together (run_chunk): series are counted where the id changes, as
-        # the file writer counts them, not kept in a set (~85 bytes an id on a long stream)
-        rows, n_errors, n_series, last = [], 0, 0, object()
-        writer = None
-        if not as_json:
-            import csv
-
-            writer = csv.writer(sys.stdout, lineterminator="\n")
-            writer.writerow(COLUMNS)
-        for row in estimate_many(source, **common):
-            if row["series"] != last:
-                last = row["series"]
-                n_series += 1
-            n_errors += bool(row["error"])
-            if writer is not None:
-                writer.writerow(["" if row[c] is None else _cell(row[c]) for c in COLUMNS])
-                sys.stdout.flush()
-            else:
-                rows.append(row)
-        doc = {"output": None, "n_series": n_series, "n_errors": n_errors, "rows": rows}
+        doc = _rows_to_stdout(estimate_many(source, **common), as_json)
+        n_series, n_errors = doc["n_series"], doc["n_errors"]
     if n_errors:
         click.echo(f"warning: {n_errors} of {n_series} series failed: see the error column",
                    err=True)
@@ -183,6 +165,33 @@ def run(files, time_column, value_columns, as_json, plot, options) -> None:
         click.echo(json.dumps(doc, indent=2, allow_nan=False, default=_jsonable))
     if n_series and n_errors == n_series:
         raise InputError(f"every one of the {n_series} series failed: see the error column")
+
+
+def _rows_to_stdout(rows_in, as_json: bool) -> dict:
+    """The rows of a batch without ``-o``: written to stdout as CSV as they come, or kept for
+    the JSON document; its counts. A series' rows come together (run_chunk), so series are
+    counted where the id changes, as the file writer counts them, not kept in a set (~85 bytes
+    an id on a long stream)."""
+    from ..batch import COLUMNS
+
+    rows, n_errors, n_series, last = [], 0, 0, object()
+    writer = None
+    if not as_json:
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(COLUMNS)
+    for row in rows_in:
+        if row["series"] != last:
+            last = row["series"]
+            n_series += 1
+        n_errors += bool(row["error"])
+        if writer is not None:
+            writer.writerow(["" if row[c] is None else _cell(row[c]) for c in COLUMNS])
+            sys.stdout.flush()
+        else:
+            rows.append(row)
+    return {"output": None, "n_series": n_series, "n_errors": n_errors, "rows": rows}
 
 
 def _cell(v):
